@@ -1,0 +1,1 @@
+"""Stage 1: read finance-system exports and keep them in the workspace store."""

@@ -1,0 +1,66 @@
+"""Exact money: integer pence in the core, pounds only for display and JSON."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+_MONEY = re.compile(r"^-?\d+(\.\d{1,2})?$")
+
+
+def pence_from_text(text: str) -> int:
+    """Parse an amount as written in a council export into pence.
+
+    Accepts ``1234.56``, ``1,234.56``, ``£1,234.56``, ``-1234.56``, ``(1,234.56)`` and ``1234.56-``.
+    Raises ValueError with a message fit for an officer.
+    """
+    s = text.strip().replace("\u00a3", "").replace(",", "").replace(" ", "")
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1]
+    if s.endswith("-"):
+        negative, s = not negative, s[:-1]
+    if s.startswith("-"):
+        negative, s = not negative, s[1:]
+    if s.startswith("+"):
+        s = s[1:]
+    if not _MONEY.match(s) or s.startswith("-"):
+        raise ValueError(f"'{text}' is not an amount (e.g. 1234.56, £1,234.56 or (1,234.56))")
+    pence = int((Decimal(s) * 100).to_integral_value())
+    return -pence if negative else pence
+
+
+def pence_from_pounds(pounds: Decimal | int | float | str) -> int:
+    """Pounds (any numeric form) to integer pence, rounding half up at the penny."""
+    try:
+        d = Decimal(str(pounds))
+    except InvalidOperation as exc:
+        raise ValueError(f"'{pounds}' is not an amount in pounds") from exc
+    return int((d * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def pounds(pence: int) -> Decimal:
+    """Integer pence to exact Decimal pounds."""
+    return Decimal(int(pence)) / 100
+
+
+def pounds_float(pence: int) -> float:
+    """Pence to pounds as a float, for JSON and Excel cells only (never summed)."""
+    return float(pounds(pence))
+
+
+def share_pence(pence: int, fraction: Decimal | float | str) -> int:
+    """A fraction of an amount, rounded half up to the penny (e.g. a 90% surplus share)."""
+    d = Decimal(int(pence)) * Decimal(str(fraction))
+    return int(d.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def words(pence: int) -> str:
+    """An amount the way officers write it: £306k, £1.0m, £49k, £540."""
+    p = abs(int(pence))
+    pounds_ = Decimal(p) / 100
+    if pounds_ >= Decimal(1_000_000):
+        return f"£{(pounds_ / Decimal(1_000_000)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}m"
+    if pounds_ >= Decimal(1_000):
+        return f"£{(pounds_ / Decimal(1_000)).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}k"
+    return f"£{pounds_.quantize(Decimal('1'), rounding=ROUND_HALF_UP)}"
