@@ -1,0 +1,89 @@
+"""`careladder <input> import FILE` for mapping, budget, ledger, placements, savings and adjustments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from budget.console import SheetOpt, WorkspaceOpt, handles_errors, print_outcome
+from ledgers.budgets import import_budget
+from ledgers.imports import ImportOutcome
+from ledgers.ledger import import_ledger
+from ledgers.mapping import import_mapping
+from ledgers.periods import FinancialYear
+from ledgers.placement_import import import_placements
+from ledgers.plans import import_adjustments, import_savings
+from ledgers.store import Store
+from ledgers.workspace import load_workspace
+
+FileArg = Annotated[Path, typer.Argument(help="CSV or XLSX file.")]
+
+mapping_app = typer.Typer(help="Cost centre / account code mapping to budget lines.", no_args_is_help=True)
+budget_app = typer.Typer(help="The year's budget by line.", no_args_is_help=True)
+ledger_app = typer.Typer(help="General-ledger exports.", no_args_is_help=True)
+placements_app = typer.Typer(help="The placements list (or SSDA903 returns).", no_args_is_help=True)
+savings_app = typer.Typer(help="The MTFS savings plan.", no_args_is_help=True)
+adjustments_app = typer.Typer(help="Officer adjustments to the forecast.", no_args_is_help=True)
+
+
+def run(workspace: Path, fn: Callable[[Store, FinancialYear], ImportOutcome]) -> ImportOutcome:
+    """Open the workspace, run one import in its transaction, print the reconciliation."""
+    ws = load_workspace(workspace)
+    store = ws.open()
+    try:
+        outcome = fn(store, ws.settings.financial_year)
+    finally:
+        store.close()
+    print_outcome(outcome)
+    return outcome
+
+
+@mapping_app.command("import")
+@handles_errors
+def mapping_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+    """Import the mapping (cost_centre, account, line, heading[, kind]); replaces the stored mapping."""
+    run(workspace, lambda s, fy: import_mapping(s, file, fy, sheet))
+
+
+@budget_app.command("import")
+@handles_errors
+def budget_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+    """Import the budget (line, heading, gross, income[, p1 … p12, method, budget_numbers, budget_unit_cost])."""
+    run(workspace, lambda s, fy: import_budget(s, file, fy, sheet))
+
+
+@ledger_app.command("import")
+@handles_errors
+def ledger_import(
+    file: FileArg,
+    workspace: WorkspaceOpt = Path("."),
+    sheet: SheetOpt = None,
+    append: Annotated[bool, typer.Option("--append", help="Add to the stored periods instead of replacing them.")] = False,
+    history: Annotated[bool, typer.Option("--history", help="The file holds prior years' history.")] = False,
+) -> None:
+    """Import a GL export; each period it holds replaces that stored period (unless --append)."""
+    run(workspace, lambda s, fy: import_ledger(s, file, fy, append=append, history=history, sheet=sheet))
+
+
+@placements_app.command("import")
+@handles_errors
+def placements_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+    """Import the placements list (placement_id, child_ref, line, start_date, weekly_cost[, end_date, …])."""
+    run(workspace, lambda s, fy: import_placements(s, file, fy, sheet))
+
+
+@savings_app.command("import")
+@handles_errors
+def savings_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+    """Import the savings plan (scheme, line, year, target[, delivered, forecast, rag, owner, recurrent])."""
+    run(workspace, lambda s, fy: import_savings(s, file, fy, sheet))
+
+
+@adjustments_app.command("import")
+@handles_errors
+def adjustments_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+    """Import forecast adjustments (line, amount, reason[, period, one_off])."""
+    run(workspace, lambda s, fy: import_adjustments(s, file, fy, sheet))

@@ -1,0 +1,117 @@
+"""``careladder series forecast FILE``: statistical forecasts of any long-format series CSV."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from forecasts.engine import ForecastResult, forecast_frame
+from forecasts.series import SeriesError, read_series_csv
+
+app = typer.Typer(help="Forecast long-format series (unique_id, ds, y).", pretty_exceptions_show_locals=False)
+
+
+@app.callback()
+def series() -> None:
+    """Statistical forecasts of series files (monthly, quarterly or annual)."""
+
+
+def _number(v: float) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(float(v), 6)
+
+
+def result_json(result: ForecastResult, with_backtest: bool) -> dict[str, Any]:
+    """The contract's ``series forecast --json`` object."""
+    out: list[dict[str, Any]] = []
+    bt = result.backtest.groupby("unique_id", sort=False) if with_backtest else None
+    for uid, g in result.forecasts.groupby("unique_id", sort=False):
+        item: dict[str, Any] = {
+            "unique_id": str(uid),
+            "method": str(g["method"].iloc[0]),
+            "forecast": [
+                {
+                    "ds": row.ds.date().isoformat(),
+                    "y": _number(row.y),
+                    "lo80": _number(row.lo80),
+                    "hi80": _number(row.hi80),
+                    "lo95": _number(row.lo95),
+                    "hi95": _number(row.hi95),
+                }
+                for row in g.itertuples(index=False)
+            ],
+        }
+        if bt is not None:
+            scores = bt.get_group(uid)
+            item["backtest"] = {str(m): _number(v) for m, v in zip(scores["model"], scores["mase"], strict=True)}
+        out.append(item)
+    return {"series": out}
+
+
+def _print_tables(result: ForecastResult, with_backtest: bool, console: Console) -> None:
+    for uid, g in result.forecasts.groupby("unique_id", sort=False):
+        table = Table(title=f"{uid}: {g['method'].iloc[0]}")
+        for col in ("ds", "forecast", "80% low", "80% high", "95% low", "95% high"):
+            table.add_column(col, justify="left" if col == "ds" else "right")
+        for row in g.itertuples(index=False):
+            table.add_row(
+                row.ds.date().isoformat(), *(f"{v:,.2f}" for v in (row.y, row.lo80, row.hi80, row.lo95, row.hi95))
+            )
+        console.print(table)
+        if with_backtest:
+            bt = result.backtest[result.backtest["unique_id"] == uid]
+            t2 = Table(title=f"{uid}: backtest")
+            for col in ("model", "MASE", "sMAPE %", "80% coverage", "95% coverage"):
+                t2.add_column(col, justify="left" if col == "model" else "right")
+            for r in bt.itertuples(index=False):
+                t2.add_row(str(r.model), f"{r.mase:.3f}", f"{r.smape:.1f}", f"{r.coverage80:.0%}", f"{r.coverage95:.0%}")
+            console.print(t2)
+
+
+@app.command("forecast")
+def forecast(
+    file: Annotated[Path, typer.Argument(help="CSV with columns unique_id, ds, y")],
+    horizon: Annotated[int, typer.Option("--horizon", help="periods to forecast")],
+    backtest: Annotated[bool, typer.Option("--backtest", help="show each model's backtest MASE")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+    models: Annotated[
+        str | None, typer.Option("--models", help="comma-separated: seasonal-naive,naive,drift,ets,prophet")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", help="worker processes")] = 1,
+    dask: Annotated[str | None, typer.Option("--dask", help="address of a running Dask scheduler")] = None,
+    nonnegative: Annotated[bool, typer.Option("--nonnegative", help="no forecast or bound below 0")] = False,
+) -> None:
+    """Forecast every series in FILE HORIZON periods ahead with conformal 80%/95% intervals."""
+    err = Console(stderr=True)
+    if not file.is_file():
+        err.print(f"{file}: file not found")
+        raise typer.Exit(2)
+    names = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    try:
+        frame = read_series_csv(file)
+        result = forecast_frame(
+            frame,
+            horizon,
+            backtest=True,
+            models=names,
+            n_jobs=jobs,
+            dask_address=dask,
+            nonnegative=nonnegative,
+            progress=sys.stderr.isatty(),
+        )
+    except SeriesError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        err.print(f"{file}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result_json(result, backtest)) + "\n")
+    else:
+        _print_tables(result, backtest, Console())

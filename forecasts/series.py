@@ -1,0 +1,141 @@
+"""Series frames: statsforecast's long format (``unique_id``, ``ds`` period end, ``y``), checked and read."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ("unique_id", "ds", "y")
+MIN_POINTS = 3
+SEASON_LENGTH = {"M": 12, "Q": 4, "A": 1}
+_OFFSET = {"M": pd.offsets.MonthEnd(1), "Q": pd.offsets.QuarterEnd(1), "A": pd.offsets.YearEnd(1)}
+_MONTHS_APART = {1: "M", 3: "Q", 12: "A"}
+_UK_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+_QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^\d{4}-\d{1,2}$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+class SeriesError(ValueError):
+    """A series frame or file that cannot be forecast; the message says what was received and how to fix it."""
+
+
+def period_end(text: str) -> pd.Timestamp:
+    """Period-end date of ``2019-12-31``, ``31/12/2019``, ``2019-12``, ``2019Q4`` or ``2019`` (a year)."""
+    s = str(text).strip()
+    q = _QUARTER.match(s)
+    if q:
+        return pd.Period(year=int(q.group(1)), quarter=int(q.group(2)), freq="Q").end_time.normalize()
+    if _MONTH.match(s):
+        return pd.Period(s, freq="M").end_time.normalize()
+    if _YEAR.match(s):
+        return pd.Timestamp(year=int(s), month=12, day=31)
+    if _UK_DATE.match(s):
+        return pd.Timestamp(pd.to_datetime(s, format="%d/%m/%Y"))
+    return pd.Timestamp(pd.to_datetime(s, format="ISO8601")).normalize()
+
+
+def _months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
+    return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+def checked_series(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame sorted by (unique_id, ds) with ``unique_id`` str, ``ds`` Timestamp and ``y`` float.
+
+    Raises SeriesError naming what was received and how to fix it (missing columns, duplicate
+    (unique_id, ds), non-numeric or missing y, too few points).
+    """
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise SeriesError(
+            f"series frame is missing column(s) {missing}; received columns {list(df.columns)}. "
+            "Provide a long frame with columns unique_id (series name), ds (period end date) and y (value)."
+        )
+    out = df.loc[:, list(COLUMNS)].copy()
+    out["unique_id"] = out["unique_id"].astype(str)
+    if not pd.api.types.is_datetime64_any_dtype(out["ds"]):
+        try:
+            out["ds"] = [period_end(v) for v in out["ds"]]
+        except (ValueError, TypeError) as exc:
+            raise SeriesError(
+                f"column 'ds' has a value that is not a date ({exc}); "
+                "write dates like 2019-12-31, 31/12/2019, 2019-12, 2019Q4 or 2019."
+            ) from exc
+    out["ds"] = pd.to_datetime(out["ds"]).astype("datetime64[ns]")
+    y = pd.to_numeric(out["y"], errors="coerce")
+    bad = out.loc[y.isna(), "y"]
+    if len(bad):
+        raise SeriesError(
+            f"column 'y' must be numeric with no blanks; received {len(bad)} bad value(s), e.g. "
+            f"{bad.iloc[0]!r} for series '{out.loc[bad.index[0], 'unique_id']}'. Remove or fill those rows."
+        )
+    out["y"] = y.astype(float)
+    dup = out.duplicated(["unique_id", "ds"], keep=False)
+    if dup.any():
+        first = out.loc[dup].iloc[0]
+        raise SeriesError(
+            f"{int(dup.sum())} rows repeat a (unique_id, ds) pair, e.g. ('{first['unique_id']}', "
+            f"{first['ds'].date()}); each series needs one value per period. Sum or drop the duplicates."
+        )
+    counts = out.groupby("unique_id", sort=False).size()
+    short = counts[counts < MIN_POINTS]
+    if len(short):
+        raise SeriesError(
+            f"series '{short.index[0]}' has {int(short.iloc[0])} observation(s); at least {MIN_POINTS} "
+            "are needed to forecast. Add history or leave the series out."
+        )
+    return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def infer_frequency(df: pd.DataFrame) -> str:
+    """"M", "Q" or "A" (month, quarter, year) from the spacing of ``ds``; every series must share it.
+
+    Raises SeriesError when spacing is irregular (a gap or a mix of frequencies) or the frame is invalid.
+    """
+    frame = checked_series(df)
+    found: str | None = None
+    for uid, g in frame.groupby("unique_id", sort=False):
+        ds = list(g["ds"])
+        gaps = {_months_between(a, b) for a, b in zip(ds, ds[1:], strict=False)}
+        if len(gaps) != 1 or next(iter(gaps)) not in _MONTHS_APART:
+            raise SeriesError(
+                f"series '{uid}' has irregular spacing in ds (gaps of {sorted(gaps)} months); expected "
+                "every 1 (monthly), 3 (quarterly) or 12 (annual) months with no missing periods. "
+                "Fill missing periods (e.g. with 0) or aggregate to a regular frequency."
+            )
+        freq = _MONTHS_APART[next(iter(gaps))]
+        if found is not None and freq != found:
+            raise SeriesError(
+                f"series '{uid}' is {freq} but an earlier series is {found}; forecast one frequency per call."
+            )
+        found = freq
+    if found is None:
+        raise SeriesError("series frame has no rows; received an empty frame.")
+    return found
+
+
+def future_periods(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
+    """The ``horizon`` period ends after ``last`` at frequency ``freq``."""
+    start = pd.Timestamp(last) + _OFFSET[freq]
+    return pd.date_range(start, periods=horizon, freq=_OFFSET[freq])
+
+
+def read_series_csv(path: str | Path) -> pd.DataFrame:
+    """A checked long frame from a CSV with columns unique_id, ds, y (names matched case-insensitively)."""
+    p = Path(path)
+    try:
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="cp1252")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise SeriesError(f"{p}: cannot read as CSV ({exc})") from exc
+    raw.columns = [re.sub(r"[\s\-]+", "_", str(c).strip().lower()) for c in raw.columns]
+    if "y" in raw.columns:
+        raw["y"] = raw["y"].str.replace(",", "", regex=False).replace("", np.nan)
+    try:
+        return checked_series(raw)
+    except SeriesError as exc:
+        raise SeriesError(f"{p}: {exc}") from exc

@@ -1,0 +1,141 @@
+"""Kaplan–Meier survival of placement durations per line, and remaining duration of open placements.
+
+Duration of a placement = end_date − start_date in days (a placement that starts and ends the same day
+lasts 0 days). Ended placements are events, placements still open at the as-at date are censored at
+their age then. Beyond the last observed time the curve continues as an exponential tail with the
+hazard of its last year (or, failing that, its average hazard), so a curve that never reaches 0 still
+gives a finite expected remaining duration; with no events at all the hazard is 0 (placements never end
+unless a planned end date stops them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+POOLED = "*"
+
+
+@dataclass(frozen=True)
+class SurvivalCurve:
+    """Step function S(t) = P(duration > t): ``surv[i]`` holds on [times[i], times[i+1]); S = 1 before
+    times[0]. Beyond times[-1], S decays as exp(−tail_hazard × (t − times[-1]))."""
+
+    times: np.ndarray
+    surv: np.ndarray
+    tail_hazard: float
+    events: int
+
+    def survival(self, t: np.ndarray | float) -> np.ndarray:
+        """S(t) at the given durations (days)."""
+        t = np.asarray(t, dtype=float)
+        if len(self.times) == 0:
+            return np.exp(-self.tail_hazard * np.maximum(t, 0))
+        idx = np.searchsorted(self.times, t, side="right") - 1
+        s = np.where(idx >= 0, self.surv[np.clip(idx, 0, None)], 1.0)
+        beyond = t > self.times[-1]
+        tail = self.surv[-1] * np.exp(-self.tail_hazard * np.maximum(t - self.times[-1], 0))
+        return np.where(beyond, tail, s)
+
+    def durations_for(self, ages: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Total durations (days) of placements aged ``ages`` drawn by inverse conditional survival with
+        uniforms ``u``: the first t ≥ age with S(t) ≤ u·S(age); ``inf`` when the tail hazard is 0."""
+        ages = np.asarray(ages, dtype=float)
+        target = np.asarray(u, dtype=float) * self.survival(ages)
+        last_t = self.times[-1] if len(self.times) else 0.0
+        last_s = self.surv[-1] if len(self.surv) else 1.0
+        if len(self.times):
+            idx = np.searchsorted(-self.surv, -target, side="left")
+            inside = idx < len(self.times)
+            t = np.where(inside, self.times[np.clip(idx, 0, len(self.times) - 1)], np.inf)
+        else:
+            inside = np.zeros(target.shape, dtype=bool)
+            t = np.full(target.shape, np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tail_t = last_t + np.log(last_s / np.maximum(target, 1e-300)) / self.tail_hazard
+        t = np.where(inside, t, tail_t if self.tail_hazard > 0 else np.inf)
+        return np.maximum(t, ages)
+
+    def expected_remaining_days(self, age: float, cap: float | None = None) -> float:
+        """E[min(T, cap) − age | T > age]: the integral of S from age to cap (or ∞) over S(age)."""
+        s_age = float(self.survival(age))
+        if s_age <= 0:
+            return 0.0
+        last_t = float(self.times[-1]) if len(self.times) else 0.0
+        grid_end = max(last_t, age) if cap is None else min(max(last_t, age), cap)
+        knots = np.unique(np.concatenate([[age, grid_end], self.times[(self.times > age) & (self.times < grid_end)]]))
+        area = float(np.sum(self.survival(knots[:-1]) * np.diff(knots)))
+        tail_from = max(last_t, age)
+        if cap is None or cap > tail_from:
+            s0 = float(self.survival(tail_from))
+            if self.tail_hazard <= 0:
+                if cap is None:
+                    return float("inf") if s0 > 0 else area / s_age
+                area += s0 * (cap - tail_from)
+            else:
+                span = np.inf if cap is None else cap - tail_from
+                area += s0 * (1 - np.exp(-self.tail_hazard * span)) / self.tail_hazard
+        return area / s_age
+
+
+def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> SurvivalCurve:
+    """Kaplan–Meier estimate from durations (days) and event flags (True = ended, False = censored)."""
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    times = np.unique(d[e])
+    if len(times) == 0:
+        return SurvivalCurve(np.zeros(0), np.zeros(0), 0.0, 0)
+    at_risk = len(d) - np.searchsorted(np.sort(d), times, side="left")
+    deaths = np.bincount(np.searchsorted(times, d[e]), minlength=len(times))
+    surv = np.cumprod(1.0 - deaths / at_risk)
+    return SurvivalCurve(times, surv, _tail_hazard(times, surv, float(d.max())), int(e.sum()))
+
+
+def _tail_hazard(times: np.ndarray, surv: np.ndarray, t_max: float) -> float:
+    """Hazard per day for the tail: over the curve's last 365 days, else its average over the curve."""
+    last_t, last_s = float(times[-1]), float(surv[-1])
+    if last_s <= 0:
+        return 0.0
+    before = float(np.interp(last_t - 365, times, surv, left=1.0))
+    if last_t >= 365 and before > last_s:
+        return float(np.log(before / last_s) / 365)
+    return float(-np.log(last_s) / max(last_t, 1.0))
+
+
+def durations_as_at(placements: pd.DataFrame, as_at: date) -> tuple[np.ndarray, np.ndarray]:
+    """(durations in days, ended flags) of placements started by ``as_at``, as known then: an end date
+    after ``as_at`` is not yet known, so that placement is censored at its age on ``as_at``."""
+    at = pd.Timestamp(as_at)
+    known = placements["start_date"] <= at
+    start = placements.loc[known, "start_date"]
+    end = placements.loc[known, "end_date"]
+    ended = end.notna() & (end <= at)
+    stop = end.where(ended, at)
+    return ((stop - start).dt.days.to_numpy(dtype=float), ended.to_numpy())
+
+
+def curves_by_line(
+    placements: pd.DataFrame,
+    as_at: date,
+    censored: pd.Series | None = None,
+    min_events: int = 5,
+) -> dict[str, SurvivalCurve]:
+    """A KM curve per line from placements as known at ``as_at`` plus the pooled curve under ``"*"``;
+    a line with fewer than ``min_events`` endings uses the pooled curve. ``censored`` (bool, aligned with
+    placements) marks endings to treat as censoring (e.g. moves to another line, modelled separately)."""
+    at = pd.Timestamp(as_at)
+    known = (placements["start_date"] <= at).to_numpy()
+    durations, ended = durations_as_at(placements, as_at)
+    if censored is not None:
+        ended = ended & ~censored.to_numpy(dtype=bool)[known]
+    lines = placements["line"].to_numpy(dtype=object)[known]
+    pooled = kaplan_meier(durations, ended)
+    curves = {POOLED: pooled}
+    for line in sorted(set(placements["line"].tolist())):
+        on = lines == line
+        curve = kaplan_meier(durations[on], ended[on])
+        curves[line] = curve if curve.events >= min_events else pooled
+    return curves

@@ -1,0 +1,142 @@
+"""General-ledger export import: rows by period, mapped to lines, unmapped rows kept in suspense."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledgers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
+from ledgers.imports import ImportContext, ImportOutcome, run_import, supersede, warn
+from ledgers.mapping import combo_lines
+from ledgers.periods import FinancialYear
+from ledgers.problems import ERROR, Problem
+from ledgers.store import SUSPENSE_LINE, Store
+
+SPEC = Spec(
+    "ledger",
+    (
+        Col("date", DATE, False, ("transaction_date", "posting_date", "trans_date", "gl_date", "document_date",
+                                  "invoice_date", "txn_date")),
+        Col("period", PERIOD, False, ("accounting_period", "fin_period", "financial_period", "gl_period", "prd")),
+        Col("cost_centre", TEXT, True, ("cost_center", "cost_centre_code", "cc", "resp", "responsibility",
+                                        "responsibility_centre", "cost_code")),
+        Col("account", TEXT, True, ("subjective", "subjective_code", "account_code", "nominal", "gl_account",
+                                    "expense_type", "natural_account")),
+        Col("amount", MONEY, False, ("value", "net_amount", "amount_gbp", "actual", "actuals", "net", "amount_£")),
+        Col("debit", MONEY, False, ("dr", "debit_amount")),
+        Col("credit", MONEY, False, ("cr", "credit_amount")),
+        Col("description", TEXT, False, ("narrative", "details", "desc", "line_description",
+                                         "transaction_description")),
+        Col("supplier", TEXT, False, ("supplier_name", "vendor", "vendor_name", "payee", "creditor")),
+        Col("reference", TEXT, False, ("ref", "document_number", "invoice_number", "transaction_reference",
+                                       "doc_no", "journal", "voucher")),
+        Col("placement_id", TEXT, False, ("placement", "placement_ref")),
+    ),
+    one_of=(("date", "period"), ("amount", "debit", "credit")),
+)
+
+_AMOUNT = (
+    "COALESCE(amount_p, COALESCE(debit_p, 0) - COALESCE(credit_p, 0))"
+)
+
+
+def import_ledger(
+    store: Store, path: Path, fy: FinancialYear, *, append: bool = False, history: bool = False,
+    sheet: str | None = None,
+) -> ImportOutcome:
+    """Import a GL export. Periods it holds replace the stored ones unless ``append``.
+
+    ``history``: rows of earlier financial years are expected (prior-year history), not warned about.
+    """
+    options: dict[str, object] = {"mode": "append" if append else "replace", "history": history}
+    return run_import(store, path, SPEC, fy, _validate, _save, sheet, options, skip_identical=not append)
+
+
+def _validate(ctx: ImportContext) -> list[Problem]:
+    con, t, file = ctx.con, ctx.parsed, ctx.raw.file
+    problems: list[Problem] = []
+    present = set(ctx.raw.present)
+    if "amount" not in present:
+        rows = con.execute(
+            f"SELECT _row FROM {t} WHERE debit_p IS NULL AND credit_p IS NULL ORDER BY _row"
+        ).fetchall()
+        problems += [Problem(file, int(r[0]), "debit", "no amount: debit and credit are both empty", ERROR) for r in rows]
+    elif "amount" in present:
+        rows = con.execute(f"SELECT _row FROM {t} WHERE amount_p IS NULL ORDER BY _row").fetchall()
+        problems += [Problem(file, int(r[0]), "amount", "is empty but required", ERROR) for r in rows]
+    when = "period" if "period" in present else "date"
+    rows = con.execute(f"SELECT _row FROM {t} WHERE period IS NULL AND date IS NULL ORDER BY _row").fetchall()
+    problems += [Problem(file, int(r[0]), when, "is empty: a ledger row needs a date or a period", ERROR) for r in rows]
+    return problems
+
+
+def _save(ctx: ImportContext) -> None:
+    con, t, fy, out = ctx.con, ctx.parsed, ctx.fy, ctx.outcome
+    file = ctx.raw.file
+    # financial year and period: the period column when given, else from the date (April = P1)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ledger_in AS SELECT _row,
+            COALESCE(period.fy, CAST(year(date) - CASE WHEN month(date) < 4 THEN 1 ELSE 0 END AS INTEGER)) AS fy,
+            COALESCE(period.p, CAST((month(date) + 8) % 12 + 1 AS INTEGER)) AS period,
+            date, trim(cost_centre) AS cost_centre, trim(account) AS account, {_AMOUNT} AS amount_p,
+            description, supplier, reference, placement_id
+        FROM {t}"""
+    )
+    combos = [tuple(r) for r in con.execute("SELECT DISTINCT cost_centre, account FROM ledger_in").fetchall()]
+    con.register("_combo_lines", combo_lines(con, combos, fy.start_year))  # type: ignore[arg-type]
+    replaced: list[int] = []
+    periods = con.execute("SELECT DISTINCT fy, period FROM ledger_in ORDER BY fy, period").fetchall()
+    if ctx.options.get("mode") != "append":
+        con.execute("CREATE OR REPLACE TEMP TABLE _periods AS SELECT DISTINCT fy, period FROM ledger_in")
+        replaced = supersede(con, "ledger", "ledger", "(fy, period) IN (SELECT (fy, period) FROM _periods)")
+    con.execute(
+        f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, i.fy, i.period, i.date, i.cost_centre, i.account,
+            i.amount_p, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading, c.kind
+        FROM ledger_in i JOIN _combo_lines c USING (cost_centre, account)""",
+        [file],
+    )
+    con.unregister("_combo_lines")
+    out.control_total_p = int(con.execute("SELECT COALESCE(sum(amount_p), 0) FROM ledger_in").fetchone()[0])  # type: ignore[index]
+    stored = con.execute(
+        "SELECT count(*), COALESCE(sum(amount_p), 0) FROM ledger WHERE import_id = ?", [ctx.import_id]
+    ).fetchone()
+    out.rows_stored, out.stored_total_p = int(stored[0]), int(stored[1])  # type: ignore[index]
+    for pfy, p, n, total in con.execute(
+        "SELECT fy, period, count(*), sum(amount_p) FROM ledger WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
+        [ctx.import_id],
+    ).fetchall():
+        out.by_period.append((f"{FinancialYear(int(pfy)).label}-P{int(p):02d}", int(n), int(total)))
+    if replaced:
+        labels = ", ".join(f"{FinancialYear(int(a)).label}-P{int(b):02d}" for a, b in periods)
+        out.messages.append(f"replaced stored periods {labels} (previously from import(s) #"
+                            + ", #".join(str(i) for i in replaced) + ")")
+    _doubtful(ctx)
+
+
+def _doubtful(ctx: ImportContext) -> None:
+    con, out, fy, file = ctx.con, ctx.outcome, ctx.fy, ctx.raw.file
+
+    def rows_where(cond: str, table: str = "ledger_in") -> tuple[list[int], int]:
+        rows = [int(r[0]) for r in con.execute(f"SELECT _row FROM {table} WHERE {cond} ORDER BY _row LIMIT 10").fetchall()]
+        total = int(con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchone()[0])  # type: ignore[index]
+        return rows, total
+
+    rows, n = rows_where(f"fy > {fy.start_year}")
+    warn(out, file, rows, n, "date", f"dates after the workspace year {fy.label} (future periods)")
+    if not ctx.options.get("history"):
+        rows, n = rows_where(f"fy < {fy.start_year}")
+        warn(out, file, rows, n, "date", f"dates before the workspace year {fy.label} (stored as history)")
+    rows, n = rows_where(
+        "reference IS NOT NULL AND reference IN (SELECT reference FROM ledger_in WHERE reference IS NOT NULL "
+        "GROUP BY reference HAVING count(*) > 1)"
+    )
+    warn(out, file, rows, n, "reference", "duplicate references")
+    rows = [int(r[0]) for r in con.execute(
+        "SELECT source_row FROM ledger WHERE import_id = ? AND line = ? ORDER BY source_row LIMIT 10",
+        [ctx.import_id, SUSPENSE_LINE]).fetchall()]
+    combos = con.execute(
+        "SELECT count(*), count(DISTINCT (cost_centre, account)), COALESCE(sum(amount_p), 0) FROM ledger "
+        "WHERE import_id = ? AND line = ?", [ctx.import_id, SUSPENSE_LINE]).fetchone()
+    if combos and combos[0]:
+        warn(out, file, rows, int(combos[0]), "cost_centre",
+             f"unmapped code combinations ({combos[1]}) held on the line '{SUSPENSE_LINE}', "
+             f"total £{int(combos[2]) / 100:,.2f}")

@@ -1,0 +1,146 @@
+"""Typed parsing of a raw text table in SQL, with every bad cell reported at once (lazy validation)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ledgers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
+from ledgers.periods import FinancialYear
+from ledgers.problems import ERROR, Problem
+from ledgers.tables import RawTable
+
+MAX_PER_COLUMN = 1000  # problems listed per column; the count of the rest is still reported
+
+_MACROS = r"""
+CREATE OR REPLACE TEMP MACRO cl_clean(x) AS regexp_replace(trim(x), '[£\s,]', '', 'g');
+CREATE OR REPLACE TEMP MACRO cl_paren(c) AS (c LIKE '(%)');
+CREATE OR REPLACE TEMP MACRO cl_unparen(c) AS CASE WHEN cl_paren(c) THEN c[2:-2] ELSE c END;
+CREATE OR REPLACE TEMP MACRO cl_trail(c) AS (c LIKE '_%-');
+CREATE OR REPLACE TEMP MACRO cl_untrail(c) AS CASE WHEN cl_trail(c) THEN c[1:-2] ELSE c END;
+CREATE OR REPLACE TEMP MACRO cl_digits(x) AS cl_untrail(cl_unparen(cl_clean(x)));
+CREATE OR REPLACE TEMP MACRO cl_money_ok(x) AS regexp_full_match(cl_digits(x), '[-+]?[0-9]+(\.[0-9]{1,2})?')
+    AND NOT (cl_paren(cl_clean(x)) AND cl_trail(cl_unparen(cl_clean(x))));
+CREATE OR REPLACE TEMP MACRO cl_pence(x) AS CASE WHEN cl_money_ok(x) THEN
+    CAST(CAST(cl_digits(x) AS DECIMAL(18,2)) * 100 AS BIGINT)
+    * CASE WHEN cl_paren(cl_clean(x)) OR cl_trail(cl_unparen(cl_clean(x))) THEN -1 ELSE 1 END END;
+CREATE OR REPLACE TEMP MACRO cl_date(x) AS CAST(COALESCE(
+    try_strptime(trim(x), '%Y-%m-%d'), try_strptime(trim(x), '%d/%m/%Y'), try_strptime(trim(x), '%Y-%m-%d %H:%M:%S'),
+    try_strptime(trim(x), '%d-%b-%Y'), try_strptime(trim(x), '%d %b %Y'), try_strptime(trim(x), '%d/%m/%y'),
+    try_strptime(trim(x), '%Y/%m/%d')) AS DATE);
+CREATE OR REPLACE TEMP MACRO cl_fy_period(x, fy) AS CASE
+    WHEN regexp_full_match(upper(trim(x)), '([0-9]{4})\s*[/-]\s*([0-9]{2})\s*[-\s]?\s*P?([0-9]{1,2})')
+        THEN {'fy': CAST(regexp_extract(upper(trim(x)), '^([0-9]{4})', 1) AS INTEGER),
+              'p': CAST(regexp_extract(upper(trim(x)), '([0-9]{1,2})$', 1) AS INTEGER)}
+    WHEN regexp_full_match(upper(trim(x)), 'P?([0-9]{1,2})')
+        THEN {'fy': fy, 'p': CAST(regexp_extract(upper(trim(x)), '([0-9]{1,2})$', 1) AS INTEGER)}
+    WHEN regexp_full_match(trim(x), '[0-9]{6}') AND CAST(right(trim(x), 2) AS INTEGER) BETWEEN 1 AND 12
+        THEN {'fy': CAST(left(trim(x), 4) AS INTEGER) - CASE WHEN CAST(right(trim(x), 2) AS INTEGER) < 4 THEN 1 ELSE 0 END,
+              'p': (CAST(right(trim(x), 2) AS INTEGER) + 8) % 12 + 1}
+    END;
+CREATE OR REPLACE TEMP MACRO cl_bool(x) AS CASE
+    WHEN lower(trim(x)) IN ('y', 'yes', 'true', '1', 'x') THEN true
+    WHEN lower(trim(x)) IN ('n', 'no', 'false', '0') THEN false END;
+"""
+
+_HINT = {
+    MONEY: "is not an amount (write 1234.56, £1,234.56, -1234.56 or (1,234.56); at most 2 decimal places)",
+    DATE: "is not a date (write 2019-12-31 or 31/12/2019)",
+    PERIOD: "is not a period (write 2019/20-P09, P9 or 201912)",
+    NUMBER: "is not a number",
+    INTEGER: "is not a whole number",
+    BOOL: "is not yes/no",
+}
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Register the parsing macros on a connection (idempotent)."""
+    for stmt in _MACROS.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+
+
+def _parsed_expr(col: str, kind: str, fy: int) -> str:
+    c = f'"{col}"'
+    if kind == MONEY:
+        return f"cl_pence({c})"
+    if kind == DATE:
+        return f"cl_date({c})"
+    if kind == PERIOD:
+        return f"cl_fy_period({c}, {fy})"
+    if kind == NUMBER:
+        return f"TRY_CAST(cl_digits({c}) AS DOUBLE)"
+    if kind == INTEGER:
+        return f"TRY_CAST(trim({c}) AS BIGINT)"
+    if kind == BOOL:
+        return f"cl_bool({c})"
+    return f"NULLIF(trim({c}), '')"
+
+
+def parse_table(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str, fy: FinancialYear
+) -> list[Problem]:
+    """Create table ``out`` with typed columns (money in pence as ``<name>_p``); return every problem found."""
+    install_macros(con)
+    problems: list[Problem] = []
+    selects = ["_row"]
+    for col in spec.columns:
+        name = col.name
+        target = f"{name}_p" if col.kind == MONEY else name
+        if name not in raw.present:
+            if col.kind == MONEY:
+                selects.append(f'CAST(NULL AS BIGINT) AS "{target}"')
+            elif col.kind == DATE:
+                selects.append(f'CAST(NULL AS DATE) AS "{target}"')
+            elif col.kind == PERIOD:
+                selects.append(f"CAST(NULL AS STRUCT(fy INTEGER, p INTEGER)) AS \"{target}\"")
+            elif col.kind in (NUMBER,):
+                selects.append(f'CAST(NULL AS DOUBLE) AS "{target}"')
+            elif col.kind == INTEGER:
+                selects.append(f'CAST(NULL AS BIGINT) AS "{target}"')
+            elif col.kind == BOOL:
+                selects.append(f'CAST(NULL AS BOOLEAN) AS "{target}"')
+            else:
+                selects.append(f'CAST(NULL AS VARCHAR) AS "{target}"')
+            continue
+        expr = _parsed_expr(name, col.kind, fy.start_year)
+        selects.append(f'{expr} AS "{target}"')
+        if col.kind != TEXT:
+            problems += _bad_cells(con, raw, name, expr, _HINT[col.kind])
+        if col.kind == PERIOD:
+            problems += _bad_cells(
+                con, raw, name, f"CASE WHEN ({expr}).p BETWEEN 1 AND 12 THEN {expr} END",
+                "is not a period between P1 (April) and P12 (March)", only_parsed=True,
+            )
+        if col.required:
+            problems += _missing_cells(con, raw, name)
+    selects += [f'"{e}"' for e in raw.extra if e not in {c.name for c in spec.columns}]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {', '.join(selects)} FROM {raw.name}")
+    return problems
+
+
+def _bad_cells(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, col: str, expr: str, hint: str, only_parsed: bool = False
+) -> list[Problem]:
+    cond = f'"{col}" IS NOT NULL AND trim("{col}") <> \'\' AND ({expr}) IS NULL'
+    if only_parsed:
+        cond += f" AND ({_parsed_expr(col, PERIOD, 0)}) IS NOT NULL"
+    rows = con.execute(
+        f'SELECT _row, "{col}" FROM {raw.name} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}'
+    ).fetchall()
+    out = [Problem(raw.file, int(r), col, f"'{v}' {hint}", ERROR) for r, v in rows[:MAX_PER_COLUMN]]
+    if len(rows) > MAX_PER_COLUMN:
+        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchone()[0]  # type: ignore[index]
+        out.append(Problem(raw.file, None, col, f"{total - MAX_PER_COLUMN} more rows with the same problem"))
+    return out
+
+
+def _missing_cells(con: duckdb.DuckDBPyConnection, raw: RawTable, col: str) -> list[Problem]:
+    cond = f'"{col}" IS NULL OR trim("{col}") = \'\''
+    rows = con.execute(
+        f"SELECT _row FROM {raw.name} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}"
+    ).fetchall()
+    out = [Problem(raw.file, int(r[0]), col, "is empty but required", ERROR) for r in rows[:MAX_PER_COLUMN]]
+    if len(rows) > MAX_PER_COLUMN:
+        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchone()[0]  # type: ignore[index]
+        out.append(Problem(raw.file, None, col, f"{total - MAX_PER_COLUMN} more empty cells"))
+    return out

@@ -1,0 +1,98 @@
+"""Placements list import (one row per placement; open ones have no end date) and reading it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ledgers.columns import DATE, MONEY, TEXT, Col, Spec
+from ledgers.imports import ImportContext, ImportOutcome, run_import, supersede, warn
+from ledgers.periods import FinancialYear
+from ledgers.placements import check_placements, placements_frame
+from ledgers.problems import ERROR, WARNING, Problem
+from ledgers.store import Store
+
+SPEC = Spec(
+    "placements",
+    (
+        Col("placement_id", TEXT, True, ("placement", "placement_ref", "placement_number")),
+        Col("child_ref", TEXT, True, ("child", "child_id", "child_reference", "lac_id", "person_id")),
+        Col("line", TEXT, True, ("budget_line", "care_ladder_line")),
+        Col("start_date", DATE, True, ("start", "date_started", "placement_start", "decom")),
+        Col("weekly_cost", MONEY, True, ("weekly_rate", "cost_per_week", "weekly_fee", "rate")),
+        Col("end_date", DATE, False, ("end", "date_ended", "placement_end", "dec")),
+        Col("planned_end_date", DATE, False, ("planned_end", "expected_end_date")),
+        Col("provider", TEXT, False, ("supplier", "provider_name", "agency")),
+        Col("placement_type", TEXT, False, ("type", "place")),
+    ),
+)
+
+
+def import_placements(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
+    """Import the placements list; it replaces the stored list (a list is a snapshot of all placements)."""
+    return run_import(store, path, SPEC, fy, _validate, _save, sheet)
+
+
+def _frame(ctx: ImportContext) -> pd.DataFrame:
+    df = ctx.con.execute(
+        f"SELECT _row AS row, trim(placement_id) AS placement_id, trim(child_ref) AS child_ref, trim(line) AS line, "
+        f"start_date, end_date, planned_end_date, weekly_cost_p, provider, placement_type FROM {ctx.parsed} "
+        "ORDER BY _row"
+    ).df()
+    return df
+
+
+def _validate(ctx: ImportContext) -> list[Problem]:
+    df = _frame(ctx)
+    problems = check_placements(df, ctx.raw.file)
+    lines = {r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()}
+    if lines:
+        for i in (~df["line"].isin(lines)).to_numpy().nonzero()[0]:
+            problems.append(Problem(ctx.raw.file, int(df["row"].iloc[i]), "line",
+                                    f"line '{df['line'].iloc[i]}' is not a line of the {ctx.fy.label} budget",
+                                    ERROR))
+    return problems
+
+
+def _save(ctx: ImportContext) -> None:
+    con, out, file = ctx.con, ctx.outcome, ctx.raw.file
+    replaced = supersede(con, "placements", "placements")
+    con.execute(
+        f"INSERT INTO placements SELECT trim(placement_id), trim(child_ref), trim(line), start_date, end_date, "
+        f"planned_end_date, weekly_cost_p, provider, placement_type, _row, {ctx.import_id} FROM {ctx.parsed}"
+    )
+    n, total = con.execute(
+        "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ?", [ctx.import_id]
+    ).fetchone()  # type: ignore[misc]
+    out.rows_stored = int(n)
+    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum(weekly_cost_p), 0) FROM {ctx.parsed}").fetchone()[0])  # type: ignore[index]
+    out.stored_total_p = int(total)
+    as_at = ctx.fy.end
+    open_n, open_cost = con.execute(
+        "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ? AND end_date IS NULL",
+        [ctx.import_id],
+    ).fetchone()  # type: ignore[misc]
+    out.by_period.append(("open placements (weekly cost)", int(open_n), int(open_cost)))
+    out.messages.append(f"{n} placements, {open_n} open; weekly cost of open placements £{open_cost / 100:,.2f}")
+    if replaced:
+        out.messages.append(f"replaced the stored placements list (import #{', #'.join(map(str, replaced))})")
+    ends = [p for p in check_placements(_frame(ctx), file) if p.severity == WARNING]
+    if ends:
+        warn(out, file, [p.row for p in ends if p.row], len(ends), "end_date", "placements ending before they start")
+    rows = [int(r[0]) for r in con.execute(
+        "SELECT source_row FROM placements WHERE import_id = ? AND start_date > ? ORDER BY 1 LIMIT 10",
+        [ctx.import_id, as_at]).fetchall()]
+    n_future = int(con.execute("SELECT count(*) FROM placements WHERE import_id = ? AND start_date > ?",
+                               [ctx.import_id, as_at]).fetchone()[0])  # type: ignore[index]
+    warn(out, file, rows, n_future, "start_date", f"placements starting after the end of {ctx.fy.label}")
+
+
+def stored_placements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The stored placements as the placements frame (stage boundary; holds child_ref — never print it)."""
+    df = con.execute(
+        "SELECT placement_id, child_ref, line, start_date, end_date, planned_end_date, weekly_cost_p, provider, "
+        "placement_type FROM placements ORDER BY start_date, placement_id"
+    ).df()
+    return placements_frame(df)

@@ -1,0 +1,144 @@
+"""Officer plans: MTFS savings schemes and forecast adjustments (known pressures and savings not in the data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledgers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Col, Spec
+from ledgers.imports import ImportContext, ImportOutcome, run_import, supersede
+from ledgers.periods import FinancialYear
+from ledgers.problems import ERROR, Problem
+from ledgers.store import Store
+
+SAVINGS = Spec(
+    "savings",
+    (
+        Col("scheme", TEXT, True, ("scheme_name", "saving", "proposal")),
+        Col("line", TEXT, True, ("budget_line",)),
+        Col("year", TEXT, True, ("financial_year", "fy")),
+        Col("target", MONEY, True, ("saving_target", "target_saving")),
+        Col("delivered", MONEY, False, ("delivered_to_date", "achieved")),
+        Col("forecast", MONEY, False, ("forecast_delivery", "forecast_saving")),
+        Col("rag", TEXT, False, ("status", "rag_status")),
+        Col("owner", TEXT, False, ("lead", "responsible_officer")),
+        Col("recurrent", BOOL, False, ("recurring",)),
+        Col("model_from_line", TEXT, False, ()),
+        Col("model_to_line", TEXT, False, ()),
+        Col("model_start", DATE, False, ()),
+        Col("model_count", NUMBER, False, ()),
+        Col("model_every_months", INTEGER, False, ()),
+        Col("model_weekly_cost", MONEY, False, ()),
+        Col("model_annual_running_cost", MONEY, False, ()),
+        Col("mitigation", TEXT, False, ("mitigations", "comment")),
+    ),
+)
+
+ADJUSTMENTS = Spec(
+    "adjustments",
+    (
+        Col("line", TEXT, True, ("budget_line",)),
+        Col("amount", MONEY, True, ("value", "adjustment")),
+        Col("reason", TEXT, True, ("description", "narrative", "explanation")),
+        Col("period", PERIOD, False, ("from_period",)),
+        Col("one_off", BOOL, False, ("oneoff", "one_off_item")),
+    ),
+)
+
+
+def import_savings(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
+    """Import the MTFS savings plan; replaces the stored plan."""
+    return run_import(store, path, SAVINGS, fy, _validate_savings, _save_savings, sheet)
+
+
+def import_adjustments(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
+    """Import the year's forecast adjustments; replaces the stored adjustments of that year."""
+    return run_import(store, path, ADJUSTMENTS, fy, _validate_adjustments, _save_adjustments, sheet)
+
+
+def _unknown_lines(ctx: ImportContext) -> list[Problem]:
+    lines = {r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()}
+    if not lines:
+        return []
+    return [
+        Problem(ctx.raw.file, int(row), "line", f"line '{line}' is not a line of the {ctx.fy.label} budget", ERROR)
+        for row, line in ctx.con.execute(f"SELECT _row, trim(line) FROM {ctx.parsed} ORDER BY _row").fetchall()
+        if line not in lines
+    ]
+
+
+def _validate_savings(ctx: ImportContext) -> list[Problem]:
+    problems = _unknown_lines(ctx)
+    for row, year in ctx.con.execute(f"SELECT _row, year FROM {ctx.parsed} ORDER BY _row").fetchall():
+        try:
+            FinancialYear.parse(year)
+        except ValueError as exc:
+            problems.append(Problem(ctx.raw.file, int(row), "year", str(exc), ERROR))
+    return problems
+
+
+def _save_savings(ctx: ImportContext) -> None:
+    con, out = ctx.con, ctx.outcome
+    supersede(con, "savings", "savings")
+    rows = con.execute(f"SELECT _row AS src_row, * EXCLUDE (_row) FROM {ctx.parsed} ORDER BY _row").df()
+    for r in rows.itertuples(index=False):
+        year = FinancialYear.parse(str(r.year)).label
+        con.execute(
+            "INSERT INTO savings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [str(r.scheme).strip(), str(r.line).strip(), year, int(r.target_p), _int(r.delivered_p),
+             _int(r.forecast_p), _text(r.rag), _text(r.owner), _bool(r.recurrent), _text(r.model_from_line),
+             _text(r.model_to_line), None if _missing(r.model_start) else r.model_start,
+             None if _missing(r.model_count) else float(r.model_count), _int(r.model_every_months),
+             _int(r.model_weekly_cost_p), _int(r.model_annual_running_cost_p), _text(r.mitigation),
+             int(r.src_row), ctx.import_id],
+        )
+    out.rows_stored = len(rows)
+    out.control_total_p = int(rows["target_p"].sum()) if len(rows) else 0
+    out.stored_total_p = int(con.execute(
+        "SELECT COALESCE(sum(target_p), 0) FROM savings WHERE import_id = ?", [ctx.import_id]).fetchone()[0])  # type: ignore[index]
+    for year, n, total in con.execute(
+        "SELECT year, count(*), sum(target_p) FROM savings WHERE import_id = ? GROUP BY 1 ORDER BY 1", [ctx.import_id]
+    ).fetchall():
+        out.by_period.append((str(year), int(n), int(total)))
+
+
+def _validate_adjustments(ctx: ImportContext) -> list[Problem]:
+    problems = _unknown_lines(ctx)
+    for row, p in ctx.con.execute(f"SELECT _row, period FROM {ctx.parsed} WHERE period IS NOT NULL").fetchall():
+        if p["fy"] != ctx.fy.start_year:
+            problems.append(Problem(ctx.raw.file, int(row), "period",
+                                    f"period is not in the workspace year {ctx.fy.label}", ERROR))
+    return problems
+
+
+def _save_adjustments(ctx: ImportContext) -> None:
+    con, out = ctx.con, ctx.outcome
+    supersede(con, "adjustments", "adjustments", "fy = ?", [ctx.fy.start_year])
+    con.execute(
+        f"INSERT INTO adjustments SELECT {ctx.fy.start_year}, trim(line), amount_p, trim(reason), period.p, "
+        f"COALESCE(one_off, true), _row, {ctx.import_id} FROM {ctx.parsed}"
+    )
+    n, total = con.execute(
+        "SELECT count(*), COALESCE(sum(amount_p), 0) FROM adjustments WHERE import_id = ?", [ctx.import_id]
+    ).fetchone()  # type: ignore[misc]
+    out.rows_stored, out.stored_total_p = int(n), int(total)
+    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum(amount_p), 0) FROM {ctx.parsed}").fetchone()[0])  # type: ignore[index]
+    out.by_period.append((ctx.fy.label, int(n), int(total)))
+
+
+def _missing(v: object) -> bool:
+    try:
+        return v is None or bool(v != v)  # NaN / NaT
+    except (TypeError, ValueError):
+        return False
+
+
+def _int(v: object) -> int | None:
+    return None if _missing(v) else int(v)  # type: ignore[call-overload]
+
+
+def _text(v: object) -> str | None:
+    return None if _missing(v) else str(v).strip() or None
+
+
+def _bool(v: object) -> bool | None:
+    return None if _missing(v) else bool(v)
