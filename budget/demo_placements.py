@@ -175,14 +175,14 @@ class _Simulation:
         self.open: dict[str, list[_Placement]] = {s.line: [] for s in LADDER}
         self.specs = {s.line: s for s in LADDER}
 
-    def start(self, line: str, on: date, child: str | None = None) -> None:
+    def start(self, line: str, on: date, child: str | None = None, priced_on: date | None = None) -> None:
         spec = self.specs[line]
         p = _Placement(
             placement_id=f"P{100001 + len(self.placements)}",
             child_ref=child or f"C{next(self.children):06d}",
             line=line,
             start=on,
-            weekly_p=_weekly_p(self.rng, line, on),
+            weekly_p=_weekly_p(self.rng, line, priced_on or on),
             provider=spec.providers[int(self.rng.integers(len(spec.providers)))],
             placement_type=spec.placement_type,
         )
@@ -192,8 +192,10 @@ class _Simulation:
     def initial_stock(self, months: list[date]) -> None:
         for spec in LADDER:
             for _ in range(target_numbers(spec, months)[0]):
-                age = int(self.rng.exponential(spec.mean_months * 30.4)) + 1
-                self.start(spec.line, FIRST_MONTH - timedelta(days=age))
+                age = self.rng.exponential(spec.mean_months * 30.4)
+                age = int(age if age < 3650 else self.rng.uniform(0, 3650)) + 1  # no child in care over 10 years
+                on = FIRST_MONTH - timedelta(days=age)
+                self.start(spec.line, on, priced_on=max(on, date(2015, 4, 1)))
 
     def month(self, first: date, targets: dict[str, int]) -> None:
         last_day = calendar.monthrange(first.year, first.month)[1]

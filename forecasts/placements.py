@@ -46,7 +46,7 @@ def costs_by_month(
     for m in months:
         lo = np.datetime64(m.date(), "D")
         hi = np.datetime64((m + pd.offsets.MonthEnd(0)).date(), "D")
-        d = (np.minimum(last, hi) - np.maximum(first, lo)) // DAY + 1
+        d = (np.minimum(last, hi) - np.maximum(first, lo)).astype("timedelta64[D]").astype(np.int64) + 1
         d = np.where(np.isnat(last) | np.isnat(first), 0, np.clip(d, 0, None)).astype(np.int64)
         days = np.bincount(codes, weights=d, minlength=len(uniq)).astype(np.int64)
         cost = np.zeros(len(uniq), dtype=np.int64)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 _FREQ = {12: "ME", 4: "QE", 1: "YE"}
+MAX_ITER = 2000  # L-BFGS iteration cap: a safety net against slow, ill-conditioned fits
 
 
 def _quiet_logging() -> None:
@@ -24,7 +25,7 @@ def _quiet_logging() -> None:
 class ProphetModel:
     """Prophet on synthetic period-end dates (the position in the series is what matters).
 
-    Yearly seasonality only for monthly series with ≥ 24 points (or quarterly with ≥ 8); weekly and
+    Yearly seasonality (Fourier order 5 monthly, 1 quarterly) only with ≥ 2 full years; weekly and
     daily seasonality off; no uncertainty sampling (our intervals are conformal). With
     ``nonnegative=True`` the forecast is floored at 0 (counts and costs cannot go below zero).
     """
@@ -45,16 +46,18 @@ class ProphetModel:
             return np.full(h, float(x[-1]))
         freq = _FREQ.get(season_length, "ME")
         ds = pd.date_range("2000-01-31", periods=len(x) + h, freq=freq)
-        yearly = season_length > 1 and len(x) >= 2 * season_length
+        # Fourier order below the sampling limit (6 for monthly): the default 10 is ill-conditioned on
+        # monthly data and can take seconds to optimise at exactly 24 points.
+        order = max(1, season_length // 2 - 1) if season_length > 1 and len(x) >= 2 * season_length else False
         model = Prophet(
-            yearly_seasonality=yearly,
+            yearly_seasonality=order,
             weekly_seasonality=False,
             daily_seasonality=False,
             uncertainty_samples=0,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(pd.DataFrame({"ds": ds[: len(x)], "y": x}))
+            model.fit(pd.DataFrame({"ds": ds[: len(x)], "y": x}), iter=MAX_ITER)
             fc = model.predict(pd.DataFrame({"ds": ds[len(x) :]}))["yhat"].to_numpy(dtype=float)
         if self.nonnegative:
             fc = np.clip(fc, 0.0, None)

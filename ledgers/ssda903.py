@@ -73,10 +73,8 @@ def _read_episodes(folder: Path, la: str | None, problems: list[Problem]) -> pd.
     eps["_end"] = parse_dates(eps["DEC"])
     for col, parsed in (("DECOM", "_start"), ("DEC", "_end")):
         bad = eps[parsed].isna() & (eps[col].str.strip() != "" if col == "DEC" else True)
-        for r in eps[bad].itertuples():
-            problems.append(
-                Problem(str(r._file), int(r._row), col, f"'{getattr(r, col)}' is not a date (dd/mm/yyyy or yyyy-mm-dd)")
-            )
+        for file, row, text in eps.loc[bad, ["_file", "_row", col]].itertuples(index=False):
+            problems.append(Problem(str(file), int(row), col, f"'{text}' is not a date (dd/mm/yyyy or yyyy-mm-dd)"))
         eps = eps[~bad]
     return eps
 
@@ -107,16 +105,18 @@ def join_episodes(eps: pd.DataFrame) -> pd.DataFrame:
     prev_child = eps["_child"].shift()
     new = (eps["_child"] != prev_child) | (key != key.shift()) | (eps["_start"] != eps["_end"].shift())
     group = new.cumsum()
-    return eps.groupby(group, sort=False).agg(
+    last = eps.groupby(group, sort=False)["_end"].apply(lambda s: s.iloc[-1])  # open stays open (NaT)
+    out = eps.groupby(group, sort=False).agg(
         _child=("_child", "first"),
         start_date=("_start", "first"),
-        end_date=("_end", "last"),
         PLACE=("PLACE", "first"),
         PLACE_PROVIDER=("PLACE_PROVIDER", "first"),
         episodes=("_start", "size"),
         _file=("_file", "first"),
         _row=("_row", "first"),
     )
+    out.insert(2, "end_date", last.to_numpy())
+    return out
 
 
 def read_903(
@@ -139,8 +139,9 @@ def read_903(
     placed = join_episodes(eps)
     placed["line"] = _lines(placed, codes).to_numpy()
     weekly = {str(r.line).strip(): pence_from_text(str(r.weekly_cost)) for r in unit_costs.itertuples()}
-    for r in placed[placed["line"].isna()].itertuples():
-        problems.append(Problem(str(r._file), int(r._row), "PLACE", f"no line for PLACE {r.PLACE} / {r.PLACE_PROVIDER}"))
+    unmapped = placed.loc[placed["line"].isna(), ["_file", "_row", "PLACE", "PLACE_PROVIDER"]]
+    for file, row, place, provider in unmapped.itertuples(index=False):
+        problems.append(Problem(str(file), int(row), "PLACE", f"no line for PLACE {place} / PLACE_PROVIDER {provider}"))
     placed = placed[placed["line"].notna()]
     no_cost = ~placed["line"].isin(list(weekly))
     for line in sorted(set(placed.loc[no_cost, "line"])):

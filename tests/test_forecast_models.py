@@ -161,8 +161,9 @@ def test_backtest_refits_slow_models_every_third_origin() -> None:
 
     y = np.arange(40, dtype=float)
     bt = backtest_forecasts(y, 2, 12, [Counting()], refit_every=3)
-    assert calls == [16, 19, 22, 25, 28, 31, 34, 37]  # origins 16..39, a fit every 3
-    assert bt.forecasts["counting"][1].tolist() == [15.0, 15.0]  # origin 17 reads the fit at 16
+    assert list(bt.origins) == list(range(20, 40))  # last 24 points, but at least 20 to train on
+    assert calls == [20, 23, 26, 29, 32, 35, 38]  # a fit every third origin
+    assert bt.forecasts["counting"][1].tolist() == [19.0, 19.0]  # origin 21 reads the fit at 20
 
 
 # --- intervals -----------------------------------------------------------------------------------

@@ -1,0 +1,312 @@
+"""Forecast of every budget line for the months after a period end, by the line's method.
+
+Methods: ``actuals`` (nothing further), ``run-rate`` (recent monthly average, one-off spikes excluded),
+``profile`` (the remaining budget profile), ``commitments`` (open placements costed to their end, planned end
+or the horizon, plus placement days to date not yet invoiced), ``forecast`` (statistical ensemble on the
+line's monthly history; on placement lines the placement-mix model). Amounts are integer pence.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from forecasts.engine import forecast_frame
+from forecasts.placement_model import placement_forecast
+from forecasts.placements import actual_cost_by_month, commitments_by_month
+from ledgers.periods import FinancialYear
+from ledgers.queries import BudgetLine
+
+METHODS = ("actuals", "run-rate", "profile", "commitments", "forecast")
+MIN_HISTORY = 12  # months of history a statistical forecast needs; fewer falls back to run-rate
+STAT_MODELS = ("seasonal-naive", "naive", "drift", "ets", "prophet")
+
+
+@dataclass
+class MonthForecast:
+    month: date
+    gross_p: int = 0
+    income_p: int = 0
+    low_p: int | None = None  # 80% range of the net
+    high_p: int | None = None
+    lo95_p: int | None = None
+    hi95_p: int | None = None
+    numbers: float | None = None
+    numbers_low: float | None = None
+    numbers_high: float | None = None
+
+    @property
+    def net_p(self) -> int:
+        return self.gross_p + self.income_p
+
+
+@dataclass
+class LineForecast:
+    line: str
+    method: str
+    note: str = ""
+    months: list[MonthForecast] = field(default_factory=list)
+    accrual_p: int = 0  # placement days to date not yet invoiced (commitments lines)
+    weights: str = ""
+    backtest_mase: float | None = None
+
+    def remaining(self, until: date) -> tuple[int, int]:
+        """(gross, income) of the months up to ``until``, plus any accrual (in gross)."""
+        ms = [m for m in self.months if m.month <= until]
+        return sum(m.gross_p for m in ms) + self.accrual_p, sum(m.income_p for m in ms)
+
+    def range_net(self, until: date) -> tuple[int | None, int | None]:
+        """(low, high) of the remaining net to ``until`` when the method gives a range."""
+        ms = [m for m in self.months if m.month <= until]
+        if not ms or any(m.low_p is None or m.high_p is None for m in ms):
+            return None, None
+        return (sum(int(m.low_p or 0) for m in ms) + self.accrual_p,
+                sum(int(m.high_p or 0) for m in ms) + self.accrual_p)
+
+
+def months_after(fy: FinancialYear, period: int, horizon: int | None) -> list[date]:
+    """First days of the months after ``period`` of ``fy``: to the year end, or ``horizon`` months."""
+    first = fy.month(period)
+    n = 12 - period if horizon is None else horizon
+    out = []
+    y, m = first.year, first.month
+    for _ in range(n):
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        out.append(date(y, m, 1))
+    return out
+
+
+def run_rate(values: list[int]) -> tuple[int, str]:
+    """Monthly run rate: the mean of the last three months that are not one-off spikes.
+
+    A month is a spike when it differs from the median month of the year so far by more than
+    max(3 × 1.4826 × MAD, 50% of |median|) — a robust outlier rule, so one large invoice or credit does not
+    get repeated into every remaining month. Needs four months to judge spikes.
+    """
+    if not values:
+        return 0, "no actuals yet: nothing forecast"
+    spikes: set[int] = set()
+    if len(values) >= 4:
+        med = statistics.median(values)
+        mad = statistics.median(abs(v - med) for v in values)
+        limit = max(3 * 1.4826 * mad, 0.5 * abs(med))
+        spikes = {i for i, v in enumerate(values) if abs(v - med) > limit}
+    kept = [v for i, v in enumerate(values) if i not in spikes][-3:] or values[-3:]
+    rate = int(round(sum(kept) / len(kept)))
+    note = ""
+    if spikes:
+        note = "one-off months excluded from the run rate: " + ", ".join(
+            f"P{i + 1} (£{values[i] / 100:,.0f})" for i in sorted(spikes))
+    return rate, note
+
+
+def _split(net_p: int, gross_p: int, income_p: int) -> tuple[int, int]:
+    """Split a net amount between gross and income in the budget's proportion (exact to the penny)."""
+    if income_p == 0 or gross_p + income_p == 0:
+        return (0, net_p) if gross_p == 0 and income_p != 0 else (net_p, 0)
+    g = int(round(net_p * gross_p / (gross_p + income_p)))
+    return g, net_p - g
+
+
+def _actual_months(monthly: pd.DataFrame, line: str, kind: str, period: int) -> list[int]:
+    sel = monthly[(monthly["line"] == line) & (monthly["kind"] == kind)]
+    by_p = {int(p): int(a) for p, a in zip(sel["period"], sel["amount_p"], strict=True)}
+    return [by_p.get(p, 0) for p in range(1, period + 1)]
+
+
+def line_forecasts(
+    fy: FinancialYear,
+    period: int,
+    lines: list[BudgetLine],
+    extra_lines: list[str],
+    monthly: pd.DataFrame,
+    history: pd.DataFrame,
+    placements: pd.DataFrame,
+    invoiced: pd.DataFrame,
+    *,
+    horizon: int | None = None,
+    ranges: bool = True,
+    models: tuple[str, ...] = STAT_MODELS,
+    draws: int = 200,
+) -> dict[str, LineForecast]:
+    """Forecast every line for the months after ``period``.
+
+    ``monthly``: this year's actuals (line, kind, period, amount_p); ``history``: every stored month
+    (line, kind, fy, period, amount_p); ``invoiced``: ledger actuals to date by line and placement_id.
+    """
+    months = months_after(fy, period, horizon)
+    period_end = fy.month_end(period)
+    until = (pd.Timestamp(months[-1]) + pd.offsets.MonthEnd(0)).date() if months else period_end
+    placement_lines = set(placements["line"]) if len(placements) else set()
+    budget = {b.line: b for b in lines}
+    out: dict[str, LineForecast] = {}
+    stat_lines: list[str] = []
+    for name in [b.line for b in lines] + [x for x in extra_lines if x not in budget]:
+        b = budget.get(name)
+        method = (b.method if b and b.method else None) or ("commitments" if name in placement_lines else "run-rate")
+        if b is None:
+            # suspense and unbudgeted codes: reported at their actuals, never projected forward
+            out[name] = LineForecast(name, "actuals", "not a budget line: actuals only", [MonthForecast(m) for m in months])
+        elif method == "commitments" and name not in placement_lines:
+            out[name] = _run_rate_line(name, months, monthly, period, "no placements on this line: run-rate used")
+        elif method == "actuals" or not months:
+            out[name] = LineForecast(name, "actuals", "", [MonthForecast(m) for m in months])
+        elif method == "profile" and b is not None:
+            out[name] = _profile_line(b, months, fy)
+        elif method == "forecast":
+            stat_lines.append(name)
+        elif method == "commitments":
+            out[name] = _run_rate_line(name, months, monthly, period, "")
+            out[name].method = "commitments"
+        else:
+            out[name] = _run_rate_line(name, months, monthly, period, "")
+    if not months:
+        return out
+    if placement_lines:
+        _placement_parts(out, placements, invoiced, fy, period, period_end, until, stat_lines, ranges, draws)
+    remaining_stat = [x for x in stat_lines if x not in out]
+    if remaining_stat:
+        out.update(_statistical(remaining_stat, history, fy, period, months, monthly, models))
+    return out
+
+
+def _run_rate_line(name: str, months: list[date], monthly: pd.DataFrame, period: int, note: str) -> LineForecast:
+    g_rate, g_note = run_rate(_actual_months(monthly, name, "expenditure", period))
+    i_rate, i_note = run_rate(_actual_months(monthly, name, "income", period))
+    notes = "; ".join(n for n in (note, g_note if "excluded" in g_note else "", i_note if "excluded" in i_note else "") if n)
+    return LineForecast(name, "run-rate", notes, [MonthForecast(m, g_rate, i_rate) for m in months])
+
+
+def _profile_line(b: BudgetLine, months: list[date], fy: FinancialYear) -> LineForecast:
+    out = []
+    for m in months:
+        p = (m.month - 4) % 12 + 1
+        g, i = _split(b.profile_p[p - 1], b.gross_p, b.income_p)
+        out.append(MonthForecast(m, g, i))
+    return LineForecast(b.line, "profile", "", out)
+
+
+def _placement_parts(
+    out: dict[str, LineForecast], placements: pd.DataFrame, invoiced: pd.DataFrame, fy: FinancialYear,
+    period: int, period_end: date, until: date, stat_lines: list[str], ranges: bool, draws: int,
+) -> None:
+    """Commitments, accruals and the placement-model range (and central forecast) for placement lines."""
+    commit = commitments_by_month(placements, period_end, until)
+    model = (placement_forecast(placements, period_end, until, draws=draws, seed=fy.start_year * 100 + period)
+             if ranges or stat_lines else None)
+    cost_to_date = actual_cost_by_month(placements, fy.start, period_end)
+    known = set(placements["placement_id"])
+    for line in sorted(set(placements["line"])):
+        lf = out.get(line)
+        use_model = line in stat_lines
+        if lf is None and not use_model:
+            continue
+        if lf is not None and lf.method != "commitments" and not use_model:
+            continue
+        c = commit[commit["line"] == line].set_index("month")
+        mdl = model[model["line"] == line].set_index("month") if model is not None else None
+        income = {m.month: m.income_p for m in lf.months} if lf else {}
+        months: list[MonthForecast] = []
+        for m in (lf.months if lf else [MonthForecast(pd.Timestamp(x).date()) for x in c.index]):
+            ts = pd.Timestamp(m.month)
+            mf = MonthForecast(m.month, income_p=income.get(m.month, 0))
+            if use_model and mdl is not None and ts in mdl.index:
+                r = mdl.loc[ts]
+                mf.gross_p = int(r["cost_p"])
+            elif ts in c.index:
+                mf.gross_p = int(c.loc[ts, "cost_p"])
+            if mdl is not None and ts in mdl.index:
+                r = mdl.loc[ts]
+                mf.low_p, mf.high_p = int(r["cost_low_p"]) + mf.income_p, int(r["cost_high_p"]) + mf.income_p
+                mf.numbers, mf.numbers_low, mf.numbers_high = (float(r["numbers"]), float(r["numbers_low"]),
+                                                               float(r["numbers_high"]))
+                if not use_model and ts in c.index:
+                    # the range always contains the commitments figure itself
+                    mf.low_p = min(mf.low_p, mf.net_p)
+                    mf.numbers = float(c.loc[ts, "numbers"])
+            elif ts in c.index:
+                mf.numbers = float(c.loc[ts, "numbers"])
+            months.append(mf)
+        accrual = 0
+        note = ""
+        if period < 12:
+            placed = placements[placements["line"] == line]
+            billed = invoiced[(invoiced["line"] == line) & invoiced["placement_id"].isin(known)]
+            if len(billed):
+                due = int(cost_to_date[cost_to_date["line"] == line]["cost_p"].sum())
+                paid = int(billed["amount_p"].sum())
+                accrual = due - paid
+                note = (f"placement days to {period_end:%d/%m/%Y} cost £{due / 100:,.2f}, invoiced "
+                        f"£{paid / 100:,.2f}: £{accrual / 100:,.2f} accrued")
+            elif len(placed):
+                note = "ledger rows carry no placement ids: no accrual for days not yet invoiced"
+        method = "forecast" if use_model else "commitments"
+        detail = "placement-mix model (stock and flow)" if use_model else "open placements to their end dates"
+        out[line] = LineForecast(line, method, "; ".join(x for x in (detail, note) if x), months, accrual)
+
+
+def _statistical(
+    names: list[str], history: pd.DataFrame, fy: FinancialYear, period: int, months: list[date],
+    monthly: pd.DataFrame, models: tuple[str, ...],
+) -> dict[str, LineForecast]:
+    """Statistical ensemble per (line, kind) series of monthly amounts (in pounds inside the models)."""
+    out: dict[str, LineForecast] = {}
+    frames = []
+    for name in names:
+        h = history[history["line"] == name]
+        for kind, g in h.groupby("kind"):
+            if len(g) < MIN_HISTORY:
+                continue
+            ds = [fy_month_end(int(a), int(b)) for a, b in zip(g["fy"], g["period"], strict=True)]
+            frames.append(pd.DataFrame({"unique_id": f"{name}|{kind}", "ds": ds, "y": g["amount_p"] / 100.0}))
+    result = forecast_frame(pd.concat(frames), len(months), models=models) if frames else None
+    for name in names:
+        fc = None if result is None else result.forecasts[result.forecasts["unique_id"].str.startswith(f"{name}|")]
+        if fc is None or fc.empty:
+            lf = _run_rate_line(name, months, monthly, period,
+                                f"fewer than {MIN_HISTORY} months of history: run-rate used")
+            out[name] = lf
+            continue
+        rows = [MonthForecast(m) for m in months]
+        methods, mases = [], []
+        for uid, g in fc.groupby("unique_id"):
+            kind = str(uid).split("|", 1)[1]
+            g = g.sort_values("ds")
+            for mf, r in zip(rows, g.itertuples(index=False), strict=False):
+                y, lo, hi, lo95, hi95 = (int(round(float(v) * 100)) for v in (r.y, r.lo80, r.hi80, r.lo95, r.hi95))
+                if kind == "income":
+                    mf.income_p = y
+                else:
+                    mf.gross_p = y
+                mf.low_p = (mf.low_p or 0) + lo
+                mf.high_p = (mf.high_p or 0) + hi
+                mf.lo95_p = (mf.lo95_p or 0) + lo95
+                mf.hi95_p = (mf.hi95_p or 0) + hi95
+            methods.append(str(g["method"].iloc[0]))
+            bt = result.backtest if result is not None else pd.DataFrame()
+            sel = bt[(bt["unique_id"] == uid) & (bt["model"] == "ensemble")] if len(bt) else bt
+            if len(sel):
+                mases.append(float(sel["mase"].iloc[0]))
+        out[name] = LineForecast(name, "forecast", "statistical: " + "; ".join(methods), rows,
+                                 weights="; ".join(methods), backtest_mase=max(mases) if mases else None)
+    return out
+
+
+def fy_month_end(fy_start: int, period: int) -> pd.Timestamp:
+    first = FinancialYear(fy_start).month(period)
+    return pd.Timestamp(first) + pd.offsets.MonthEnd(0)
+
+
+def placement_numbers_to_date(placements: pd.DataFrame, fy: FinancialYear, period: int) -> dict[str, float]:
+    """Average placements per line over P1..period (placement-days / days)."""
+    end = fy.month_end(period)
+    cost = actual_cost_by_month(placements, fy.start, end)
+    days = (end - fy.start + timedelta(days=1)).days
+    return {str(k): float(v) / days for k, v in cost.groupby("line")["days"].sum().items()}
+
+
+__all__ = ["METHODS", "LineForecast", "MonthForecast", "line_forecasts", "months_after", "run_rate", "np"]

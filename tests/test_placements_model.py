@@ -1,0 +1,158 @@
+"""Survival, transitions and the placement-mix model on small hand-checked sets."""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from forecasts.placement_model import MixMove, Scenario, placement_forecast
+from forecasts.placements import commitments_by_month
+from forecasts.survival import kaplan_meier
+from forecasts.transitions import DAYS_PER_MONTH, moves, transition_rates
+from ledgers.placements import placements_frame
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    cols = ["placement_id", "child_ref", "line", "start_date", "end_date", "planned_end_date", "weekly_cost_p"]
+    df = pd.DataFrame(rows, columns=cols)
+    for c in ("start_date", "end_date", "planned_end_date"):
+        df[c] = pd.to_datetime(df[c])
+    return placements_frame(df)
+
+
+def test_kaplan_meier_by_hand() -> None:
+    # durations 2,3,3+,5,8+ : S(2)=4/5, S(3)=0.8*3/4=0.6, S(5)=0.6*1/2=0.3
+    curve = kaplan_meier(np.array([2, 3, 3, 5, 8]), np.array([1, 1, 0, 1, 0], dtype=bool))
+    assert curve.times.tolist() == [2.0, 3.0, 5.0]
+    assert np.allclose(curve.surv, [0.8, 0.6, 0.3])
+    assert math.isclose(curve.tail_hazard, -math.log(0.3) / 5)
+    assert np.allclose(curve.survival(np.array([1, 2, 4, 5])), [1.0, 0.8, 0.6, 0.3])
+    # expected days up to 5 from age 0 = 2×1 + 1×0.8 + 2×0.6 = 4.0; from age 3: 2×0.6/0.6 = 2.0
+    assert math.isclose(curve.expected_remaining_days(0, cap=5), 4.0)
+    assert math.isclose(curve.expected_remaining_days(3, cap=5), 2.0)
+    # beyond the curve: exponential tail, mean 1/hazard
+    assert math.isclose(curve.expected_remaining_days(6), 1 / curve.tail_hazard)
+    # inverse draws: u=0.7 -> first t with S<=0.7 is 3; given age 3 (S=0.6), u=0.4 -> S<=0.24 is in the tail
+    assert curve.durations_for(np.array([0.0]), np.array([0.7])).tolist() == [3.0]
+    tail = curve.durations_for(np.array([3.0]), np.array([0.4]))[0]
+    assert math.isclose(tail, 5 + math.log(0.3 / 0.24) / curve.tail_hazard)
+
+
+def test_no_endings_means_no_hazard() -> None:
+    curve = kaplan_meier(np.array([10, 20]), np.array([0, 0], dtype=bool))
+    assert curve.tail_hazard == 0.0
+    assert np.isinf(curve.durations_for(np.array([5.0]), np.array([0.5]))[0])
+
+
+HISTORY = [
+    ("a1", "A", "IFA", "2019-01-01", "2019-03-01", None, 80000),
+    ("a2", "A", "OOA", "2019-03-03", None, None, 400000),  # move IFA -> OOA (2 days)
+    ("b1", "B", "IFA", "2019-01-01", "2019-06-30", None, 80000),
+    ("b2", "B", "In-house", "2019-07-20", None, None, 50000),  # 20 days later: not a move
+    ("c1", "C", "OOA", "2019-02-01", "2019-04-01", None, 400000),
+    ("c2", "C", "IFA", "2019-04-01", None, None, 80000),  # move OOA -> IFA (same day)
+    ("d1", "D", "IFA", "2019-01-01", "2019-01-31", None, 80000),
+    ("d2", "D", "IFA", "2019-02-01", None, None, 80000),  # same line: not a move
+]
+
+
+def test_transitions_counted_by_hand() -> None:
+    df = frame(HISTORY)
+    mv = moves(df)
+    assert sorted(zip(mv["from_line"], mv["to_line"], strict=True)) == [("IFA", "OOA"), ("OOA", "IFA")]
+    assert "child_ref" not in mv.columns
+    rates = transition_rates(df, date(2019, 1, 1), date(2019, 12, 31)).set_index(["from_line", "to_line"])
+    # IFA days at risk: a1 59 + b1 180 + c2 274 + d1 30 + d2 333 = 876
+    assert math.isclose(rates.loc[("IFA", "OOA"), "months_at_risk"], 876 / DAYS_PER_MONTH)
+    assert math.isclose(rates.loc[("IFA", "OOA"), "rate"], DAYS_PER_MONTH / 876)
+    # OOA: c1 59 days + a2 (3 Mar to 31 Dec) 303 days
+    assert math.isclose(rates.loc[("OOA", "IFA"), "rate"], DAYS_PER_MONTH / 362)
+
+
+COHORT = [
+    ("p1", "c1", "IFA", "2015-03-01", None, "2020-01-14", 70000),
+    ("p2", "c2", "OOA", "2015-06-01", None, None, 100000),
+    ("p3", "c3", "OOA", "2015-06-01", None, "2020-02-29", 412345),
+]
+
+
+def test_model_without_starters_or_endings_equals_commitments_exactly() -> None:
+    df = frame(COHORT)
+    as_at, until = date(2019, 12, 31), date(2020, 3, 31)
+    model = placement_forecast(df, as_at, until, starts_per_month={"IFA": 0, "OOA": 0}, draws=20)
+    commit = commitments_by_month(df, as_at, until)
+    merged = model.merge(commit, on=["line", "month"])
+    assert len(merged) == 6
+    assert merged["cost_p_x"].tolist() == merged["cost_p_y"].tolist()
+    assert (merged["cost_p_x"] == merged["cost_low_p"]).all() and (merged["cost_p_x"] == merged["cost_high_p"]).all()
+    assert np.allclose(merged["numbers_x"], merged["numbers_y"])
+    # IFA £700/wk to 14 Jan = £1,400.00; OOA £1,000/wk 91 days = £13,000.00;
+    # OOA £4,123.45/wk Jan 31 days (1826099.29p) + Feb 29 days (1708286.43p)
+    assert model["cost_p"].sum() == 140000 + 1300000 + 1826099 + 1708286
+
+
+def test_april_uplift_and_price_change() -> None:
+    df = frame([("p2", "c2", "OOA", "2015-06-01", None, None, 100000)])
+    out = placement_forecast(
+        df,
+        date(2020, 1, 31),
+        date(2020, 4, 30),
+        starts_per_month={"OOA": 0},
+        uplift={"OOA": 0.03},
+        scenario=Scenario(price_change={"OOA": 0.10}, price_change_from=date(2020, 3, 1)),
+        draws=5,
+    )
+    # Feb 29 days £4,142.86; Mar 31 days × 1.10 = 487142.86p; Apr 30 days × 1.03 × 1.10 = 485571.43p
+    assert out["cost_p"].tolist() == [414286, 487143, 485571]
+
+
+def test_mix_move_moves_children_between_lines() -> None:
+    df = frame([(f"p{i}", f"c{i}", "OOA", "2015-06-01", None, None, 400000) for i in range(3)])
+    scen = Scenario(mix_moves=[MixMove("OOA", "In-house Residential", date(2020, 2, 1), count=1, weekly_cost_p=300000)])
+    out = placement_forecast(df, date(2020, 1, 31), date(2020, 3, 31), scenario=scen, draws=10)
+    out = out.set_index(["line", "month"])
+    feb = pd.Timestamp("2020-02-01")
+    assert out.loc[("OOA", feb), "numbers"] == 2.0
+    assert out.loc[("In-house Residential", feb), "numbers"] == 1.0
+    assert out.loc[("OOA", feb), "cost_p"] == 2 * 1657143  # 400000 × 29 / 7 = 1657142.86p each
+    assert out.loc[("In-house Residential", feb), "cost_p"] == 1242857  # 300000 × 29 / 7
+
+
+def test_starters_build_up_at_the_given_rate() -> None:
+    # No endings in history, so starters stay: month k holds ~10 (k-1) + about half a month's 10 starters.
+    df = frame([("p0", "c0", "IFA", "2015-06-01", None, None, 80000)])
+    out = placement_forecast(df, date(2019, 12, 31), date(2020, 3, 31), starts_per_month={"IFA": 10}, draws=400)
+    expected = [1 + 10 * 0.5, 1 + 10 + 10 * 0.5, 1 + 20 + 10 * 0.5]
+    assert np.allclose(out["numbers"], expected, atol=0.5)
+    assert (out["numbers_low"] < out["numbers"]).all() and (out["numbers"] < out["numbers_high"]).all()
+
+
+def test_thousand_open_placements_fifteen_lines_two_hundred_draws_is_fast() -> None:
+    rng = np.random.default_rng(7)
+    n = 3000
+    start = pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 1460, n), unit="D")
+    end = start + pd.to_timedelta(rng.exponential(600, n).astype(int), unit="D")
+    end = end.where(end <= pd.Timestamp("2019-12-31"))
+    df = placements_frame(
+        pd.DataFrame(
+            {
+                "placement_id": [str(i) for i in range(n)],
+                "child_ref": [str(i % 1200) for i in range(n)],
+                "line": rng.choice([f"L{i}" for i in range(15)], n),
+                "start_date": start,
+                "end_date": end,
+                "planned_end_date": pd.NaT,
+                "weekly_cost_p": rng.integers(20000, 500000, n),
+            }
+        )
+    )
+    assert 900 <= int(df["end_date"].isna().sum()) <= 1300
+    t = time.perf_counter()
+    out = placement_forecast(df, date(2019, 12, 31), date(2021, 3, 31), uplift={"L1": 0.03}, draws=200)
+    assert time.perf_counter() - t < 5
+    assert len(out) == 15 * 15
+    assert (out["cost_low_p"] <= out["cost_p"]).all() and (out["cost_p"] <= out["cost_high_p"]).all()

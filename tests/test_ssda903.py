@@ -1,0 +1,126 @@
+"""SSDA903 reader: hand-made folders and the synthetic 903 samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ledgers.ssda903 import episode_files, join_episodes, parse_dates, read_903
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903"
+HEAD = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+
+
+def test_hand_made_years_dedup_join_and_lines(tmp_path: Path) -> None:
+    (tmp_path / "2018-episodes.csv").write_text(
+        HEAD
+        + "1,01/04/2017,S,C2,N1,U4,PR4,,,,,,100\n"  # IFA, open at the end of 2017/18
+        + "2,10/05/2017,S,C2,N1,K2,PR4,01/06/2017,E11,,,,200\n"  # OOA residential, ended
+    )
+    (tmp_path / "2019-episodes.csv").write_text(
+        HEAD
+        + "1,2017-04-01,S,C2,N1,U4,PR4,2018-06-30,,,,,100\n"  # same episode, now closed (ISO dates)
+        + "1,30/06/2018,L,E1,N1,U4,PR4,31/08/2018,E11,,,,100\n"  # legal status change: same placement
+        + "1,31/08/2018,P,E1,N1,U4,PR1,,,,,,300\n"  # change of carer: new placement, in-house
+    )
+    df, problems = read_903(tmp_path)
+    assert problems == []
+    assert len(df) == 3
+    got = df.sort_values("start_date")[["line", "start_date", "end_date", "episodes", "weekly_cost_p"]]
+    assert got["line"].tolist() == ["Independent Fostering Agencies", "Out of Area Residential", "In-house Fostering"]
+    assert got["start_date"].dt.strftime("%Y-%m-%d").tolist() == ["2017-04-01", "2017-05-10", "2018-08-31"]
+    assert got["end_date"].dt.strftime("%Y-%m-%d").fillna("open").tolist() == ["2018-08-31", "2017-06-01", "open"]
+    assert got["episodes"].tolist() == [2, 1, 1]
+    assert got["weekly_cost_p"].tolist() == [81422, 400000, 64600]
+
+
+def test_bad_dates_and_unmapped_codes_are_problems_with_rows(tmp_path: Path) -> None:
+    (tmp_path / "episodes.csv").write_text(
+        HEAD + "1,31/13/2017,S,C2,N1,U4,PR4,,,,,,1\n" + "2,01/04/2017,S,C2,N1,XX,PR4,,,,,,1\n"
+    )
+    codes = pd.DataFrame({"place": ["U4"], "provider": ["*"], "line": ["IFA"]})
+    costs = pd.DataFrame({"line": ["IFA"], "weekly_cost": ["800.00"]})
+    df, problems = read_903(tmp_path, codes, costs)
+    assert len(df) == 0
+    assert [(p.file, p.row, p.column) for p in problems] == [("episodes.csv", 2, "DECOM"), ("episodes.csv", 3, "PLACE")]
+    assert all("1," not in p.message for p in problems)
+
+
+def test_parse_dates_takes_uk_and_iso() -> None:
+    out = parse_dates(pd.Series(["31/12/2019", "2019-12-31", "", "12/31/2019"]))
+    assert out.dt.strftime("%Y-%m-%d").fillna("NaT").tolist() == ["2019-12-31", "2019-12-31", "NaT", "NaT"]
+
+
+def shared(name: str) -> Path:
+    path = SHARED / name
+    if not path.exists():
+        pytest.skip("shared synthetic SSDA903 data not present")
+    return path
+
+
+def nights(start: pd.Series, end: pd.Series, close: pd.Timestamp) -> int:
+    return int((end.fillna(close) - start).dt.days.sum())
+
+
+@pytest.mark.parametrize(
+    ("name", "la", "placements", "episodes"),
+    [
+        ("cs_demand_model_combined", None, 2103, 2827),
+        ("cs_demand_model_regional_v1", None, 2103, 2827),
+        ("cs_demand_model_regional_v1", "Bromley", 693, 937),
+        ("csc_validator_903_fake", None, 4275, 5050),
+    ],
+)
+def test_synthetic_903_sets_lose_no_episode(name: str, la: str | None, placements: int, episodes: int) -> None:
+    folder = shared(name)
+    df, problems = read_903(folder, la=la)
+    assert [p for p in problems if p.severity == "error"] == []
+    assert len(df) == placements
+    assert int(df["episodes"].sum()) == episodes  # every distinct episode is in exactly one placement
+    assert df["placement_id"].is_unique
+    # every episode's days are accounted for: days of placements = days of the distinct episodes
+    frames = []
+    for path, year in episode_files(folder):
+        e = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if la is not None:
+            e = e[e["LA"] == la]
+        key = (e["LA"] + ":" if "LA" in e.columns else "") + e["CHILD"]
+        frames.append(
+            pd.DataFrame(
+                {"_child": key, "_start": parse_dates(e["DECOM"]), "_end": parse_dates(e["DEC"]),
+                 "_year": pd.to_numeric(e["YEAR"]) if "YEAR" in e.columns else year}
+            )
+        )
+    eps = pd.concat(frames).sort_values(["_child", "_start", "_year"]).drop_duplicates(["_child", "_start"], keep="last")
+    assert len(eps) == episodes
+    close = pd.Timestamp("2022-03-31")
+    assert nights(df["start_date"], df["end_date"], close) == nights(eps["_start"], eps["_end"], close)
+
+
+def test_combined_counts_per_line() -> None:
+    df, _ = read_903(shared("cs_demand_model_combined"))
+    counts = df["line"].value_counts().to_dict()
+    assert counts["In-house Fostering"] == 630
+    assert counts["Independent Fostering Agencies"] == 602
+    assert counts["Out of Area Residential"] == 205
+    assert counts["Secure"] == 5
+    assert sum(counts.values()) == 2103
+
+
+def test_join_keeps_a_gap_as_two_placements() -> None:
+    eps = pd.DataFrame(
+        {
+            "_child": ["x", "x"],
+            "_start": pd.to_datetime(["2019-01-01", "2019-02-05"]),
+            "_end": pd.to_datetime(["2019-02-01", None]),
+            "_year": [0, 0],
+            "PLACE": ["U4", "U4"],
+            "PLACE_PROVIDER": ["PR1", "PR1"],
+            "URN": ["1", "1"],
+            "_file": ["f", "f"],
+            "_row": [2, 3],
+        }
+    )
+    assert len(join_episodes(eps)) == 2
