@@ -57,7 +57,9 @@ def main() -> None:
             naive_bias=("err_naive", "mean"),
         )
         total = m.groupby("month")[["numbers_fc", "numbers_actual", "naive"]].sum()
-        print(f"\n== {name}{' / ' + la if la else ''}: cut {cut}, to {until}, {len(full)} placements, model {secs:.2f}s")
+        print(
+            f"\n== {name}{' / ' + la if la else ''}: cut {cut}, to {until}, {len(full)} placements, model {secs:.2f}s"
+        )
         print(by.round(2).to_string())
         print(
             f"all lines: model MAE {(total['numbers_fc'] - total['numbers_actual']).abs().mean():.2f}, "

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from forecasts.engine import ForecastResult, forecast_frame
-from forecasts.series import SeriesError, read_series_csv
+from forecasts.series import read_series_csv
 
 app = typer.Typer(help="Forecast long-format series (unique_id, ds, y).", pretty_exceptions_show_locals=False)
 
@@ -88,9 +88,8 @@ def forecast(
     nonnegative: Annotated[bool, typer.Option("--nonnegative", help="no forecast or bound below 0")] = False,
 ) -> None:
     """Forecast every series in FILE HORIZON periods ahead with conformal 80%/95% intervals."""
-    err = Console(stderr=True)
     if not file.is_file():
-        err.print(f"{file}: file not found")
+        typer.echo(f"{file}: file not found", err=True)
         raise typer.Exit(2)
     names = [m.strip() for m in models.split(",") if m.strip()] if models else None
     try:
@@ -105,11 +104,9 @@ def forecast(
             nonnegative=nonnegative,
             progress=sys.stderr.isatty(),
         )
-    except SeriesError as exc:
-        err.print(str(exc), markup=False, highlight=False)
-        raise typer.Exit(2) from None
-    except ValueError as exc:
-        err.print(f"{file}: {exc}", markup=False, highlight=False)
+    except ValueError as exc:  # SeriesError included
+        message = str(exc)
+        typer.echo(message if message.startswith(f"{file}:") else f"{file}: {message}", err=True)
         raise typer.Exit(2) from None
     if as_json:
         sys.stdout.write(json.dumps(result_json(result, backtest)) + "\n")

@@ -15,22 +15,13 @@ import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from budget.demo_ledger import (
-    CHART,
-    CLA,
-    FOSTERING_TEAM,
-    HEADINGS,
-    LEDGER_COLUMNS,
-    YEARS,
-    LineSpec,
-    amount_text,
-    placement_rows,
-    running_rows,
-)
+from budget.demo_chart import CHART, CLA, FOSTERING_TEAM, HEADINGS, YEARS, LineSpec
+from budget.demo_ledger import LEDGER_COLUMNS, amount_text, placement_rows, running_rows
 from budget.demo_placements import AS_AT, demo_placements, open_at, remaining_cost_p
 
 CLA_GROSS_K = 32_483  # Children Looked After gross budget, £000 (seed ¶33)
@@ -60,7 +51,9 @@ def mapping_rows() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
 
     def add(cc: str, account: str, spec: LineSpec, kind: str) -> None:
-        rows.append({"cost_centre": cc, "account": account, "line": spec.line, "heading": spec.heading, "kind": kind})
+        rows.append(
+            {"cost_centre": cc, "account": account, "line": spec.line, "heading": spec.heading, "kind": kind}
+        )
 
     for spec in CHART:
         if spec.line == "Business Support":
@@ -111,7 +104,9 @@ def gross_budget_p(forecast_p: dict[str, int]) -> dict[str, int]:
     gross: dict[str, int] = {}
     for spec in CHART:
         if spec.kind == "placement":
-            gross[spec.line] = int(round((forecast_p[spec.line] + spec.variance_k * 100_000) / 100_000)) * 100_000
+            gross[spec.line] = (
+                int(round((forecast_p[spec.line] + spec.variance_k * 100_000) / 100_000)) * 100_000
+            )
         elif spec.gross_k is not None:
             gross[spec.line] = spec.gross_k * 100_000
         else:
@@ -182,23 +177,24 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Pa
     return path
 
 
-def _placement_records(placements: pd.DataFrame) -> list[dict[str, str]]:
-    def day(value: object) -> str:
-        return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+def _day(value: Any) -> str:
+    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
+
+def _placement_records(placements: pd.DataFrame) -> list[dict[str, str]]:
     return [
         {
-            "placement_id": r.placement_id,
-            "child_ref": r.child_ref,
-            "line": r.line,
-            "start_date": day(r.start_date),
-            "end_date": day(r.end_date),
-            "planned_end_date": day(r.planned_end_date),
-            "weekly_cost": amount_text(int(r.weekly_cost_p)),
-            "provider": "" if pd.isna(r.provider) else str(r.provider),
-            "placement_type": r.placement_type,
+            "placement_id": str(r["placement_id"]),
+            "child_ref": str(r["child_ref"]),
+            "line": str(r["line"]),
+            "start_date": _day(r["start_date"]),
+            "end_date": _day(r["end_date"]),
+            "planned_end_date": _day(r["planned_end_date"]),
+            "weekly_cost": amount_text(int(r["weekly_cost_p"])),
+            "provider": "" if pd.isna(r["provider"]) else str(r["provider"]),
+            "placement_type": str(r["placement_type"]),
         }
-        for r in placements.itertuples(index=False)
+        for r in placements.to_dict("records")
     ]
 
 
@@ -211,16 +207,16 @@ def _write_ledgers(outdir: Path, ledger: pd.DataFrame) -> tuple[Path, ...]:
         council = year == 2017
         rows = [
             {
-                "date": r.date.strftime("%d/%m/%Y" if council else "%Y-%m-%d"),
-                "cost_centre": r.cost_centre,
-                "account": r.account,
-                "amount": amount_text(r.amount_p, council and i % 3 == 0),
-                "description": r.description,
-                "supplier": r.supplier or "",
-                "reference": r.reference,
-                "placement_id": r.placement_id or "",
+                "date": r["date"].strftime("%d/%m/%Y" if council else "%Y-%m-%d"),
+                "cost_centre": str(r["cost_centre"]),
+                "account": str(r["account"]),
+                "amount": amount_text(int(r["amount_p"]), council and i % 3 == 0),
+                "description": str(r["description"]),
+                "supplier": str(r["supplier"] or ""),
+                "reference": str(r["reference"]),
+                "placement_id": str(r["placement_id"] or ""),
             }
-            for i, r in enumerate(part.itertuples(index=False))
+            for i, r in enumerate(part.to_dict("records"))
         ]
         columns = [c if c != "amount_p" else "amount" for c in LEDGER_COLUMNS]
         paths.append(_write_csv(outdir / f"ledger-{year}-{(year + 1) % 100:02d}.csv", columns, rows))
@@ -236,7 +232,9 @@ def write_demo_inputs(outdir: Path, seed: int = 2019) -> DemoInputs:
     ledger = pd.concat([invoices, running_rows(np.random.default_rng([seed, 1]), gross_p)], ignore_index=True)
     ledger["supplier"] = ledger["supplier"].fillna("")
 
-    mapping = _write_csv(outdir / "mapping.csv", ["cost_centre", "account", "line", "heading", "kind"], mapping_rows())
+    mapping = _write_csv(
+        outdir / "mapping.csv", ["cost_centre", "account", "line", "heading", "kind"], mapping_rows()
+    )
     budget_columns = ["line", "heading", "gross", "income", *[f"p{i}" for i in range(1, 13)]]
     budget_columns += ["method", "budget_numbers", "budget_unit_cost", "funded_by"]
     budget = _write_csv(outdir / "budget-2019-20.csv", budget_columns, budget_rows(gross_p, placements))
@@ -246,11 +244,14 @@ def write_demo_inputs(outdir: Path, seed: int = 2019) -> DemoInputs:
     ]  # fmt: skip
     placements_path = _write_csv(outdir / "placements.csv", placement_columns, _placement_records(placements))
     savings_rows = [
-        dict(zip(SAVINGS_COLUMNS, row + (_FPS_MODEL if row[0] == FPS else ("",) * 7), strict=True)) for row in SAVINGS
+        dict(zip(SAVINGS_COLUMNS, row + (_FPS_MODEL if row[0] == FPS else ("",) * 7), strict=True))
+        for row in SAVINGS
     ]
     savings = _write_csv(outdir / "savings.csv", SAVINGS_COLUMNS, savings_rows)
     adjustment_columns = ["line", "amount", "reason", "period", "one_off"]
     adjustments = _write_csv(
-        outdir / "adjustments.csv", adjustment_columns, [dict(zip(adjustment_columns, a, strict=True)) for a in ADJUSTMENTS]
+        outdir / "adjustments.csv",
+        adjustment_columns,
+        [dict(zip(adjustment_columns, a, strict=True)) for a in ADJUSTMENTS],
     )
     return DemoInputs(mapping, budget, placements_path, _write_ledgers(outdir, ledger), savings, adjustments)

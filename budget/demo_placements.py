@@ -65,12 +65,23 @@ IFA_PROVIDERS = (
     INJECTION_SUPPLIER,
 )
 HOMES = ("Cedar House", "Ashgrove", "Rosewood", "Larch Lodge", "Tickhill Square")
-SUPPORTED_PROVIDERS = ("Foundry Supported Housing Ltd", "Stepping Stones Lodgings CIC", "Keystone Housing Ltd")
+SUPPORTED_PROVIDERS = (
+    "Foundry Supported Housing Ltd",
+    "Stepping Stones Lodgings CIC",
+    "Keystone Housing Ltd",
+)
 
 LADDER: tuple[LadderLine, ...] = (
     LadderLine(
         OOA,
-        (("2016-04", 34), ("2017-03", 33), ("2018-03", 31), ("2019-03", 30), ("2019-09", 32), ("2019-12", 38)),
+        (
+            ("2016-04", 34),
+            ("2017-03", 33),
+            ("2018-03", 31),
+            ("2019-03", 30),
+            ("2019-09", 32),
+            ("2019-12", 38),
+        ),
         18,
         "Residential children's home (private)",
         OOA_PROVIDERS,
@@ -193,7 +204,9 @@ class _Simulation:
         for spec in LADDER:
             for _ in range(target_numbers(spec, months)[0]):
                 age = self.rng.exponential(spec.mean_months * 30.4)
-                age = int(age if age < 3650 else self.rng.uniform(0, 3650)) + 1  # no child in care over 10 years
+                age = (
+                    int(age if age < 3650 else self.rng.uniform(0, 3650)) + 1
+                )  # no child in care over 10 years
                 on = FIRST_MONTH - timedelta(days=age)
                 self.start(spec.line, on, priced_on=max(on, date(2015, 4, 1)))
 
@@ -226,6 +239,10 @@ class _Simulation:
                     opened[int(i)].planned_end = AS_AT + timedelta(days=int(self.rng.integers(20, 200)))
 
 
+def _dates(values: list[date | None]) -> pd.Series:
+    return pd.to_datetime(pd.Series(values, dtype="object")).astype("datetime64[ns]")
+
+
 def demo_placements(seed: int = 2019) -> pd.DataFrame:
     """The placements frame (weekly_cost_p in pence) of the demo authority at 31 December 2019."""
     sim = _Simulation(seed)
@@ -240,9 +257,9 @@ def demo_placements(seed: int = 2019) -> pd.DataFrame:
             "placement_id": [p.placement_id for p in sim.placements],
             "child_ref": [p.child_ref for p in sim.placements],
             "line": [p.line for p in sim.placements],
-            "start_date": pd.to_datetime([p.start for p in sim.placements]),
-            "end_date": pd.to_datetime([p.end for p in sim.placements]),
-            "planned_end_date": pd.to_datetime([p.planned_end for p in sim.placements]),
+            "start_date": _dates([p.start for p in sim.placements]),
+            "end_date": _dates([p.end for p in sim.placements]),
+            "planned_end_date": _dates([p.planned_end for p in sim.placements]),
             "weekly_cost_p": np.array([p.weekly_p for p in sim.placements], dtype="int64"),
             "provider": [p.provider or None for p in sim.placements],
             "placement_type": [p.placement_type for p in sim.placements],
@@ -265,10 +282,12 @@ def remaining_cost_p(placements: pd.DataFrame, as_at: date, until: date) -> dict
     Per placement per calendar month: weekly pence × days / 7, rounded half up — the commitments rule.
     """
     out: dict[str, int] = {}
-    for row in open_at(placements, as_at).itertuples(index=False):
-        stop = until if pd.isna(row.planned_end_date) else min(until, row.planned_end_date.date())
+    cohort = open_at(placements, as_at)
+    columns = (cohort["line"].tolist(), cohort["weekly_cost_p"].tolist(), cohort["planned_end_date"].tolist())
+    for line, weekly_p, planned in zip(*columns, strict=True):
+        stop = until if pd.isna(planned) else min(until, pd.Timestamp(planned).date())
         for first in month_starts(as_at + timedelta(days=1), stop):
             month_end = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
             days = (min(month_end, stop) - first).days + 1
-            out[row.line] = out.get(row.line, 0) + (2 * int(row.weekly_cost_p) * days + 7) // 14
+            out[line] = out.get(line, 0) + (2 * int(weekly_p) * days + 7) // 14
     return out

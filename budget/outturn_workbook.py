@@ -15,13 +15,14 @@ from budget.xlsx import (
     formats_for,
     period_title,
     set_print_setup,
+    variance_formula,
     write_cached_formula,
     write_header,
     write_money,
     write_text,
     write_title_rows,
-    variance_formula,
 )
+from ledgers.money import share_pence
 
 FIGURE_HEADERS = [
     "Budget Gross",
@@ -95,7 +96,9 @@ def write_figure_row(ws: Worksheet, row: int, figures: Figures, sign: str, money
         write_cached_formula(ws, row, col, formula, values[col - 1], money)
 
 
-def write_total_row(ws: Worksheet, row: int, rows: list[int], figures: Figures, sign: str, money: Format) -> None:
+def write_total_row(
+    ws: Worksheet, row: int, rows: list[int], figures: Figures, sign: str, money: Format
+) -> None:
     """Columns B–J as SUM formulas over ``rows`` (a contiguous range when they are), cached from ``figures``."""
     values = figure_pence(figures, sign)
     contiguous = rows == list(range(rows[0], rows[-1] + 1)) if rows else True
@@ -122,7 +125,9 @@ def write_summary(workbook: Workbook, report: OutturnReport, fmts: Formats) -> W
         row += 1
     first, last = HEADER_ROW + 1, row - 1
     ws.write_string(row, 0, "Grand Total", fmts.text_bold)
-    write_total_row(ws, row, list(range(first, row)), report.grand_total, report.variance_sign, fmts.money_bold)
+    write_total_row(
+        ws, row, list(range(first, row)), report.grand_total, report.variance_sign, fmts.money_bold
+    )
     ws.set_column(0, 0, 46)
     ws.set_column(1, 9, 13)
     ws.freeze_panes(HEADER_ROW + 1, 1)
@@ -293,7 +298,10 @@ def write_surplus_share(workbook: Workbook, report: OutturnReport, fmts: Formats
             fraction = s.surplus_share_to_council if value == "under" else s.overspend_share_to_council
             ws.write_number(r + i, 1, float(fraction), fmts.percent)
         write_text(ws, r + i, 2, how, fmts.text)
-    by_rate = share_pence(s.net_position_p, s.surplus_share_to_council if s.net_position_p >= 0 else s.overspend_share_to_council)
+    by_rate = share_pence(
+        s.net_position_p,
+        s.surplus_share_to_council if s.net_position_p >= 0 else s.overspend_share_to_council,
+    )
     if s.bands and sum(amount for _, amount in s.bands) == s.council_share_p:
         share_formula: str | None = f"=SUM({cell(band_first, 1)}:{cell(band_last, 1)})"
         share_how = "sum of the council's share in each band (below)"
@@ -304,10 +312,22 @@ def write_surplus_share(workbook: Workbook, report: OutturnReport, fmts: Formats
         share_formula, share_how = None, "as calculated under the contract terms"
     results = [
         ("Council's share", share_formula, s.council_share_p, share_how),
-        ("Trust's retained share", f"={net}-{cell(r + 4, 1)}" if s.net_position_p - s.council_share_p == s.retained_share_p else None,
-         s.retained_share_p, "net position − council's share"),
-        ("Final contract sum", f"={contract}-{cell(r + 4, 1)}" if s.contract_value_p - s.council_share_p == s.final_contract_sum_p else None,
-         s.final_contract_sum_p, "contract value − council's share (a returned underspend reduces it)"),
+        (
+            "Trust's retained share",
+            f"={net}-{cell(r + 4, 1)}"
+            if s.net_position_p - s.council_share_p == s.retained_share_p
+            else None,
+            s.retained_share_p,
+            "net position − council's share",
+        ),
+        (
+            "Final contract sum",
+            f"={contract}-{cell(r + 4, 1)}"
+            if s.contract_value_p - s.council_share_p == s.final_contract_sum_p
+            else None,
+            s.final_contract_sum_p,
+            "contract value − council's share (a returned underspend reduces it)",
+        ),
     ]
     for i, (label, formula, pence, how) in enumerate(results, start=4):
         write_text(ws, r + i, 0, label, fmts.text_bold)
@@ -330,6 +350,66 @@ def write_surplus_share(workbook: Workbook, report: OutturnReport, fmts: Formats
     ws.set_column(0, 0, 50)
     ws.set_column(1, 1, 16)
     ws.set_column(2, 2, 60)
+    ws.freeze_panes(HEADER_ROW + 1, 0)
+    set_print_setup(ws, report.authority, title, HEADER_ROW)
+    return ws
+
+
+def write_table(ws: Worksheet, row: int, fmts: Formats, title: str, headers: list[str]) -> int:
+    """A sub-table's title and header rows; returns its first data row."""
+    ws.write_string(row, 0, title, fmts.subtitle)
+    write_header(ws, row + 1, headers, fmts, money_from=len(headers))
+    return row + 2
+
+
+def write_notes(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Worksheet:
+    """Notes: period, data as at, sign convention, the report's notes, methods, adjustments, suspense."""
+    ws = workbook.add_worksheet("Notes")
+    period = period_title(report.financial_year, report.period, report.period_no)
+    title = f"Notes to the forecast outturn {period}"
+    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign))
+    write_header(ws, HEADER_ROW, ["Item", "Detail"], fmts, money_from=2)
+    facts = [
+        ("Period", f"P{report.period_no} ({report.period}), financial year {report.financial_year}"),
+        ("Data as at", report.data_as_at or "not recorded"),
+        ("Sign convention", sign_statement(report.variance_sign)),
+        ("Variance threshold", f"£{report.threshold_p / 100:,.0f}: variances at or over this are explained"),
+        ("RAG", f"amber from {report.rag_amber:.0%} of budget net, red from {report.rag_red:.0%}"),
+        *report.notes,
+    ]
+    row = HEADER_ROW + 1
+    for label, text in facts:
+        write_text(ws, row, 0, label, fmts.text_bold)
+        write_text(ws, row, 1, text, fmts.wrapped)
+        row += 1
+    row = write_table(ws, row + 1, fmts, "Forecast methods", ["Line", "Method", "Note"])
+    for line in report.lines:
+        write_text(ws, row, 0, line.name, fmts.text)
+        write_text(ws, row, 1, line.method, fmts.text)
+        write_text(ws, row, 2, line.method_note, fmts.wrapped)
+        row += 1
+    row = write_table(ws, row + 1, fmts, "Adjustments", ["Line", "Reason", "Amount £"])
+    for line_name, pence, reason in report.adjustments:
+        write_text(ws, row, 0, line_name, fmts.text)
+        write_text(ws, row, 1, reason, fmts.wrapped)
+        write_money(ws, row, 2, pence, fmts.pounds)
+        row += 1
+    row = write_table(
+        ws,
+        row + 1,
+        fmts,
+        "Suspense (ledger rows matching no mapping)",
+        ["Cost centre", "Account", "Rows", "Amount £"],
+    )
+    for cost_centre, account, rows, pence in report.suspense:
+        write_text(ws, row, 0, cost_centre, fmts.text)
+        write_text(ws, row, 1, account, fmts.text)
+        ws.write_number(row, 2, rows, fmts.integer)
+        write_money(ws, row, 3, pence, fmts.pounds)
+        row += 1
+    ws.set_column(0, 0, 40)
+    ws.set_column(1, 1, 70)
+    ws.set_column(2, 3, 16)
     ws.freeze_panes(HEADER_ROW + 1, 0)
     set_print_setup(ws, report.authority, title, HEADER_ROW)
     return ws

@@ -17,9 +17,7 @@ ROTHERHAM_PRESS = (
     "rotherham-1-6988800"
 )
 DFE_PQ_49075 = "https://www.parallelparliament.co.uk/question/49075/children-in-care"
-LINCOLNSHIRE_FOI = (
-    "https://lincolnshire.gov.uk/directory-record/72906/children-placed-in-mainstream-foster-care-in-past-12-months"
-)
+LINCOLNSHIRE_FOI = "https://lincolnshire.gov.uk/directory-record/72906/children-placed-in-mainstream-foster-care-in-past-12-months"
 PSSRU_2017 = "https://www.pssru.ac.uk/blog/whats-new-the-unit-costs-publication-and-childrens-services/"
 MIN_ALLOWANCES_2019 = "github:grahamstark/staying_put_sim:report/main_results.md"
 

@@ -33,6 +33,7 @@ class Formats:
     header_money: Format
     text: Format
     text_bold: Format
+    wrapped: Format
     money: Format
     money_bold: Format
     pounds: Format
@@ -54,10 +55,18 @@ def formats_for(workbook: Workbook) -> Formats:
         sign=add({"italic": True, "font_color": "#404040"}),
         header=add({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"}),
         header_money=add(
-            {"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True, "align": "right", "valign": "top"}
+            {
+                "bold": True,
+                "bg_color": HEADER_FILL,
+                "border": 1,
+                "text_wrap": True,
+                "align": "right",
+                "valign": "top",
+            }
         ),
         text=add({"text_wrap": False}),
         text_bold=add({"bold": True}),
+        wrapped=add({"text_wrap": True, "valign": "top"}),
         money=add({"num_format": POUNDS_000}),
         money_bold=add({"num_format": POUNDS_000, "bold": True, "top": 1, "bottom": 6}),
         pounds=add({"num_format": POUNDS}),
@@ -92,7 +101,9 @@ def write_money(ws: Worksheet, row: int, col: int, pence: int | None, fmt: Forma
         ws.write_number(row, col, pounds_float(pence), fmt)
 
 
-def write_cached_formula(ws: Worksheet, row: int, col: int, formula: str, pence: int, fmt: Format | None) -> None:
+def write_cached_formula(
+    ws: Worksheet, row: int, col: int, formula: str, pence: int, fmt: Format | None
+) -> None:
     """Write a live formula together with the value the tool computed (pence → pounds) as its cached result."""
     ws.write_formula(row, col, formula, fmt, pounds_float(pence))
 
@@ -103,7 +114,9 @@ def variance_formula(budget_ref: str, forecast_ref: str, sign: str) -> str:
         return f"={budget_ref}-{forecast_ref}"
     if sign == FORECAST_MINUS_BUDGET:
         return f"={forecast_ref}-{budget_ref}"
-    raise ValueError(f"variance_sign '{sign}' should be '{BUDGET_MINUS_FORECAST}' or '{FORECAST_MINUS_BUDGET}'")
+    raise ValueError(
+        f"variance_sign '{sign}' should be '{BUDGET_MINUS_FORECAST}' or '{FORECAST_MINUS_BUDGET}'"
+    )
 
 
 def period_title(financial_year: str, period: str, period_no: int) -> str:

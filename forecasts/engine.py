@@ -70,6 +70,8 @@ def forecast_series(unique_id: str, y: np.ndarray, settings: SeriesSettings) -> 
     x = np.asarray(y, dtype=float)
     h, m = settings.horizon, settings.season_length
     models = models_named(settings.model_names, nonnegative=settings.nonnegative)
+    if m == 1 and len(models) > 1:  # annual: seasonal naive is naive; a duplicate would skew the ensemble
+        models = [mdl for mdl in models if mdl.name != "seasonal-naive"] or models
     fit_seconds = 0.0
     scores: list[tuple[str, float, float, float, float]] = []
     fallback = {lvl: insample_halfwidth(x, lvl) for lvl in LEVELS}

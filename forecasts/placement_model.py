@@ -93,8 +93,9 @@ def line_rates(
     )
     t0 = max(at - pd.DateOffset(months=transition_months), earliest)
     move_rate = np.zeros((len(lines), len(lines)))
-    for r in transition_rates(view, t0.date(), as_at, gap_days).itertuples():
-        move_rate[index[str(r.from_line)], index[str(r.to_line)]] = float(r.rate)
+    rated = transition_rates(view, t0.date(), as_at, gap_days)
+    for a, b, rate in zip(rated["from_line"], rated["to_line"], rated["rate"].astype(float), strict=True):
+        move_rate[index[str(a)], index[str(b)]] = rate
     live = placements[
         (placements["start_date"] <= at) & (placements["end_date"].isna() | (placements["end_date"] > at))
     ]
@@ -136,7 +137,7 @@ def _monthly_moves(mm: MixMove, months: list[pd.Timestamp]) -> list[int]:
         if mm.count_per_month is not None:
             total = int(np.floor(mm.count_per_month * k + 1e-9))
         else:
-            total = int(mm.count or 0) if k >= 1 else 0
+            total = int(mm.count or 0)
         out.append(total - done)
         done = total
     return out
@@ -182,13 +183,20 @@ def _durations(rates: LineRates, line: np.ndarray, ages: np.ndarray, rng: np.ran
 
 
 def _new_rows(
-    rates: LineRates, draw: np.ndarray, line: np.ndarray, s: np.ndarray, horizon: int, rng: np.random.Generator
+    rates: LineRates,
+    draw: np.ndarray,
+    line: np.ndarray,
+    s: np.ndarray,
+    horizon: int,
+    rng: np.random.Generator,
 ) -> _Rows:
     e = s + _durations(rates, line, np.zeros(len(s)), rng)
     return _Rows(draw, line, s, np.minimum(e, horizon), rates.new_cost_p[line])
 
 
-def _apply_transitions(rates: LineRates, rows: _Rows, first: int, horizon: int, rng: np.random.Generator) -> None:
+def _apply_transitions(
+    rates: LineRates, rows: _Rows, first: int, horizon: int, rng: np.random.Generator
+) -> None:
     """Moves between lines for rows[first:], repeated for the placements they create (5 generations)."""
     hazard = rates.move_rate.sum(axis=1) / (365.25 / 12)
     for _ in range(5):
@@ -216,7 +224,6 @@ def _apply_mix_moves(
     scenario: Scenario,
     windows: list[tuple[int, int]],
     months: list[pd.Timestamp],
-    draws: int,
     horizon: int,
     rng: np.random.Generator,
 ) -> None:
@@ -234,10 +241,11 @@ def _apply_mix_moves(
             rank = np.arange(len(cand)) - np.searchsorted(d, d, side="left")
             chosen = cand[rank < n]
             rows.e[chosen] = lo - 1
-            new = _new_rows(rates, rows.draw[chosen], np.full(len(chosen), dst), np.full(len(chosen), lo), horizon, rng)
+            new = _new_rows(
+                rates, rows.draw[chosen], np.full(len(chosen), dst), np.full(len(chosen), lo), horizon, rng
+            )
             new.weekly = np.full(len(chosen), weekly, dtype=np.int64)
             rows.extend(new)
-    del draws
 
 
 def placement_forecast(
@@ -267,9 +275,7 @@ def placement_forecast(
     n_lines = len(rates.lines)
     months = month_starts(as_at + pd.Timedelta(days=1), until)
     at = pd.Timestamp(as_at)
-    windows = [
-        (max((m - at).days, 1), min((m + pd.offsets.MonthEnd(0) - at).days, horizon)) for m in months
-    ]
+    windows = [(max((m - at).days, 1), min((m + pd.offsets.MonthEnd(0) - at).days, horizon)) for m in months]
 
     # The cohort open at as_at, repeated per draw.
     co = rates.cohort
@@ -279,7 +285,9 @@ def placement_forecast(
     s = np.tile(co["s"].to_numpy(dtype=float), draws)
     cap = np.tile(co["cap"].to_numpy(dtype=float), draws)
     e = s + _durations(rates, line, -s, rng)
-    rows = _Rows(draw, line, s, np.minimum(np.minimum(e, cap), horizon), np.tile(co["weekly_cost_p"].to_numpy(), draws))
+    rows = _Rows(
+        draw, line, s, np.minimum(np.minimum(e, cap), horizon), np.tile(co["weekly_cost_p"].to_numpy(), draws)
+    )
 
     # New starters: Poisson per draw, line, month; start day uniform in the month.
     lam = rates.starts_per_month.copy()
@@ -297,7 +305,7 @@ def placement_forecast(
     rows.extend(_new_rows(rates, d_idx, l_idx, s_new, horizon, rng))
 
     _apply_transitions(rates, rows, 0, horizon, rng)
-    _apply_mix_moves(rates, rows, scenario, windows, months, draws, horizon, rng)
+    _apply_mix_moves(rates, rows, scenario, windows, months, horizon, rng)
 
     factors = _factors_ppm(rates.lines, months, as_at, uplift or {}, uplift_month, scenario)
     key = rows.draw * n_lines + rows.line
@@ -311,9 +319,11 @@ def placement_forecast(
         f = factors[rows.line, j]
         c = (2 * weekly * d * f + 7 * PPM) // (14 * PPM)
         days_all[:, :, j] = np.bincount(key, weights=d, minlength=draws * n_lines).reshape(draws, n_lines)
-        cost_all[:, :, j] = np.rint(
-            np.bincount(key, weights=c.astype(float), minlength=draws * n_lines)
-        ).astype(np.int64).reshape(draws, n_lines)
+        cost_all[:, :, j] = (
+            np.rint(np.bincount(key, weights=c.astype(float), minlength=draws * n_lines))
+            .astype(np.int64)
+            .reshape(draws, n_lines)
+        )
     dim = np.array([m.days_in_month for m in months], dtype=float)
     numbers = days_all / dim[None, None, :]
     total = cost_all.sum(axis=0)

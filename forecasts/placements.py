@@ -19,7 +19,7 @@ import pandas as pd
 DAY = np.timedelta64(1, "D")
 
 
-def cost_pence(weekly_p: np.ndarray, days: np.ndarray) -> np.ndarray:
+def cost_pence(weekly_p: np.ndarray | int, days: np.ndarray | int) -> np.ndarray:
     """weekly pence × days / 7, rounded half up to the penny, elementwise in int64."""
     w = np.asarray(weekly_p, dtype=np.int64)
     d = np.asarray(days, dtype=np.int64)

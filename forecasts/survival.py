@@ -66,7 +66,9 @@ class SurvivalCurve:
             return 0.0
         last_t = float(self.times[-1]) if len(self.times) else 0.0
         grid_end = max(last_t, age) if cap is None else min(max(last_t, age), cap)
-        knots = np.unique(np.concatenate([[age, grid_end], self.times[(self.times > age) & (self.times < grid_end)]]))
+        knots = np.unique(
+            np.concatenate([[age, grid_end], self.times[(self.times > age) & (self.times < grid_end)]])
+        )
         area = float(np.sum(self.survival(knots[:-1]) * np.diff(knots)))
         tail_from = max(last_t, age)
         if cap is None or cap > tail_from:

@@ -53,8 +53,9 @@ def months_at_risk(placements: pd.DataFrame, start: date, end: date) -> pd.Serie
     """Placement-months open per line between ``start`` and ``end`` (days from start to end date, the end
     day itself not at risk; open placements run to ``end``) / (365.25 / 12)."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    s = placements["start_date"].clip(lower=lo)
-    e = placements["end_date"].fillna(hi).clip(upper=hi)
+    s = placements["start_date"].where(placements["start_date"] > lo, lo)
+    e = placements["end_date"].fillna(hi)
+    e = e.where(e < hi, hi)
     days = (e - s).dt.days.clip(lower=0)
     return (days.groupby(placements["line"]).sum() / DAYS_PER_MONTH).rename("months_at_risk")
 

@@ -114,4 +114,6 @@ def template_path(name: str) -> Path:
     for candidate in (root / "templates" / name, root / "budget" / "_templates" / name):
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"template '{name}' not found in {root / 'templates'} or {root / 'budget/_templates'}")
+    raise FileNotFoundError(
+        f"template '{name}' not found in {root / 'templates'} or {root / 'budget/_templates'}"
+    )

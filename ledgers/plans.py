@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from ledgers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Col, Spec
 from ledgers.imports import ImportContext, ImportOutcome, run_import, supersede
 from ledgers.periods import FinancialYear
@@ -126,10 +128,8 @@ def _save_adjustments(ctx: ImportContext) -> None:
 
 
 def _missing(v: object) -> bool:
-    try:
-        return v is None or bool(v != v)  # NaN / NaT
-    except (TypeError, ValueError):
-        return False
+    """None, NaN, NaT or pandas NA (what an empty optional cell becomes in a frame)."""
+    return v is None or bool(pd.isna(v))  # type: ignore[arg-type]
 
 
 def _int(v: object) -> int | None:

@@ -39,7 +39,9 @@ def episode_files(folder: Path) -> list[tuple[Path, int]]:
 def parse_dates(values: pd.Series) -> pd.Series:
     """``dd/mm/yyyy`` or ISO ``yyyy-mm-dd`` text to datetime64 (NaT for blanks and unreadable text)."""
     text = values.fillna("").astype(str).str.strip()
-    iso = pd.to_datetime(text.where(text.str.match(_ISO)).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    iso = pd.to_datetime(
+        text.where(text.str.match(_ISO)).str.slice(0, 10), format="%Y-%m-%d", errors="coerce"
+    )
     uk = pd.to_datetime(text.where(text.str.match(_UK)), format="%d/%m/%Y", errors="coerce")
     return iso.fillna(uk).astype("datetime64[ns]")
 
@@ -54,7 +56,9 @@ def _read_episodes(folder: Path, la: str | None, problems: list[Problem]) -> pd.
             problems.append(Problem(path.name, 1, None, f"missing column(s) {', '.join(missing)}"))
             continue
         df["_file"], df["_row"] = path.name, range(2, len(df) + 2)
-        df["_year"] = pd.to_numeric(df["YEAR"], errors="coerce").fillna(year) if "YEAR" in df.columns else year
+        df["_year"] = (
+            pd.to_numeric(df["YEAR"], errors="coerce").fillna(year) if "YEAR" in df.columns else year
+        )
         if "LA" in df.columns:
             if la is not None:
                 df = df[df["LA"].str.strip().str.lower() == la.strip().lower()]
@@ -64,7 +68,11 @@ def _read_episodes(folder: Path, la: str | None, problems: list[Problem]) -> pd.
         frames.append(df)
     if not frames:
         if not problems:
-            problems.append(Problem(str(folder), None, None, "no SSDA903 episodes file (episodes.csv or YYYY-episodes.csv)"))
+            problems.append(
+                Problem(
+                    str(folder), None, None, "no SSDA903 episodes file (episodes.csv or YYYY-episodes.csv)"
+                )
+            )
         return pd.DataFrame()
     eps = pd.concat(frames, ignore_index=True)
     if "URN" not in eps.columns:
@@ -74,7 +82,9 @@ def _read_episodes(folder: Path, la: str | None, problems: list[Problem]) -> pd.
     for col, parsed in (("DECOM", "_start"), ("DEC", "_end")):
         bad = eps[parsed].isna() & (eps[col].str.strip() != "" if col == "DEC" else True)
         for file, row, text in eps.loc[bad, ["_file", "_row", col]].itertuples(index=False):
-            problems.append(Problem(str(file), int(row), col, f"'{text}' is not a date (dd/mm/yyyy or yyyy-mm-dd)"))
+            problems.append(
+                Problem(str(file), int(row), col, f"'{text}' is not a date (dd/mm/yyyy or yyyy-mm-dd)")
+            )
         eps = eps[~bad]
     return eps
 
@@ -141,7 +151,9 @@ def read_903(
     weekly = {str(r.line).strip(): pence_from_text(str(r.weekly_cost)) for r in unit_costs.itertuples()}
     unmapped = placed.loc[placed["line"].isna(), ["_file", "_row", "PLACE", "PLACE_PROVIDER"]]
     for file, row, place, provider in unmapped.itertuples(index=False):
-        problems.append(Problem(str(file), int(row), "PLACE", f"no line for PLACE {place} / PLACE_PROVIDER {provider}"))
+        problems.append(
+            Problem(str(file), int(row), "PLACE", f"no line for PLACE {place} / PLACE_PROVIDER {provider}")
+        )
     placed = placed[placed["line"].notna()]
     no_cost = ~placed["line"].isin(list(weekly))
     for line in sorted(set(placed.loc[no_cost, "line"])):

@@ -11,7 +11,15 @@ from ledgers.placements import check_placements, placements_frame, template_path
 
 
 def frame(rows: list[tuple]) -> pd.DataFrame:
-    cols = ["placement_id", "child_ref", "line", "start_date", "end_date", "planned_end_date", "weekly_cost_p"]
+    cols = [
+        "placement_id",
+        "child_ref",
+        "line",
+        "start_date",
+        "end_date",
+        "planned_end_date",
+        "weekly_cost_p",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     for c in ("start_date", "end_date", "planned_end_date"):
         df[c] = pd.to_datetime(df[c])

@@ -29,9 +29,17 @@ def test_hand_made_years_dedup_join_and_lines(tmp_path: Path) -> None:
     assert problems == []
     assert len(df) == 3
     got = df.sort_values("start_date")[["line", "start_date", "end_date", "episodes", "weekly_cost_p"]]
-    assert got["line"].tolist() == ["Independent Fostering Agencies", "Out of Area Residential", "In-house Fostering"]
+    assert got["line"].tolist() == [
+        "Independent Fostering Agencies",
+        "Out of Area Residential",
+        "In-house Fostering",
+    ]
     assert got["start_date"].dt.strftime("%Y-%m-%d").tolist() == ["2017-04-01", "2017-05-10", "2018-08-31"]
-    assert got["end_date"].dt.strftime("%Y-%m-%d").fillna("open").tolist() == ["2018-08-31", "2017-06-01", "open"]
+    assert got["end_date"].dt.strftime("%Y-%m-%d").fillna("open").tolist() == [
+        "2018-08-31",
+        "2017-06-01",
+        "open",
+    ]
     assert got["episodes"].tolist() == [2, 1, 1]
     assert got["weekly_cost_p"].tolist() == [81422, 400000, 64600]
 
@@ -44,7 +52,10 @@ def test_bad_dates_and_unmapped_codes_are_problems_with_rows(tmp_path: Path) -> 
     costs = pd.DataFrame({"line": ["IFA"], "weekly_cost": ["800.00"]})
     df, problems = read_903(tmp_path, codes, costs)
     assert len(df) == 0
-    assert [(p.file, p.row, p.column) for p in problems] == [("episodes.csv", 2, "DECOM"), ("episodes.csv", 3, "PLACE")]
+    assert [(p.file, p.row, p.column) for p in problems] == [
+        ("episodes.csv", 2, "DECOM"),
+        ("episodes.csv", 3, "PLACE"),
+    ]
     assert all("1," not in p.message for p in problems)
 
 
@@ -73,7 +84,9 @@ def nights(start: pd.Series, end: pd.Series, close: pd.Timestamp) -> int:
         ("csc_validator_903_fake", None, 4275, 5050),
     ],
 )
-def test_synthetic_903_sets_lose_no_episode(name: str, la: str | None, placements: int, episodes: int) -> None:
+def test_synthetic_903_sets_lose_no_episode(
+    name: str, la: str | None, placements: int, episodes: int
+) -> None:
     folder = shared(name)
     df, problems = read_903(folder, la=la)
     assert [p for p in problems if p.severity == "error"] == []
@@ -89,11 +102,19 @@ def test_synthetic_903_sets_lose_no_episode(name: str, la: str | None, placement
         key = (e["LA"] + ":" if "LA" in e.columns else "") + e["CHILD"]
         frames.append(
             pd.DataFrame(
-                {"_child": key, "_start": parse_dates(e["DECOM"]), "_end": parse_dates(e["DEC"]),
-                 "_year": pd.to_numeric(e["YEAR"]) if "YEAR" in e.columns else year}
+                {
+                    "_child": key,
+                    "_start": parse_dates(e["DECOM"]),
+                    "_end": parse_dates(e["DEC"]),
+                    "_year": pd.to_numeric(e["YEAR"]) if "YEAR" in e.columns else year,
+                }
             )
         )
-    eps = pd.concat(frames).sort_values(["_child", "_start", "_year"]).drop_duplicates(["_child", "_start"], keep="last")
+    eps = (
+        pd.concat(frames)
+        .sort_values(["_child", "_start", "_year"])
+        .drop_duplicates(["_child", "_start"], keep="last")
+    )
     assert len(eps) == episodes
     close = pd.Timestamp("2022-03-31")
     assert nights(df["start_date"], df["end_date"], close) == nights(eps["_start"], eps["_end"], close)
@@ -114,7 +135,7 @@ def test_join_keeps_a_gap_as_two_placements() -> None:
         {
             "_child": ["x", "x"],
             "_start": pd.to_datetime(["2019-01-01", "2019-02-05"]),
-            "_end": pd.to_datetime(["2019-02-01", None]),
+            "_end": pd.Series(["2019-02-01", None]).pipe(pd.to_datetime),
             "_year": [0, 0],
             "PLACE": ["U4", "U4"],
             "PLACE_PROVIDER": ["PR1", "PR1"],

@@ -1,0 +1,89 @@
+"""`careladder forecast`, `careladder outturn` and `careladder demo`: the month-end commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from budget.console import WorkspaceOpt, err, handles_errors
+from budget.demo import run_demo
+from budget.forecast_store import forecast_json, store_forecasts
+from budget.outturn import checked_period, compute_forecasts, outturn_report
+from budget.outturn_json import outturn_json
+from budget.outturn_workbook import write_outturn_workbook
+from budget.report import direction
+from ledgers.money import words
+from ledgers.workspace import load_workspace
+
+PeriodOpt = Annotated[str, typer.Option("--period", help="Month end as YYYY-MM, e.g. 2019-12 (P9 of 2019/20).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+@handles_errors
+def forecast(
+    period: PeriodOpt,
+    horizon: Annotated[int | None, typer.Option("--horizon", help="Months ahead (default: to the year end).")] = None,
+    as_json: JsonOpt = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Forecast every line for the months after the period end and store the forecasts."""
+    ws = load_workspace(workspace)
+    fy, p = checked_period(ws.settings, period)
+    if horizon is not None and horizon < 1:
+        err.print(f"error: --horizon must be at least 1 month; received {horizon}", markup=False)
+        raise typer.Exit(2)
+    store = ws.open()
+    try:
+        forecasts, _ = compute_forecasts(store.con, ws.settings, fy, p, horizon=horizon)
+        n = store_forecasts(store.con, fy, p, forecasts)
+    finally:
+        store.close()
+    err.print(f"Forecast {len(forecasts)} lines, {n} line-months stored for {period}", markup=False)
+    if as_json:
+        typer.echo(json.dumps(forecast_json(period, forecasts)))
+
+
+@handles_errors
+def outturn(
+    period: PeriodOpt,
+    out: Annotated[Path | None, typer.Option("--out", help="Workbook to write (.xlsx).")] = None,
+    as_json: JsonOpt = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """The forecast outturn against budget: workbook for the finance meeting and/or JSON."""
+    ws = load_workspace(workspace)
+    store = ws.open()
+    try:
+        report = outturn_report(store.con, ws.settings, period)
+    finally:
+        store.close()
+    if out is not None:
+        write_outturn_workbook(report, out)
+        err.print(f"Wrote {out}", markup=False)
+    total = report.grand_total
+    net = report.surplus.net_position_p
+    err.print(
+        f"{report.authority} {report.financial_year} P{report.period_no}: forecast net outturn "
+        f"£{total.forecast_net_p / 100:,.0f} against budget £{total.budget_net_p / 100:,.0f}: "
+        f"{words(net)} {direction(net, 'budget-minus-forecast')}",
+        markup=False,
+    )
+    if as_json:
+        typer.echo(json.dumps(outturn_json(report)))
+
+
+@handles_errors
+def demo(
+    outdir: Annotated[Path, typer.Argument(help="Folder for the demo's inputs, workspace and workbooks.")],
+) -> None:
+    """Build a realistic sample children's trust (2019/20) and run its December month end."""
+    run_demo(outdir, say=lambda s: err.print(s, markup=False))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("forecast")(forecast)
+    app.command("outturn")(outturn)
+    app.command("demo")(demo)

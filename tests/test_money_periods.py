@@ -1,0 +1,59 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ledgers.money import pence_from_pounds, pence_from_text, share_pence, words
+from ledgers.periods import FinancialYear, parse_month, period_of
+
+
+@pytest.mark.parametrize(
+    "text, pence",
+    [
+        ("1234.56", 123456),
+        ("1,234.56", 123456),
+        ("£1,234.56", 123456),
+        ("-1234.56", -123456),
+        ("(1,234.56)", -123456),
+        ("1234.56-", -123456),
+        ("0.1", 10),
+        ("7", 700),
+    ],
+)
+def test_amount_forms_of_the_contract(text: str, pence: int) -> None:
+    assert pence_from_text(text) == pence
+
+
+@pytest.mark.parametrize("bad", ["12.345", "abc", "", "1.2.3", "(5)-"])
+def test_bad_amounts_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        pence_from_text(bad)
+
+
+def test_pounds_to_pence_rounds_half_up_and_shares_are_exact() -> None:
+    assert pence_from_pounds("51642000") == 5_164_200_000
+    assert pence_from_pounds(Decimal("0.005")) == 1
+    # 90% of a £600,000 underspend is £540,000 (seed 000: £540k returned to the council)
+    assert share_pence(60_000_000, "0.90") == 54_000_000
+
+
+def test_amounts_in_words_as_officers_write_them() -> None:
+    assert words(30_600_000) == "£306k"
+    assert words(-102_500_000) == "£1.0m"
+    assert words(4_907_000) == "£49k"
+    assert words(54_000) == "£540"
+
+
+def test_financial_year_periods() -> None:
+    fy = FinancialYear.parse("2019/20")
+    assert fy.start == date(2019, 4, 1) and fy.end == date(2020, 3, 31)
+    assert fy.month(1) == date(2019, 4, 1)
+    assert fy.month(9) == date(2019, 12, 1)
+    assert fy.month(12) == date(2020, 3, 1)
+    assert parse_month("2019-12") == (fy, 9)
+    assert period_of(date(2020, 3, 31)) == (fy, 12)
+    assert period_of(date(2019, 3, 31)) == (FinancialYear(2018), 12)
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        parse_month("Dec 2019")
+    with pytest.raises(ValueError, match="consecutive"):
+        FinancialYear.parse("2019/21")
