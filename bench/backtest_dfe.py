@@ -15,7 +15,14 @@ import pandas as pd
 
 from forecasts.engine import forecast_frame
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "dfe_cla_national" / "cla_time_series_1994_2024.csv"
+DATA = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "dfe_cla_national"
+    / "cla_time_series_1994_2024.csv"
+)
 SHORT = {
     "Children looked after at 31 March": "CLA at 31 March",
     "Children starting to be looked after during the year": "started",
@@ -49,7 +56,9 @@ def main() -> int:
     result = forecast_frame(dfe_series(), args.horizon, nonnegative=True)
     wall = time.perf_counter() - t
     table = result.backtest.pivot(index="unique_id", columns="model", values="mase")
-    table = table[[c for c in ("seasonal-naive", "naive", "drift", "ets", "prophet", "ensemble") if c in table]]
+    table = table[
+        [c for c in ("seasonal-naive", "naive", "drift", "ets", "prophet", "ensemble") if c in table]
+    ]
     pd.set_option("display.width", 140)
     print(f"Backtest MASE, horizon {args.horizon} years, rolling origins over the last up to 24 years")
     print(table.round(3).to_string())

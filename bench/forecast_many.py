@@ -24,10 +24,20 @@ def synthetic_panel(n: int, months: int = 60, seed: int = 0) -> pd.DataFrame:
     ds = pd.date_range("2015-04-30", periods=months, freq="ME")
     level = rng.uniform(5, 200, n)[:, None]
     trend = rng.normal(0, 0.01, n)[:, None] * level * t
-    season = rng.uniform(0, 0.15, n)[:, None] * level * np.sin(2 * np.pi * (t + rng.integers(0, 12, n)[:, None]) / 12)
+    season = (
+        rng.uniform(0, 0.15, n)[:, None]
+        * level
+        * np.sin(2 * np.pi * (t + rng.integers(0, 12, n)[:, None]) / 12)
+    )
     noise = rng.normal(0, 1, (n, months)) * np.sqrt(level)
     y = np.clip(level + trend + season + noise, 0, None).round()
-    return pd.DataFrame({"unique_id": np.repeat([f"s{i:05d}" for i in range(n)], months), "ds": np.tile(ds, n), "y": y.ravel()})
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat([f"s{i:05d}" for i in range(n)], months),
+            "ds": np.tile(ds, n),
+            "y": y.ravel(),
+        }
+    )
 
 
 def run(label: str, df: pd.DataFrame, models: list[str], jobs: int) -> None:

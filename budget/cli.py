@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,9 @@ from budget.cmd_imports import (
     placements_app,
     savings_app,
 )
+from budget.cmd_month_end import register as register_month_end
+from budget.cmd_series import app as series_app
+from budget.cmd_templates import templates_command
 from budget.console import err, handles_errors
 from ledgers.workspace import init_workspace
 
@@ -52,26 +54,9 @@ def init(
               markup=False)
 
 
-def _register_optional() -> None:
-    """Command groups that live in their own modules."""
-    for module, attr, name in (
-        ("budget.cmd_series", "app", "series"),
-        ("budget.cmd_templates", "app", "templates"),
-        ("budget.cmd_month_end", "register", None),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        if name is None:
-            getattr(mod, attr)(app)
-        else:
-            app.add_typer(getattr(mod, attr), name=name)
-
-
-_register_optional()
+app.add_typer(series_app, name="series")
+app.command("templates")(templates_command)
+register_month_end(app)
 
 
 def main() -> None:

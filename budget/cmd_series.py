@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -24,32 +25,36 @@ def series() -> None:
 
 
 def _number(v: float) -> float | None:
-    return None if v is None or not math.isfinite(v) else round(float(v), 6)
+    return None if not math.isfinite(v) else round(float(v), 6)
+
+
+BOUNDS = ("y", "lo80", "hi80", "lo95", "hi95")
+
+
+def _forecast_rows(g: pd.DataFrame) -> list[tuple[str, list[float]]]:
+    """(ISO date, [y, lo80, hi80, lo95, hi95]) for each forecast period of one series."""
+    dates = [str(d) for d in g["ds"].dt.strftime("%Y-%m-%d")]
+    values = g[list(BOUNDS)].to_numpy(dtype=float).tolist()
+    return list(zip(dates, values, strict=True))
 
 
 def result_json(result: ForecastResult, with_backtest: bool) -> dict[str, Any]:
     """The contract's ``series forecast --json`` object."""
     out: list[dict[str, Any]] = []
-    bt = result.backtest.groupby("unique_id", sort=False) if with_backtest else None
     for uid, g in result.forecasts.groupby("unique_id", sort=False):
         item: dict[str, Any] = {
             "unique_id": str(uid),
             "method": str(g["method"].iloc[0]),
             "forecast": [
-                {
-                    "ds": row.ds.date().isoformat(),
-                    "y": _number(row.y),
-                    "lo80": _number(row.lo80),
-                    "hi80": _number(row.hi80),
-                    "lo95": _number(row.lo95),
-                    "hi95": _number(row.hi95),
-                }
-                for row in g.itertuples(index=False)
+                {"ds": ds, **{k: _number(v) for k, v in zip(BOUNDS, vals, strict=True)}}
+                for ds, vals in _forecast_rows(g)
             ],
         }
-        if bt is not None:
-            scores = bt.get_group(uid)
-            item["backtest"] = {str(m): _number(v) for m, v in zip(scores["model"], scores["mase"], strict=True)}
+        if with_backtest:
+            scores = result.backtest[result.backtest["unique_id"] == uid]
+            item["backtest"] = {
+                str(m): _number(float(v)) for m, v in zip(scores["model"], scores["mase"], strict=True)
+            }
         out.append(item)
     return {"series": out}
 
@@ -59,18 +64,17 @@ def _print_tables(result: ForecastResult, with_backtest: bool, console: Console)
         table = Table(title=f"{uid}: {g['method'].iloc[0]}")
         for col in ("ds", "forecast", "80% low", "80% high", "95% low", "95% high"):
             table.add_column(col, justify="left" if col == "ds" else "right")
-        for row in g.itertuples(index=False):
-            table.add_row(
-                row.ds.date().isoformat(), *(f"{v:,.2f}" for v in (row.y, row.lo80, row.hi80, row.lo95, row.hi95))
-            )
+        for ds, vals in _forecast_rows(g):
+            table.add_row(ds, *(f"{v:,.2f}" for v in vals))
         console.print(table)
         if with_backtest:
             bt = result.backtest[result.backtest["unique_id"] == uid]
             t2 = Table(title=f"{uid}: backtest")
             for col in ("model", "MASE", "sMAPE %", "80% coverage", "95% coverage"):
                 t2.add_column(col, justify="left" if col == "model" else "right")
-            for r in bt.itertuples(index=False):
-                t2.add_row(str(r.model), f"{r.mase:.3f}", f"{r.smape:.1f}", f"{r.coverage80:.0%}", f"{r.coverage95:.0%}")
+            numbers = bt[["mase", "smape", "coverage80", "coverage95"]].to_numpy(dtype=float).tolist()
+            for model, (m, sm, c80, c95) in zip(bt["model"], numbers, strict=True):
+                t2.add_row(str(model), f"{m:.3f}", f"{sm:.1f}", f"{c80:.0%}", f"{c95:.0%}")
             console.print(t2)
 
 

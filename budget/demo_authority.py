@@ -20,14 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from budget.demo_chart import CHART, CLA, FOSTERING_TEAM, HEADINGS, YEARS, LineSpec
+from budget.demo_chart import CHART, CLA, FOSTERING_TEAM, HEADINGS, PROFILE_WEIGHTS, YEARS, LineSpec
 from budget.demo_ledger import LEDGER_COLUMNS, amount_text, placement_rows, running_rows
-from budget.demo_placements import AS_AT, demo_placements, open_at, remaining_cost_p
+from budget.demo_placements import AS_AT, demo_placements, open_at, placement_cost_p, remaining_cost_p
 
 CLA_GROSS_K = 32_483  # Children Looked After gross budget, £000 (seed ¶33)
 YEAR_END = date(2020, 3, 31)
 WEEKS_PER_YEAR = 52.14
-PROFILE_WEIGHTS = (7, 9, 8, 6, 7, 9, 9, 8, 7, 9, 10, 11)  # seasonal profile for method "profile" lines
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def mapping_rows() -> list[dict[str, str]]:
 
 def _profile_p(net_p: int, spec: LineSpec) -> list[int]:
     """Monthly profile P1..P12 of a line's net budget, summing to it exactly."""
-    if spec.method == "profile":
+    if spec.method == "profile" and spec.kind != "income":
         weights = PROFILE_WEIGHTS
     elif spec.quarterly and spec.kind == "income":
         weights = (0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1)
@@ -85,17 +84,12 @@ def _profile_p(net_p: int, spec: LineSpec) -> list[int]:
     return months
 
 
-def placement_forecast_p(placements: pd.DataFrame, ledger: pd.DataFrame) -> dict[str, int]:
-    """2019/20 gross forecast of each placement line: ledger to 31 December plus open placements to 31 March."""
-    fy = ledger[(ledger["date"] >= date(2019, 4, 1)) & (ledger["date"] <= AS_AT)]
-    by_code = fy.groupby(["cost_centre", "account"])["amount_p"].sum()
+def placement_forecast_p(placements: pd.DataFrame) -> dict[str, int]:
+    """2019/20 gross forecast of each placement line at P9: the cost of its placement days from 1 April to
+    31 December (invoiced or accrued) plus its open placements to their planned end or 31 March."""
+    to_date = placement_cost_p(placements, date(2019, 4, 1), AS_AT)
     remaining = remaining_cost_p(placements, AS_AT, YEAR_END)
-    out = {}
-    for spec in CHART:
-        if spec.kind == "placement":
-            actual = int(by_code.get((spec.cost_centre, spec.account), 0))
-            out[spec.line] = actual + remaining.get(spec.line, 0)
-    return out
+    return {s.line: to_date.get(s.line, 0) + remaining.get(s.line, 0) for s in CHART if s.kind == "placement"}
 
 
 def gross_budget_p(forecast_p: dict[str, int]) -> dict[str, int]:
@@ -158,12 +152,12 @@ SAVINGS: tuple[tuple[str, ...], ...] = (
     ("Taxi usage reduction", "Children with Disabilities", "2019/20", "50000", "40000", "50000", "green", "Head of Service, Disabilities", "yes"),
 )  # fmt: skip
 ADJUSTMENTS = (
-    ("Locality Social Work Teams", "200000.00", "Agency pay uplift to stay competitive with neighbouring authorities", "2019-12", "no"),
+    ("Locality Social Work Teams", "200000.00", "Agency pay uplift to stay competitive with neighbouring authorities", "P9", "no"),
     (
         "Locality Early Help",
         "224000.00",
         "Preventative measures by the locality teams: summer child care, temporary support and therapy packages",
-        "2019-12",
+        "P9",
         "yes",
     ),
 )  # fmt: skip
@@ -228,7 +222,7 @@ def write_demo_inputs(outdir: Path, seed: int = 2019) -> DemoInputs:
     outdir.mkdir(parents=True, exist_ok=True)
     placements = demo_placements(seed)
     invoices = placement_rows(placements)
-    gross_p = gross_budget_p(placement_forecast_p(placements, invoices))
+    gross_p = gross_budget_p(placement_forecast_p(placements))
     ledger = pd.concat([invoices, running_rows(np.random.default_rng([seed, 1]), gross_p)], ignore_index=True)
     ledger["supplier"] = ledger["supplier"].fillna("")
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 YEARS = (2016, 2017, 2018, 2019)
+PROFILE_WEIGHTS = (7, 9, 8, 6, 7, 9, 9, 8, 7, 9, 10, 11)  # seasonal profile P1..P12 of "profile" lines
+PROFILE_FLAT = (1,) * 12
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class LineSpec:
     income_actual_k: int = 0  # 2019/20 income actually running (negative), before one-offs
     income_account: str = ""
     quarterly: bool = False  # income received at quarter ends
+    exact_monthly: bool = False  # income received as exactly a twelfth a month (a contract sum)
     agency_share: float = 0.03
     supplier: str = ""
     method: str = ""
@@ -169,7 +172,8 @@ CHART: tuple[LineSpec, ...] = (
         income_actual_k=-51642,
         income_account="9110",
         supplier="Metropolitan Borough Council",
-        method="actuals",
+        method="profile",  # actuals to date plus the budget profile for the months ahead
+        exact_monthly=True,
         history=(0.968, 0.978, 0.989),
     ),
     LineSpec("Business Support", SSM, "SSM10", "staff", "5010", 1650, 40),

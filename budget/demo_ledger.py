@@ -1,8 +1,9 @@
 """The demo authority's general ledger, April 2016 to December 2019.
 
 Placement lines are invoiced 4-weekly in arrears per placement (invoice dated the last day of the 4 weeks,
-amount = weekly cost × days open / 7 to the penny), with a month-end accrual of the days not yet invoiced that
-is reversed the next day — so the ledger to any month end holds the cost of every placement day to that date.
+amount = weekly cost × days open / 7 to the penny, carrying the placement_id). There are no month-end accruals
+in the export: the days open but not yet invoiced at a month end are for the forecast to accrue from the
+placements list (placement days to date − invoiced), as a commitments system does.
 Staffing lines are paid monthly (payroll, agency staff and supplies on separate accounts); income lines are
 received monthly or quarterly as negative amounts.
 """
@@ -10,12 +11,12 @@ received monthly or quarterly as negative amounts.
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from budget.demo_chart import CHART, SPECS, YEARS, LineSpec
+from budget.demo_chart import CHART, PROFILE_FLAT, PROFILE_WEIGHTS, SPECS, YEARS, LineSpec
 from budget.demo_placements import AS_AT, FIRST_MONTH, month_starts
 
 INVOICE_WEEKS = 4
@@ -62,7 +63,7 @@ def _ordinals(series: pd.Series, missing: int) -> np.ndarray:
 
 
 def placement_rows(placements: pd.DataFrame) -> pd.DataFrame:
-    """4-weekly invoices per placement and month-end accruals (reversed the next day), to AS_AT."""
+    """4-weekly invoices per placement, dated the last day of each 4 weeks from 1 April 2016, to AS_AT."""
     specs = [SPECS[line] for line in placements["line"]]
     start = np.maximum(_ordinals(placements["start_date"], 0), FIRST_MONTH.toordinal())
     end = _ordinals(placements["end_date"], AS_AT.toordinal() + 10_000)
@@ -90,50 +91,6 @@ def placement_rows(placements: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         )
-    codes = np.array([f"{s.cost_centre}|{s.account}" for s in specs])
-    for first_of_month in month_starts():
-        month_end = date(
-            first_of_month.year,
-            first_of_month.month,
-            calendar.monthrange(first_of_month.year, first_of_month.month)[1],
-        )
-        m = month_end.toordinal()
-        period_first = anchor + ((m - anchor) // step) * step
-        if period_first + step - 1 == m:
-            continue
-        days = np.clip(np.minimum(end, m) - np.maximum(start, period_first) + 1, 0, None)
-        accrued = pd.Series(half_up(weekly * days, 7)).groupby(codes).sum()
-        for code, pence in accrued.items():
-            if pence == 0:
-                continue
-            cc, account = str(code).split("|")
-            rows = [
-                (
-                    month_end,
-                    cc,
-                    account,
-                    int(pence),
-                    "Accrual: placement days not yet invoiced",
-                    "",
-                    f"ACR-{month_end:%Y-%m}",
-                    "",
-                )
-            ]
-            if month_end < AS_AT:
-                reverse = month_end + timedelta(days=1)
-                rows.append(
-                    (
-                        reverse,
-                        cc,
-                        account,
-                        -int(pence),
-                        "Reversal of accrual",
-                        "",
-                        f"ACR-{month_end:%Y-%m}",
-                        "",
-                    )
-                )
-            frames.append(pd.DataFrame(rows, columns=LEDGER_COLUMNS))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -142,12 +99,26 @@ def _periods(year: int) -> list[date]:
     return [d for d in month_starts(date(year, 4, 1), date(year + 1, 3, 31)) if d <= AS_AT]
 
 
-def _monthly_amounts(rng: np.random.Generator, annual_p: int, months: int, exact_run_rate: bool) -> list[int]:
-    """Monthly amounts around annual/12 (±2%); with ``exact_run_rate`` the noise sums to zero over the months."""
+def _monthly_amounts(
+    rng: np.random.Generator, annual_p: float, weights: tuple[int, ...], months: int, exact_run_rate: bool
+) -> list[int]:
+    """The first ``months`` monthly amounts of a year shaped by ``weights`` (±2% noise); with ``exact_run_rate``
+    the noise cancels over those months, so the year to date is exactly its share of ``annual_p``."""
+    w = np.array(weights[:months], dtype=float)
     noise = rng.normal(0.0, 0.02, size=months)
     if exact_run_rate:
-        noise -= noise.mean()
-    return [int(round(annual_p / 12 * (1 + n))) for n in noise]
+        noise -= (w * noise).sum() / w.sum()
+    return [int(round(annual_p * wm / sum(weights) * (1 + n))) for wm, n in zip(w, noise, strict=True)]
+
+
+def _spend_annual_p(spec: LineSpec, gross_p: int, year: int) -> float:
+    """What a staff or running line spends in a year: in 2019/20 its budget less the intended variance, which a
+    "profile" line shows by P9 (a run-rate line over the whole year)."""
+    if year < 2019:
+        return (gross_p - spec.variance_k * 100_000) * spec.history[year - 2016]
+    if spec.method == "profile":
+        return gross_p - spec.variance_k * 100_000 * sum(PROFILE_WEIGHTS) / sum(PROFILE_WEIGHTS[:9])
+    return gross_p - spec.variance_k * 100_000
 
 
 def running_rows(rng: np.random.Generator, gross_budget_p: dict[str, int]) -> pd.DataFrame:
@@ -156,57 +127,40 @@ def running_rows(rng: np.random.Generator, gross_budget_p: dict[str, int]) -> pd
     for year in YEARS:
         months = _periods(year)
         for spec in CHART:
-            level = 1.0 if year == 2019 else spec.history[year - 2016]
             if spec.kind in ("staff", "running"):
-                annual = (gross_budget_p[spec.line] - spec.variance_k * 100_000) * level
-                for first, total in zip(
-                    months, _monthly_amounts(rng, int(annual), len(months), year == 2019), strict=True
-                ):
+                weights = PROFILE_WEIGHTS if spec.method == "profile" else PROFILE_FLAT
+                annual = _spend_annual_p(spec, gross_budget_p[spec.line], year)
+                amounts = _monthly_amounts(rng, annual, weights, len(months), year == 2019)
+                for first, total in zip(months, amounts, strict=True):
                     rows.extend(_spend_rows(spec, first, total))
             if spec.income_account and spec.income_actual_k:
-                annual_income = spec.income_actual_k * 100_000 * (level if spec.history else 1.0)
-                if spec.quarterly:
-                    for first in months:
-                        if first.month in (3, 6, 9, 12):
-                            end = date(
-                                first.year, first.month, calendar.monthrange(first.year, first.month)[1]
-                            )
-                            rows.append(
-                                (
-                                    end,
-                                    spec.cost_centre,
-                                    spec.income_account,
-                                    int(round(annual_income / 4)),
-                                    "Quarterly contribution",
-                                    spec.supplier,
-                                    f"Q-{end:%Y-%m}",
-                                    "",
-                                )
-                            )
-                else:
-                    for first, amount in zip(
-                        months,
-                        _monthly_amounts(rng, int(annual_income), len(months), year == 2019),
-                        strict=True,
-                    ):
-                        on = date(first.year, first.month, 15)
-                        rows.append(
-                            (
-                                on,
-                                spec.cost_centre,
-                                spec.income_account,
-                                amount,
-                                f"Income {on:%B %Y}",
-                                spec.supplier,
-                                f"INC-{on:%Y-%m}",
-                                "",
-                            )
-                        )
+                rows.extend(_income_rows(rng, spec, year, months))
         rows.extend(_unmapped_rows(rng, year))
     rows.extend(
         (on, cc, acct, p, desc, sup, f"ONE-{on:%Y-%m}", "") for on, cc, acct, p, desc, sup in ONE_OFFS
     )
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+
+
+def _income_rows(
+    rng: np.random.Generator, spec: LineSpec, year: int, months: list[date]
+) -> list[tuple[object, ...]]:
+    """Income received (negative): quarterly at quarter ends, or monthly on the 15th."""
+    annual = spec.income_actual_k * 100_000 * (1.0 if year == 2019 else spec.history[year - 2016])
+    if spec.quarterly:
+        ends = [_month_end(m) for m in months if m.month in (3, 6, 9, 12)]
+        return [(e, spec.cost_centre, spec.income_account, int(round(annual / 4)), "Quarterly contribution",
+                 spec.supplier, f"Q-{spec.cost_centre}-{e:%Y%m}", "") for e in ends]  # fmt: skip
+    if spec.exact_monthly:
+        amounts = [int(round(annual / 12))] * len(months)
+    else:
+        amounts = _monthly_amounts(rng, annual, PROFILE_FLAT, len(months), year == 2019)
+    return [(date(m.year, m.month, 15), spec.cost_centre, spec.income_account, amount, f"Income {m:%B %Y}",
+             spec.supplier, f"INC-{spec.cost_centre}-{m:%Y%m}", "") for m, amount in zip(months, amounts, strict=True)]  # fmt: skip
+
+
+def _month_end(first: date) -> date:
+    return date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
 
 
 def _spend_rows(spec: LineSpec, first: date, total_p: int) -> list[tuple[object, ...]]:
@@ -245,7 +199,7 @@ def _spend_rows(spec: LineSpec, first: date, total_p: int) -> list[tuple[object,
             total_p - agency - supplies,
             f"Payroll {month}",
             "",
-            f"PAY-{first:%Y%m}",
+            f"PAY-{spec.cost_centre}-{first:%Y%m}",
             "",
         ),
         (

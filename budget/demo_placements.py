@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -276,18 +277,46 @@ def open_at(placements: pd.DataFrame, on: date) -> pd.DataFrame:
     return placements[started & not_ended]
 
 
-def remaining_cost_p(placements: pd.DataFrame, as_at: date, until: date) -> dict[str, int]:
-    """Cost by line of placements open at ``as_at`` from the next day to ``until`` (or their planned end).
-
-    Per placement per calendar month: weekly pence × days / 7, rounded half up — the commitments rule.
-    """
+def _cost_by_line_p(
+    lines: list[str], weekly_p: list[int], first: list[date], last: list[date]
+) -> dict[str, int]:
+    """Per placement per calendar month weekly pence × days / 7, rounded half up (the commitments rule)."""
     out: dict[str, int] = {}
-    cohort = open_at(placements, as_at)
-    columns = (cohort["line"].tolist(), cohort["weekly_cost_p"].tolist(), cohort["planned_end_date"].tolist())
-    for line, weekly_p, planned in zip(*columns, strict=True):
-        stop = until if pd.isna(planned) else min(until, pd.Timestamp(planned).date())
-        for first in month_starts(as_at + timedelta(days=1), stop):
-            month_end = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
-            days = (min(month_end, stop) - first).days + 1
-            out[line] = out.get(line, 0) + (2 * int(weekly_p) * days + 7) // 14
+    for line, weekly, start, stop in zip(lines, weekly_p, first, last, strict=True):
+        for month in month_starts(date(start.year, start.month, 1), stop):
+            month_end = date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
+            days = (min(month_end, stop) - max(month, start)).days + 1
+            out[line] = out.get(line, 0) + (2 * int(weekly) * days + 7) // 14
     return out
+
+
+def _day(value: Any, default: date) -> date:
+    return default if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def placement_cost_p(placements: pd.DataFrame, start: date, end: date) -> dict[str, int]:
+    """Cost by line of the placement days from ``start`` to ``end`` inclusive (each placement to its end)."""
+    pairs = [
+        (max(_day(s, start), start), min(_day(e, end), end))
+        for s, e in zip(placements["start_date"].tolist(), placements["end_date"].tolist(), strict=True)
+    ]
+    keep = [i for i, (a, b) in enumerate(pairs) if a <= b]
+    lines, weekly = placements["line"].tolist(), placements["weekly_cost_p"].tolist()
+    return _cost_by_line_p(
+        [lines[i] for i in keep],
+        [weekly[i] for i in keep],
+        [pairs[i][0] for i in keep],
+        [pairs[i][1] for i in keep],
+    )
+
+
+def remaining_cost_p(placements: pd.DataFrame, as_at: date, until: date) -> dict[str, int]:
+    """Cost by line of placements open at ``as_at`` from the next day to ``until`` (or their planned end)."""
+    cohort = open_at(placements, as_at)
+    stops = [min(until, _day(p, until)) for p in cohort["planned_end_date"].tolist()]
+    keep = [i for i, stop in enumerate(stops) if stop > as_at]
+    lines, weekly = cohort["line"].tolist(), cohort["weekly_cost_p"].tolist()
+    nxt = as_at + timedelta(days=1)
+    return _cost_by_line_p(
+        [lines[i] for i in keep], [weekly[i] for i in keep], [nxt] * len(keep), [stops[i] for i in keep]
+    )

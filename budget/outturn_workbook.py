@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -15,12 +14,13 @@ from budget.xlsx import (
     formats_for,
     period_title,
     set_print_setup,
-    variance_formula,
     write_cached_formula,
+    write_figure_row,
     write_header,
     write_money,
     write_text,
     write_title_rows,
+    write_total_row,
 )
 from ledgers.money import share_pence
 
@@ -64,52 +64,6 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
         write_notes(workbook, report, fmts)
     finally:
         workbook.close()
-
-
-def figure_pence(figures: Figures, sign: str) -> list[int]:
-    """The nine money columns of a row in pence: budget, forecast and variance (gross, income, net)."""
-    vg, vi, vn = figures.variances(sign)
-    return [
-        figures.budget_gross_p,
-        figures.budget_income_p,
-        figures.budget_net_p,
-        figures.forecast_gross_p,
-        figures.forecast_income_p,
-        figures.forecast_net_p,
-        vg,
-        vi,
-        vn,
-    ]
-
-
-def write_figure_row(ws: Worksheet, row: int, figures: Figures, sign: str, money: Format) -> None:
-    """Columns B–J of a heading or line: gross and income as values; net and variances as cached formulas."""
-    values = figure_pence(figures, sign)
-    ws.write_number(row, 1, values[0] / 100, money)
-    ws.write_number(row, 2, values[1] / 100, money)
-    write_cached_formula(ws, row, 3, f"={cell(row, 1)}+{cell(row, 2)}", values[2], money)
-    ws.write_number(row, 4, values[3] / 100, money)
-    ws.write_number(row, 5, values[4] / 100, money)
-    write_cached_formula(ws, row, 6, f"={cell(row, 4)}+{cell(row, 5)}", values[5], money)
-    for col, (budget_col, forecast_col) in enumerate([(1, 4), (2, 5), (3, 6)], start=7):
-        formula = variance_formula(cell(row, budget_col), cell(row, forecast_col), sign)
-        write_cached_formula(ws, row, col, formula, values[col - 1], money)
-
-
-def write_total_row(
-    ws: Worksheet, row: int, rows: list[int], figures: Figures, sign: str, money: Format
-) -> None:
-    """Columns B–J as SUM formulas over ``rows`` (a contiguous range when they are), cached from ``figures``."""
-    values = figure_pence(figures, sign)
-    contiguous = rows == list(range(rows[0], rows[-1] + 1)) if rows else True
-    for col in range(1, 10):
-        if not rows:
-            formula = "=0"
-        elif contiguous:
-            formula = f"=SUM({cell(rows[0], col)}:{cell(rows[-1], col)})"
-        else:
-            formula = "=SUM(" + ",".join(cell(r, col) for r in rows) + ")"
-        write_cached_formula(ws, row, col, formula, values[col - 1], money)
 
 
 def write_summary(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Worksheet:

@@ -10,7 +10,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from budget.report import BUDGET_MINUS_FORECAST, FORECAST_MINUS_BUDGET
+from budget.report import BUDGET_MINUS_FORECAST, FORECAST_MINUS_BUDGET, Figures
 from ledgers.money import pounds_float
 
 POUNDS_000 = "#,##0,;(#,##0,);-"  # pounds held at full precision, shown in £000, negatives in brackets
@@ -156,3 +156,52 @@ def set_print_setup(ws: Worksheet, authority: str, period_label: str, header_row
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0, header_row)
     ws.set_footer(f"&L{footer_text(authority)}&C{footer_text(period_label)}&RPage &P of &N")
+
+
+# Budget-versus-forecast rows: label in column A, the nine money columns in B–J (Summary, Lines, ...).
+
+
+def figure_pence(figures: Figures, sign: str) -> list[int]:
+    """The nine money columns of a row in pence: budget, forecast and variance (gross, income, net)."""
+    vg, vi, vn = figures.variances(sign)
+    return [
+        figures.budget_gross_p,
+        figures.budget_income_p,
+        figures.budget_net_p,
+        figures.forecast_gross_p,
+        figures.forecast_income_p,
+        figures.forecast_net_p,
+        vg,
+        vi,
+        vn,
+    ]
+
+
+def write_figure_row(ws: Worksheet, row: int, figures: Figures, sign: str, money: Format) -> None:
+    """Columns B–J of a heading or line: gross and income as values; net and variances as cached formulas."""
+    values = figure_pence(figures, sign)
+    write_money(ws, row, 1, values[0], money)
+    write_money(ws, row, 2, values[1], money)
+    write_cached_formula(ws, row, 3, f"={cell(row, 1)}+{cell(row, 2)}", values[2], money)
+    write_money(ws, row, 4, values[3], money)
+    write_money(ws, row, 5, values[4], money)
+    write_cached_formula(ws, row, 6, f"={cell(row, 4)}+{cell(row, 5)}", values[5], money)
+    for col, (budget_col, forecast_col) in enumerate([(1, 4), (2, 5), (3, 6)], start=7):
+        formula = variance_formula(cell(row, budget_col), cell(row, forecast_col), sign)
+        write_cached_formula(ws, row, col, formula, values[col - 1], money)
+
+
+def write_total_row(
+    ws: Worksheet, row: int, rows: list[int], figures: Figures, sign: str, money: Format
+) -> None:
+    """Columns B–J as SUM formulas over ``rows`` (a contiguous range when they are), cached from ``figures``."""
+    values = figure_pence(figures, sign)
+    contiguous = rows == list(range(rows[0], rows[-1] + 1)) if rows else True
+    for col in range(1, 10):
+        if not rows:
+            formula = "=0"
+        elif contiguous:
+            formula = f"=SUM({cell(rows[0], col)}:{cell(rows[-1], col)})"
+        else:
+            formula = "=SUM(" + ",".join(cell(r, col) for r in rows) + ")"
+        write_cached_formula(ws, row, col, formula, values[col - 1], money)

@@ -89,8 +89,8 @@ def backtest_forecasts(
 ) -> Backtest:
     """Rolling-origin forecasts of every model.
 
-    Cheap models are refitted at every origin. The others are refitted every ``refit_every`` origins;
-    in between, the forecast comes from the last fit, read further ahead (the new points are not used).
+    Cheap models are refitted at every origin. The others are refitted every ``refit_every`` origins
+    (times the model's ``refit_factor``); in between, the forecast comes from the last fit, read further ahead (the new points are not used).
     """
     x = np.asarray(y, dtype=float)
     origins = rolling_origins(len(x), season_length)
@@ -99,7 +99,7 @@ def backtest_forecasts(
     n_o = len(origins)
     for model in models:
         out = np.empty((n_o, h))
-        step = 1 if model.cheap else max(1, refit_every)
+        step = 1 if model.cheap else max(1, refit_every * model.refit_factor)
         for i in range(0, n_o, step):
             k = min(step, n_o - i)
             fc, secs = timed_fit(model, x[: origins[i]], h + k - 1, season_length)

@@ -153,7 +153,9 @@ def _result(outcomes: list[SeriesOutcome], last_ds: pd.Series, freq: str, horizo
     methods: dict[str, str] = {}
     for o in outcomes:
         methods[o.unique_id] = method_label(o.weights)
-        part = pd.DataFrame({"unique_id": o.unique_id, "ds": future_periods(last_ds[o.unique_id], freq, horizon)})
+        part = pd.DataFrame(
+            {"unique_id": o.unique_id, "ds": future_periods(last_ds[o.unique_id], freq, horizon)}
+        )
         part["y"] = o.point
         for k, v in o.bounds.items():
             part[k] = v

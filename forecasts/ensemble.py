@@ -23,7 +23,9 @@ def inverse_mase_weights(mases: dict[str, float], top_k: int = TOP_K) -> dict[st
 
 def combined(forecasts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
     """Weighted sum of the models' forecasts (any shape, all alike)."""
-    return sum((w * forecasts[m] for m, w in weights.items()), start=np.zeros_like(next(iter(forecasts.values()))))
+    return sum(
+        (w * forecasts[m] for m, w in weights.items()), start=np.zeros_like(next(iter(forecasts.values())))
+    )
 
 
 def chosen_weights(bt: Backtest, top_k: int = TOP_K) -> tuple[dict[str, float], np.ndarray]:

@@ -81,26 +81,30 @@ def months_after(fy: FinancialYear, period: int, horizon: int | None) -> list[da
 
 
 def run_rate(values: list[int]) -> tuple[int, str]:
-    """Monthly run rate: the mean of the last three months that are not one-off spikes.
+    """Monthly run rate of the year's actuals so far.
 
-    A month is a spike when it differs from the median month of the year so far by more than
-    max(3 × 1.4826 × MAD, 50% of |median|) — a robust outlier rule, so one large invoice or credit does not
-    get repeated into every remaining month. Needs four months to judge spikes.
+    A month is an outlier when it differs from the median month by more than max(3 × 1.4826 × MAD, 50% of
+    |median|) — a robust rule. A single outlier is a one-off (one large invoice or credit) and is left out; the
+    rate is then the mean of the last three other months. Several outliers are a pattern, not one-offs
+    (quarterly receipts, 4-weekly invoices landing two to a month): the rate is then the mean of every month so
+    far, so a quarterly receipt is forecast at a third a month. Needs four months to judge.
     """
     if not values:
         return 0, "no actuals yet: nothing forecast"
-    spikes: set[int] = set()
+    outliers: list[int] = []
     if len(values) >= 4:
         med = statistics.median(values)
         mad = statistics.median(abs(v - med) for v in values)
         limit = max(3 * 1.4826 * mad, 0.5 * abs(med))
-        spikes = {i for i, v in enumerate(values) if abs(v - med) > limit}
-    kept = [v for i, v in enumerate(values) if i not in spikes][-3:] or values[-3:]
+        outliers = [i for i, v in enumerate(values) if abs(v - med) > limit]
+    if len(outliers) > 1:
+        return int(round(sum(values) / len(values))), "uneven months: year-to-date monthly average used"
+    kept = [v for i, v in enumerate(values) if i not in outliers][-3:] or values[-3:]
     rate = int(round(sum(kept) / len(kept)))
     note = ""
-    if spikes:
-        note = "one-off months excluded from the run rate: " + ", ".join(
-            f"P{i + 1} (£{values[i] / 100:,.0f})" for i in sorted(spikes))
+    if outliers:
+        i = outliers[0]
+        note = f"one-off month excluded from the run rate: P{i + 1} (£{values[i] / 100:,.0f})"
     return rate, note
 
 
@@ -177,7 +181,7 @@ def line_forecasts(
 def _run_rate_line(name: str, months: list[date], monthly: pd.DataFrame, period: int, note: str) -> LineForecast:
     g_rate, g_note = run_rate(_actual_months(monthly, name, "expenditure", period))
     i_rate, i_note = run_rate(_actual_months(monthly, name, "income", period))
-    notes = "; ".join(n for n in (note, g_note if "excluded" in g_note else "", i_note if "excluded" in i_note else "") if n)
+    notes = "; ".join(n for n in (note, g_note, i_note) if n and not n.startswith("no actuals"))
     return LineForecast(name, "run-rate", notes, [MonthForecast(m, g_rate, i_rate) for m in months])
 
 

@@ -13,10 +13,15 @@ import numpy as np
 
 
 class Model(Protocol):
-    """A univariate forecaster. ``cheap`` models are refitted at every backtest origin."""
+    """A univariate forecaster.
+
+    ``cheap`` models are refitted at every backtest origin; the others every ``refit_every`` origins
+    times their ``refit_factor`` (2 for prophet, whose fits cost ~0.15 s each).
+    """
 
     name: str
     cheap: bool
+    refit_factor: int
 
     def fit_predict(self, y: np.ndarray, h: int, season_length: int) -> np.ndarray: ...
 
@@ -26,6 +31,7 @@ class Naive:
 
     name = "naive"
     cheap = True
+    refit_factor = 1
 
     def fit_predict(self, y: np.ndarray, h: int, season_length: int) -> np.ndarray:
         return np.full(h, float(y[-1]))
@@ -36,6 +42,7 @@ class SeasonalNaive:
 
     name = "seasonal-naive"
     cheap = True
+    refit_factor = 1
 
     def fit_predict(self, y: np.ndarray, h: int, season_length: int) -> np.ndarray:
         m = season_length
@@ -50,6 +57,7 @@ class Drift:
 
     name = "drift"
     cheap = True
+    refit_factor = 1
 
     def fit_predict(self, y: np.ndarray, h: int, season_length: int) -> np.ndarray:
         n = len(y)
@@ -66,6 +74,7 @@ class ETS:
 
     name = "ets"
     cheap = False
+    refit_factor = 1
 
     def fit_predict(self, y: np.ndarray, h: int, season_length: int) -> np.ndarray:
         from statsmodels.tools.sm_exceptions import ConvergenceWarning

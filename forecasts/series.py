@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 COLUMNS = ("unique_id", "ds", "y")
@@ -91,7 +90,7 @@ def checked_series(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def infer_frequency(df: pd.DataFrame) -> str:
-    """"M", "Q" or "A" (month, quarter, year) from the spacing of ``ds``; every series must share it.
+    """ "M", "Q" or "A" (month, quarter, year) from the spacing of ``ds``; every series must share it.
 
     Raises SeriesError when spacing is irregular (a gap or a mix of frequencies) or the frame is invalid.
     """
@@ -134,7 +133,8 @@ def read_series_csv(path: str | Path) -> pd.DataFrame:
         raise SeriesError(f"{p}: cannot read as CSV ({exc})") from exc
     raw.columns = [re.sub(r"[\s\-]+", "_", str(c).strip().lower()) for c in raw.columns]
     if "y" in raw.columns:
-        raw["y"] = raw["y"].str.replace(",", "", regex=False).replace("", np.nan)
+        cleaned = raw["y"].str.replace(",", "", regex=False).str.strip()
+        raw["y"] = cleaned.where(cleaned != "", other=None)
     try:
         return checked_series(raw)
     except SeriesError as exc:

@@ -33,6 +33,9 @@ CREATE OR REPLACE TEMP MACRO cl_fy_period(x, fy) AS CASE
               'p': CAST(regexp_extract(upper(trim(x)), '([0-9]{1,2})$', 1) AS INTEGER)}
     WHEN regexp_full_match(upper(trim(x)), 'P?([0-9]{1,2})')
         THEN {'fy': fy, 'p': CAST(regexp_extract(upper(trim(x)), '([0-9]{1,2})$', 1) AS INTEGER)}
+    WHEN regexp_full_match(trim(x), '[0-9]{4}-[0-9]{2}') AND CAST(right(trim(x), 2) AS INTEGER) BETWEEN 1 AND 12
+        THEN {'fy': CAST(left(trim(x), 4) AS INTEGER) - CASE WHEN CAST(right(trim(x), 2) AS INTEGER) < 4 THEN 1 ELSE 0 END,
+              'p': (CAST(right(trim(x), 2) AS INTEGER) + 8) % 12 + 1}
     WHEN regexp_full_match(trim(x), '[0-9]{6}') AND CAST(right(trim(x), 2) AS INTEGER) BETWEEN 1 AND 12
         THEN {'fy': CAST(left(trim(x), 4) AS INTEGER) - CASE WHEN CAST(right(trim(x), 2) AS INTEGER) < 4 THEN 1 ELSE 0 END,
               'p': (CAST(right(trim(x), 2) AS INTEGER) + 8) % 12 + 1}
@@ -45,7 +48,7 @@ CREATE OR REPLACE TEMP MACRO cl_bool(x) AS CASE
 _HINT = {
     MONEY: "is not an amount (write 1234.56, £1,234.56, -1234.56 or (1,234.56); at most 2 decimal places)",
     DATE: "is not a date (write 2019-12-31 or 31/12/2019)",
-    PERIOD: "is not a period (write 2019/20-P09, P9 or 201912)",
+    PERIOD: "is not a period (write 2019/20-P09, P9, 2019-12 or 201912)",
     NUMBER: "is not a number",
     INTEGER: "is not a whole number",
     BOOL: "is not yes/no",

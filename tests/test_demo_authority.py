@@ -96,7 +96,7 @@ def test_budget_totals_match_the_seed_table(demo: DemoInputs) -> None:
     assert sum(pence_from_text(r["gross"]) for r in cla) == 32_483_000_00
     assert sum(pence_from_text(r["income"]) for r in cla) == -3_458_000_00
     contract = next(r for r in budget if r["line"] == "Contract Value")
-    assert pence_from_text(contract["income"]) == -51_642_000_00 and contract["method"] == "actuals"
+    assert pence_from_text(contract["income"]) == -51_642_000_00 and contract["method"] == "profile"
     for r in budget:
         net = pence_from_text(r["gross"]) + pence_from_text(r["income"])
         assert sum(pence_from_text(r[f"p{i}"]) for i in range(1, 13)) == net, r["line"]
@@ -187,26 +187,28 @@ def test_invoices_are_weekly_cost_times_days_to_the_penny(demo: DemoInputs) -> N
     assert checked > 50
 
 
-def test_ledger_to_december_holds_the_cost_of_every_placement_day(demo: DemoInputs) -> None:
-    """Invoices plus month-end accruals: the 2019/20 ledger of a line = its placements' days × weekly / 7."""
-    codes = {"CLA11": "Out of Area Residential", "CLA10": "Independent Fostering Agencies"}
-    fy_start, as_at = date(2019, 4, 1), date(2019, 12, 31)
-    ledger_total: defaultdict[str, int] = defaultdict(int)
+def test_ledger_placement_line_totals_are_the_sum_of_per_placement_invoices(demo: DemoInputs) -> None:
+    """Every OOA invoice of 2019/20 re-derived from the placements list: 4-weekly periods from 1 April 2016."""
+    fy_start, as_at, anchor = date(2019, 4, 1), date(2019, 12, 31), date(2016, 4, 1)
+    ledger_total = 0
     for r in rows(demo.ledgers[-1]):
-        if r["cost_centre"] in codes and r["account"].startswith("56"):
-            ledger_total[codes[r["cost_centre"]]] += pence_from_text(r["amount"])
-    expected: defaultdict[str, float] = defaultdict(float)
-    count: defaultdict[str, int] = defaultdict(int)
+        if r["cost_centre"] == "CLA11":
+            assert r["placement_id"], "placement lines hold invoices only (no accruals without a placement)"
+            ledger_total += pence_from_text(r["amount"])
+    expected = 0
     for p in rows(demo.placements):
-        if p["line"] in codes.values():
-            end = day(p["end_date"]) if p["end_date"] else as_at
-            days = (min(end, as_at) - max(day(p["start_date"]), fy_start)).days + 1
-            if days > 0:
-                expected[p["line"]] += pence_from_text(p["weekly_cost"]) * days / 7
-                count[p["line"]] += 1
-    for line in codes.values():
-        # each invoice and accrual rounds to the penny: at most a penny per placement per 4 weeks
-        assert abs(ledger_total[line] - expected[line]) <= count[line] * 20, line
+        if p["line"] != "Out of Area Residential":
+            continue
+        start, end = day(p["start_date"]), day(p["end_date"]) if p["end_date"] else date(2099, 1, 1)
+        for k in range(60):
+            period_start = anchor + timedelta(days=28 * k)
+            period_end = period_start + timedelta(days=27)
+            if fy_start <= period_end <= as_at:
+                days = (min(end, period_end) - max(start, period_start)).days + 1
+                if days > 0:
+                    expected += (2 * pence_from_text(p["weekly_cost"]) * days + 7) // 14
+    assert ledger_total == expected
+    assert 5_000_000_00 < ledger_total < 6_500_000_00  # about 33 children at about £4,800 a week for 36 weeks
 
 
 def test_every_ledger_code_has_one_most_specific_mapping(demo: DemoInputs) -> None:
@@ -235,7 +237,7 @@ def test_every_ledger_code_has_one_most_specific_mapping(demo: DemoInputs) -> No
 def test_historic_file_is_written_the_council_export_way(demo: DemoInputs) -> None:
     text = demo.ledgers[1].read_text(encoding="utf-8")
     assert demo.ledgers[1].name == "ledger-2017-18.csv"
-    assert '"£' in text and '"(' in text and "01/04/2017" in text
+    assert '"£' in text and '"(' in text and "\n30/06/2017," in text
     assert "£" not in demo.ledgers[-1].read_text(encoding="utf-8")
 
 
@@ -247,8 +249,9 @@ def test_child_references_stay_out_of_the_ledger(demo: DemoInputs) -> None:
 
 
 def naive_p9_forecast(demo: DemoInputs) -> dict[str, tuple[int, int]]:
-    """(gross, income) forecast by line at P9: placement lines = actuals + open placements to their planned end
-    or 31 March; the contract line = actuals + the budget profile for P10-P12; others = actuals x 12 / 9."""
+    """(gross, income) forecast by line at P9: placement lines = cost of their days from 1 April to 31 December
+    (invoiced or accrued) + open placements to their planned end or 31 March; "profile" lines = actuals + the
+    budget profile for P10-P12; others = actuals x 12 / 9."""
     mapping = rows(demo.mapping)
     budget = {r["line"]: r for r in rows(demo.budget)}
     actual: dict[tuple[str, str], int] = defaultdict(int)
@@ -256,19 +259,24 @@ def naive_p9_forecast(demo: DemoInputs) -> dict[str, tuple[int, int]]:
         best = resolve(mapping, r["cost_centre"], r["account"])
         if best:
             actual[(best[0]["line"], best[0]["kind"])] += pence_from_text(r["amount"])
-    remaining: dict[str, int] = defaultdict(int)
-    as_at, year_end = date(2019, 12, 31), date(2020, 3, 31)
-    for p in open_on(rows(demo.placements), as_at):
-        stop = min(year_end, day(p["planned_end_date"])) if p["planned_end_date"] else year_end
-        remaining[p["line"]] += round(pence_from_text(p["weekly_cost"]) * max((stop - as_at).days, 0) / 7)
+    placement_cost: dict[str, float] = defaultdict(float)
+    fy_start, year_end = date(2019, 4, 1), date(2020, 3, 31)
+    for p in rows(demo.placements):
+        start, weekly = day(p["start_date"]), pence_from_text(p["weekly_cost"])
+        end = day(p["end_date"]) if p["end_date"] else year_end
+        if not p["end_date"] and p["planned_end_date"]:
+            end = min(end, day(p["planned_end_date"]))
+        days = (min(end, year_end) - max(start, fy_start)).days + 1
+        placement_cost[p["line"]] += weekly * max(days, 0) / 7
     out = {}
     for line, b in budget.items():
         gross, income = actual[(line, "expenditure")], actual[(line, "income")]
         if b["budget_numbers"]:
-            gross += remaining[line]
+            gross = round(placement_cost[line])
             income = income * 12 // 9
-        elif line == "Contract Value":
-            income += sum(pence_from_text(b[f"p{i}"]) for i in (10, 11, 12))
+        elif b["method"] == "profile":
+            ahead = sum(pence_from_text(b[f"p{i}"]) for i in (10, 11, 12))
+            gross, income = (gross + ahead, income) if ahead > 0 else (gross, income + ahead)
         else:
             gross, income = gross * 12 // 9, income * 12 // 9
         out[line] = (gross, income)

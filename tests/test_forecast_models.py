@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from forecasts.backtest import Backtest, actual_matrix, backtest_forecasts, mae_scale, mase, rolling_origins, smape
+from forecasts.backtest import (
+    Backtest,
+    actual_matrix,
+    backtest_forecasts,
+    mae_scale,
+    mase,
+    rolling_origins,
+    smape,
+)
 from forecasts.ensemble import chosen_weights, inverse_mase_weights, method_label
 from forecasts.intervals import conformal_quantile, coverage, halfwidths
 from forecasts.models import ETS, Drift, Naive, SeasonalNaive, models_named
@@ -14,7 +24,7 @@ from forecasts.prophet_adapter import ProphetModel
 from forecasts.series import SeriesError, future_periods, infer_frequency, period_end, read_series_csv
 
 
-def frame(uid: str, ds: list[str], y: list[float]) -> pd.DataFrame:
+def frame(uid: str, ds: list[str], y: Sequence[float | str]) -> pd.DataFrame:
     return pd.DataFrame({"unique_id": uid, "ds": ds, "y": y})
 
 
@@ -44,12 +54,16 @@ def test_infer_frequency_month_quarter_year() -> None:
 
 
 def test_missing_column_error_says_what_was_received() -> None:
-    with pytest.raises(SeriesError, match=r"missing column\(s\) \['y'\].*received columns \['unique_id', 'ds', 'value'\]"):
+    with pytest.raises(
+        SeriesError, match=r"missing column\(s\) \['y'\].*received columns \['unique_id', 'ds', 'value'\]"
+    ):
         infer_frequency(pd.DataFrame({"unique_id": ["a"], "ds": ["2019"], "value": [1]}))
 
 
 def test_duplicate_period_is_refused() -> None:
-    with pytest.raises(SeriesError, match=r"2 rows repeat a \(unique_id, ds\) pair, e.g. \('a', 2019-11-30\)"):
+    with pytest.raises(
+        SeriesError, match=r"2 rows repeat a \(unique_id, ds\) pair, e.g. \('a', 2019-11-30\)"
+    ):
         infer_frequency(frame("a", ["2019-10", "2019-11", "2019-11", "2019-12"], [1, 2, 2, 3]))
 
 
@@ -153,7 +167,7 @@ def test_backtest_refits_slow_models_every_third_origin() -> None:
     calls: list[int] = []
 
     class Counting:
-        name, cheap = "counting", False
+        name, cheap, refit_factor = "counting", False, 1
 
         def fit_predict(self, y: np.ndarray, h: int, season_length: int) -> np.ndarray:
             calls.append(len(y))

@@ -100,7 +100,7 @@ def test_windows_1252_and_bom_files_keep_the_pound_sign(store: Store, workspace:
 
 @pytest.mark.parametrize(
     "period, expected",
-    [("2019/20-P09", (2019, 9)), ("P9", (2019, 9)), ("9", (2019, 9)), ("201912", (2019, 9)), ("202003", (2019, 12))],
+    [("2019/20-P09", (2019, 9)), ("P9", (2019, 9)), ("9", (2019, 9)), ("201912", (2019, 9)), ("202003", (2019, 12)), ("2019-12", (2019, 9))],
 )
 def test_period_column_forms(store: Store, workspace: Workspace, tmp_path: Path, period: str,
                              expected: tuple[int, int]) -> None:
@@ -170,3 +170,15 @@ def test_doubtful_rows_are_stored_and_warned(store: Store, workspace: Workspace,
     text = [str(w) for w in out.warnings]
     assert "d.csv:4: column 'date': dates after the workspace year 2019/20 (future periods): 1 row(s) (first rows: 4)" in text
     assert "d.csv:2: column 'reference': duplicate references: 2 row(s) (first rows: 2, 3)" in text
+
+
+def test_run_rate_excludes_a_one_off_but_keeps_a_quarterly_pattern() -> None:
+    from forecasts.lines import run_rate
+
+    # April..December: £10,000 a month with one £50,000 one-off in July (P4): the last three ordinary months
+    rate, note = run_rate([1_000_000, 1_000_000, 1_000_000, 5_000_000, 1_000_000, 1_000_000, 1_000_000,
+                           1_000_000, 1_000_000])
+    assert rate == 1_000_000 and "P4" in note
+    # quarterly receipts of £30,000 in June, September, December: £10,000 a month on average
+    rate, note = run_rate([0, 0, 3_000_000, 0, 0, 3_000_000, 0, 0, 3_000_000])
+    assert rate == 1_000_000 and "year-to-date" in note

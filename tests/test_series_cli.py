@@ -24,7 +24,10 @@ def series_csv(tmp_path: Path) -> Path:
 
 
 def test_json_follows_the_contract(series_csv: Path) -> None:
-    res = runner.invoke(app, ["forecast", str(series_csv), "--horizon", "3", "--json", "--backtest", "--models", "naive,drift"])
+    res = runner.invoke(
+        app,
+        ["forecast", str(series_csv), "--horizon", "3", "--json", "--backtest", "--models", "naive,drift"],
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     (s,) = out["series"]
@@ -45,7 +48,9 @@ def test_json_without_backtest_flag_has_no_backtest_key(series_csv: Path) -> Non
 
 
 def test_table_output_names_method_and_models(series_csv: Path) -> None:
-    res = runner.invoke(app, ["forecast", str(series_csv), "--horizon", "2", "--backtest", "--models", "naive,drift"])
+    res = runner.invoke(
+        app, ["forecast", str(series_csv), "--horizon", "2", "--backtest", "--models", "naive,drift"]
+    )
     assert res.exit_code == 0, res.output
     assert "IFA placements: drift" in res.stdout
     assert "124.00" in res.stdout
