@@ -50,8 +50,10 @@ def init(
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
-    err.print(f"Workspace for {ws.settings.authority} {ws.settings.financial_year.label} created in {path}",
-              markup=False)
+    err.print(
+        f"Workspace for {ws.settings.authority} {ws.settings.financial_year.label} created in {path}",
+        markup=False,
+    )
 
 
 app.add_typer(series_app, name="series")

@@ -61,7 +61,9 @@ def ledger_import(
     file: FileArg,
     workspace: WorkspaceOpt = Path("."),
     sheet: SheetOpt = None,
-    append: Annotated[bool, typer.Option("--append", help="Add to the stored periods instead of replacing them.")] = False,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to the stored periods instead of replacing them.")
+    ] = False,
     history: Annotated[bool, typer.Option("--history", help="The file holds prior years' history.")] = False,
 ) -> None:
     """Import a GL export; each period it holds replaces that stored period (unless --append)."""

@@ -18,14 +18,18 @@ from budget.report import direction
 from ledgers.money import words
 from ledgers.workspace import load_workspace
 
-PeriodOpt = Annotated[str, typer.Option("--period", help="Month end as YYYY-MM, e.g. 2019-12 (P9 of 2019/20).")]
+PeriodOpt = Annotated[
+    str, typer.Option("--period", help="Month end as YYYY-MM, e.g. 2019-12 (P9 of 2019/20).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
 @handles_errors
 def forecast(
     period: PeriodOpt,
-    horizon: Annotated[int | None, typer.Option("--horizon", help="Months ahead (default: to the year end).")] = None,
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", help="Months ahead (default: to the year end).")
+    ] = None,
     as_json: JsonOpt = False,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:

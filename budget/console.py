@@ -16,7 +16,9 @@ from ledgers.problems import ImportFailed, WorkspaceError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder (careladder.toml + store).")]
+WorkspaceOpt = Annotated[
+    Path, typer.Option("--workspace", "-w", help="Workspace folder (careladder.toml + store).")
+]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX file (default: the first).")]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,7 +32,9 @@ def handles_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ImportFailed as exc:
-            err.print(f"[bold red]error:[/] {len(exc.problems)} problem(s); nothing was imported", markup=True)
+            err.print(
+                f"[bold red]error:[/] {len(exc.problems)} problem(s); nothing was imported", markup=True
+            )
             for line in exc.summary().splitlines()[1:]:
                 err.print(line, markup=False)
             raise typer.Exit(2) from None
@@ -52,18 +56,29 @@ def print_outcome(outcome: ImportOutcome) -> None:
     table.add_column("")
     table.add_column("rows", justify="right")
     table.add_column("total £", justify="right")
-    table.add_row("read from file", str(outcome.rows_read),
-                  "" if outcome.control_total_p is None else f"{outcome.control_total_p / 100:,.2f}")
-    table.add_row("stored", str(outcome.rows_stored),
-                  "" if outcome.stored_total_p is None else f"{outcome.stored_total_p / 100:,.2f}")
+    table.add_row(
+        "read from file",
+        str(outcome.rows_read),
+        "" if outcome.control_total_p is None else f"{outcome.control_total_p / 100:,.2f}",
+    )
+    table.add_row(
+        "stored",
+        str(outcome.rows_stored),
+        "" if outcome.stored_total_p is None else f"{outcome.stored_total_p / 100:,.2f}",
+    )
     for label, n, total in outcome.by_period:
         table.add_row(f"  {label}", str(n), f"{total / 100:,.2f}")
     err.print(table)
     if outcome.control_total_p is not None and outcome.stored_total_p is not None:
         ok = outcome.control_total_p == outcome.stored_total_p
-        err.print(("reconciled to the penny" if ok else
-                   f"DOES NOT RECONCILE: difference £{(outcome.control_total_p - outcome.stored_total_p) / 100:,.2f}"),
-                  markup=False)
+        err.print(
+            (
+                "reconciled to the penny"
+                if ok
+                else f"DOES NOT RECONCILE: difference £{(outcome.control_total_p - outcome.stored_total_p) / 100:,.2f}"
+            ),
+            markup=False,
+        )
     for m in outcome.messages:
         err.print(m, markup=False)
     for w in outcome.warnings:

@@ -56,8 +56,10 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
         ]
         for o in outcomes:
             ok = "reconciled" if o.control_total_p == o.stored_total_p else "NOT RECONCILED"
-            say(f"  {o.kind:<12} {o.file:<24} {o.rows_stored:>7} rows  {ok}"
-                + (f"  ({len(o.warnings)} warning(s))" if o.warnings else ""))
+            say(
+                f"  {o.kind:<12} {o.file:<24} {o.rows_stored:>7} rows  {ok}"
+                + (f"  ({len(o.warnings)} warning(s))" if o.warnings else "")
+            )
             for w in o.warnings:
                 say(f"    warning: {w}")
         report = None
@@ -70,9 +72,11 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
     write_outturn_workbook(report, out)
     say(f"Wrote {out}")
     net = report.surplus.net_position_p
-    say(f"{report.authority}: forecast outturn {report.financial_year} at P{report.period_no}: "
+    say(
+        f"{report.authority}: forecast outturn {report.financial_year} at P{report.period_no}: "
         f"{words(net)} {direction(net, 'budget-minus-forecast')} "
         f"(forecast net £{report.grand_total.forecast_net_p / 100:,.0f} against budget "
-        f"£{report.grand_total.budget_net_p / 100:,.0f}); council's share £{report.surplus.council_share_p / 100:,.0f}")
+        f"£{report.grand_total.budget_net_p / 100:,.0f}); council's share £{report.surplus.council_share_p / 100:,.0f}"
+    )
     say(f"Demo finished in {time.perf_counter() - started:.1f} s")
     return report

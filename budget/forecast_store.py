@@ -12,20 +12,40 @@ from ledgers.money import pounds_float
 from ledgers.periods import FinancialYear
 
 
-def store_forecasts(con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int,
-                    forecasts: dict[str, LineForecast]) -> int:
+def store_forecasts(
+    con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int, forecasts: dict[str, LineForecast]
+) -> int:
     """Replace the stored forecast of ``period`` with these lines' months; returns rows stored."""
     now = datetime.now()
     rows = []
     for lf in forecasts.values():
         for m in lf.months:
-            rows.append([fy.start_year, period, lf.line, m.month, lf.method, m.numbers, m.numbers_low,
-                         m.numbers_high, m.net_p, m.low_p, m.high_p, m.lo95_p, m.hi95_p, lf.weights or None,
-                         lf.backtest_mase, now])
+            rows.append(
+                [
+                    fy.start_year,
+                    period,
+                    lf.line,
+                    m.month,
+                    lf.method,
+                    m.numbers,
+                    m.numbers_low,
+                    m.numbers_high,
+                    m.net_p,
+                    m.low_p,
+                    m.high_p,
+                    m.lo95_p,
+                    m.hi95_p,
+                    lf.weights or None,
+                    lf.backtest_mase,
+                    now,
+                ]
+            )
     con.execute("BEGIN TRANSACTION")
     con.execute("DELETE FROM forecast_months WHERE fy = ? AND period = ?", [fy.start_year, period])
     if rows:
-        con.executemany("INSERT INTO forecast_months VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO forecast_months VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
     con.execute("COMMIT")
     return len(rows)
 

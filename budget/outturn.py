@@ -52,8 +52,13 @@ def checked_period(settings: Settings, period: str) -> tuple[FinancialYear, int]
 
 
 def compute_forecasts(
-    con: duckdb.DuckDBPyConnection, settings: Settings, fy: FinancialYear, period: int, *,
-    horizon: int | None = None, models: tuple[str, ...] = STAT_MODELS,
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fy: FinancialYear,
+    period: int,
+    *,
+    horizon: int | None = None,
+    models: tuple[str, ...] = STAT_MODELS,
 ) -> tuple[dict[str, LineForecast], pd.DataFrame]:
     """Forecasts of every line after ``period`` (and the placements frame they used)."""
     lines = budget_lines(con, fy.start_year)
@@ -63,14 +68,26 @@ def compute_forecasts(
     placements = stored_placements(con)
     extra = sorted(set(actual.gross_p) | set(actual.income_p))
     forecasts = line_forecasts(
-        fy, period, lines, extra, actual.monthly, monthly_history(con, fy.start_year, period), placements,
-        placement_invoiced(con, fy.start_year, period), horizon=horizon, models=models,
+        fy,
+        period,
+        lines,
+        extra,
+        actual.monthly,
+        monthly_history(con, fy.start_year, period),
+        placements,
+        placement_invoiced(con, fy.start_year, period),
+        horizon=horizon,
+        models=models,
     )
     return forecasts, placements
 
 
 def outturn_report(
-    con: duckdb.DuckDBPyConnection, settings: Settings, period: str, *, save: bool = True,
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    *,
+    save: bool = True,
     models: tuple[str, ...] = STAT_MODELS,
 ) -> OutturnReport:
     """Compute the outturn for ``period`` (YYYY-MM); store its line forecasts for next month's movement."""
@@ -96,24 +113,43 @@ def outturn_report(
         income_line = b.is_income if b else False
         ag, ai = actual.gross_p.get(name, 0), actual.income_p.get(name, 0)
         fig = Figures(
-            b.gross_p if b else 0, b.income_p if b else 0,
-            ag + rem_g + (0 if income_line else adj), ai + rem_i + (adj if income_line else 0),
+            b.gross_p if b else 0,
+            b.income_p if b else 0,
+            ag + rem_g + (0 if income_line else adj),
+            ai + rem_i + (adj if income_line else 0),
         )
         low, high = lf.range_net(fy.end)
         base = ag + ai + adj
         heading = b.heading if b else (SUSPENSE_HEADING if name == SUSPENSE_LINE else "Unbudgeted lines")
         n_year = _numbers_for_year(numbers.get(name), lf, fy, p)
-        results.append(LineResult(
-            name=name, heading=heading, figures=fig, actual_gross_p=ag, actual_income_p=ai,
-            method=lf.method, method_note=lf.note, adjustments_p=adj,
-            movement_net_p=(fig.forecast_net_p - prev_nets[name]) if prev_p and name in prev_nets else None,
-            best_net_p=None if low is None else base + low, worst_net_p=None if high is None else base + high,
-            funded_by=b.funded_by if b else None, numbers=n_year,
-            budget_numbers=b.budget_numbers if b else None,
-            rag=rag_status(fig.variances(sign)[2], fig.budget_net_p, settings.rag_amber, settings.rag_red,
-                           settings.variance_threshold_p),
-            is_suspense=name == SUSPENSE_LINE,
-        ))
+        results.append(
+            LineResult(
+                name=name,
+                heading=heading,
+                figures=fig,
+                actual_gross_p=ag,
+                actual_income_p=ai,
+                method=lf.method,
+                method_note=lf.note,
+                adjustments_p=adj,
+                movement_net_p=(fig.forecast_net_p - prev_nets[name])
+                if prev_p and name in prev_nets
+                else None,
+                best_net_p=None if low is None else base + low,
+                worst_net_p=None if high is None else base + high,
+                funded_by=b.funded_by if b else None,
+                numbers=n_year,
+                budget_numbers=b.budget_numbers if b else None,
+                rag=rag_status(
+                    fig.variances(sign)[2],
+                    fig.budget_net_p,
+                    settings.rag_amber,
+                    settings.rag_red,
+                    settings.variance_threshold_p,
+                ),
+                is_suspense=name == SUSPENSE_LINE,
+            )
+        )
     headings = _headings(results, prev_p, prev_nets)
     prev_label = f"P{prev_p}" if prev_p else None
     total = Figures()
@@ -122,9 +158,16 @@ def outturn_report(
     net_position = variance_pence(total.budget_net_p, total.forecast_net_p, "budget-minus-forecast")
     funded = [(ln.name, ln.funded_by or "", ln.figures.variances(sign)[2]) for ln in results if ln.funded_by]
     report = OutturnReport(
-        authority=settings.authority, financial_year=fy.label, period=month_label(fy, p), period_no=p,
-        variance_sign=sign, threshold_p=settings.variance_threshold_p, rag_amber=settings.rag_amber,
-        rag_red=settings.rag_red, headings=headings, lines=results,
+        authority=settings.authority,
+        financial_year=fy.label,
+        period=month_label(fy, p),
+        period_no=p,
+        variance_sign=sign,
+        threshold_p=settings.variance_threshold_p,
+        rag_amber=settings.rag_amber,
+        rag_red=settings.rag_red,
+        headings=headings,
+        lines=results,
         variances=variance_rows(headings, results, sign, settings.variance_threshold_p, prev_label),
         surplus=surplus_share(settings, net_position, funded),
         adjustments=[(line, amount, reason) for line, amount, reason, _ in adjustments],
@@ -148,7 +191,9 @@ def _numbers_for_year(to_date: float | None, lf: LineForecast, fy: FinancialYear
     return ((to_date or 0.0) * days_to + ahead) / total_days
 
 
-def _headings(results: list[LineResult], prev_p: int | None, prev_nets: dict[str, int]) -> list[HeadingResult]:
+def _headings(
+    results: list[LineResult], prev_p: int | None, prev_nets: dict[str, int]
+) -> list[HeadingResult]:
     out: dict[str, HeadingResult] = {}
     moved: dict[str, int | None] = {}
     for ln in results:
@@ -164,12 +209,19 @@ def _headings(results: list[LineResult], prev_p: int | None, prev_nets: dict[str
     return list(out.values())
 
 
-def save_run(con: duckdb.DuckDBPyConnection, fy: FinancialYear, p: int, results: list[LineResult],
-             placements: pd.DataFrame) -> None:
+def save_run(
+    con: duckdb.DuckDBPyConnection,
+    fy: FinancialYear,
+    p: int,
+    results: list[LineResult],
+    placements: pd.DataFrame,
+) -> None:
     """Store this run's line forecasts (replacing an earlier run of the same period)."""
     now = datetime.now()
     end = pd.Timestamp(fy.month_end(p))
-    open_ = placements[(placements["start_date"] <= end) & (placements["end_date"].isna() | (placements["end_date"] > end))]
+    open_ = placements[
+        (placements["start_date"] <= end) & (placements["end_date"].isna() | (placements["end_date"] > end))
+    ]
     counts = open_.groupby("line").size().to_dict()
     avg = open_.groupby("line")["weekly_cost_p"].mean().to_dict()
     con.execute("BEGIN TRANSACTION")
@@ -178,15 +230,34 @@ def save_run(con: duckdb.DuckDBPyConnection, fy: FinancialYear, p: int, results:
         f = ln.figures
         con.execute(
             "INSERT INTO outturn_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [fy.start_year, p, ln.name, ln.heading, f.budget_gross_p, f.budget_income_p, f.forecast_gross_p,
-             f.forecast_income_p, ln.actual_gross_p, ln.actual_income_p, ln.adjustments_p, ln.method,
-             int(counts.get(ln.name, 0)), int(round(avg[ln.name])) if ln.name in avg else None, now],
+            [
+                fy.start_year,
+                p,
+                ln.name,
+                ln.heading,
+                f.budget_gross_p,
+                f.budget_income_p,
+                f.forecast_gross_p,
+                f.forecast_income_p,
+                ln.actual_gross_p,
+                ln.actual_income_p,
+                ln.adjustments_p,
+                ln.method,
+                int(counts.get(ln.name, 0)),
+                int(round(avg[ln.name])) if ln.name in avg else None,
+                now,
+            ],
         )
     con.execute("COMMIT")
 
 
-def _notes(con: duckdb.DuckDBPyConnection, report: OutturnReport, results: list[LineResult],
-           prev_label: str | None, p: int) -> list[tuple[str, str]]:
+def _notes(
+    con: duckdb.DuckDBPyConnection,
+    report: OutturnReport,
+    results: list[LineResult],
+    prev_label: str | None,
+    p: int,
+) -> list[tuple[str, str]]:
     notes = [
         ("Authority", report.authority),
         ("Financial year", report.financial_year),

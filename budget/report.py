@@ -16,7 +16,9 @@ def variance_pence(budget_p: int, forecast_p: int, sign: str) -> int:
         return budget_p - forecast_p
     if sign == FORECAST_MINUS_BUDGET:
         return forecast_p - budget_p
-    raise ValueError(f"variance_sign '{sign}' should be '{BUDGET_MINUS_FORECAST}' or '{FORECAST_MINUS_BUDGET}'")
+    raise ValueError(
+        f"variance_sign '{sign}' should be '{BUDGET_MINUS_FORECAST}' or '{FORECAST_MINUS_BUDGET}'"
+    )
 
 
 def direction(variance_p: int, sign: str) -> str:
@@ -146,7 +148,9 @@ class OutturnReport:
     surplus: SurplusShare
     notes: list[tuple[str, str]] = field(default_factory=list)  # (label, text) for the Notes sheet
     adjustments: list[tuple[str, int, str]] = field(default_factory=list)  # (line, pence, reason)
-    suspense: list[tuple[str, str, int, int]] = field(default_factory=list)  # (cost_centre, account, rows, pence)
+    suspense: list[tuple[str, str, int, int]] = field(
+        default_factory=list
+    )  # (cost_centre, account, rows, pence)
     data_as_at: str = ""
 
     @property

@@ -26,8 +26,12 @@ def surplus_share(
         council = share_pence(shared, settings.surplus_share_to_council)
         if settings.retained_in_full_p:
             bands.append((f"first {words(settings.retained_in_full_p)} of an underspend retained in full", 0))
-            bands.append((f"{_pct(settings.surplus_share_to_council)} of the underspend above it to the council",
-                          council))
+            bands.append(
+                (
+                    f"{_pct(settings.surplus_share_to_council)} of the underspend above it to the council",
+                    council,
+                )
+            )
     else:
         council = -share_pence(-net_position_p, settings.overspend_share_to_council)
     return SurplusShare(

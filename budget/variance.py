@@ -19,12 +19,21 @@ def movement_words(movement_p: int | None, prev_label: str | None, sign: str) ->
     return f"forecast {way} {words(movement_p)} since {prev_label}"
 
 
-def factual_sentence(name: str, budget_net_p: int, forecast_net_p: int, variance_p: int, sign: str,
-                     movement_p: int | None, prev_label: str | None) -> str:
+def factual_sentence(
+    name: str,
+    budget_net_p: int,
+    forecast_net_p: int,
+    variance_p: int,
+    sign: str,
+    movement_p: int | None,
+    prev_label: str | None,
+) -> str:
     """'Budget £1.2m, forecast £1.5m: £306k overspend; forecast up £20k since P8.'"""
     d = direction(variance_p, sign)
-    return (f"{name}: budget {_signed(budget_net_p)}, forecast outturn {_signed(forecast_net_p)}: "
-            f"{words(variance_p)} {d}; {movement_words(movement_p, prev_label, sign)}.")
+    return (
+        f"{name}: budget {_signed(budget_net_p)}, forecast outturn {_signed(forecast_net_p)}: "
+        f"{words(variance_p)} {d}; {movement_words(movement_p, prev_label, sign)}."
+    )
 
 
 def _signed(p: int) -> str:
@@ -53,21 +62,43 @@ def variance_rows(
         small = [ln for ln in members if abs(ln.figures.variances(sign)[2]) < threshold_p]
         explained = abs(hv) >= threshold_p
         if explained:
-            text = (explain_heading(h, big, small) if explain_heading else
-                    factual_sentence(h.name, h.figures.budget_net_p, h.figures.forecast_net_p, hv, sign,
-                                     h.movement_net_p, prev_label))
+            text = (
+                explain_heading(h, big, small)
+                if explain_heading
+                else factual_sentence(
+                    h.name,
+                    h.figures.budget_net_p,
+                    h.figures.forecast_net_p,
+                    hv,
+                    sign,
+                    h.movement_net_p,
+                    prev_label,
+                )
+            )
             rows.append(VarianceRow("heading", h.name, h.name, hv, direction(hv, sign), text))
         for ln in big:
             lv = ln.figures.variances(sign)[2]
-            text = (explain_line(ln) if explain_line else
-                    factual_sentence(ln.name, ln.figures.budget_net_p, ln.figures.forecast_net_p, lv, sign,
-                                     ln.movement_net_p, prev_label))
+            text = (
+                explain_line(ln)
+                if explain_line
+                else factual_sentence(
+                    ln.name,
+                    ln.figures.budget_net_p,
+                    ln.figures.forecast_net_p,
+                    lv,
+                    sign,
+                    ln.movement_net_p,
+                    prev_label,
+                )
+            )
             rows.append(VarianceRow("line", ln.name, h.name, lv, direction(lv, sign), text))
         if explained and small:
             total = sum(ln.figures.variances(sign)[2] for ln in small)
             label = OTHER.format(threshold=words(threshold_p))
             names = ", ".join(ln.name for ln in small if ln.figures.variances(sign)[2] != 0)
-            text = (f"{len(small)} line(s) each under {words(threshold_p)}, totalling {words(total)} "
-                    f"{direction(total, sign)}" + (f": {names}." if names else "."))
+            text = (
+                f"{len(small)} line(s) each under {words(threshold_p)}, totalling {words(total)} "
+                f"{direction(total, sign)}" + (f": {names}." if names else ".")
+            )
             rows.append(VarianceRow("other", label, h.name, total, direction(total, sign), text))
     return rows

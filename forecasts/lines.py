@@ -64,8 +64,10 @@ class LineForecast:
         ms = [m for m in self.months if m.month <= until]
         if not ms or any(m.low_p is None or m.high_p is None for m in ms):
             return None, None
-        return (sum(int(m.low_p or 0) for m in ms) + self.accrual_p,
-                sum(int(m.high_p or 0) for m in ms) + self.accrual_p)
+        return (
+            sum(int(m.low_p or 0) for m in ms) + self.accrual_p,
+            sum(int(m.high_p or 0) for m in ms) + self.accrual_p,
+        )
 
 
 def months_after(fy: FinancialYear, period: int, horizon: int | None) -> list[date]:
@@ -151,12 +153,18 @@ def line_forecasts(
     stat_lines: list[str] = []
     for name in [b.line for b in lines] + [x for x in extra_lines if x not in budget]:
         b = budget.get(name)
-        method = (b.method if b and b.method else None) or ("commitments" if name in placement_lines else "run-rate")
+        method = (b.method if b and b.method else None) or (
+            "commitments" if name in placement_lines else "run-rate"
+        )
         if b is None:
             # suspense and unbudgeted codes: reported at their actuals, never projected forward
-            out[name] = LineForecast(name, "actuals", "not a budget line: actuals only", [MonthForecast(m) for m in months])
+            out[name] = LineForecast(
+                name, "actuals", "not a budget line: actuals only", [MonthForecast(m) for m in months]
+            )
         elif method == "commitments" and name not in placement_lines:
-            out[name] = _run_rate_line(name, months, monthly, period, "no placements on this line: run-rate used")
+            out[name] = _run_rate_line(
+                name, months, monthly, period, "no placements on this line: run-rate used"
+            )
         elif method == "actuals" or not months:
             out[name] = LineForecast(name, "actuals", "", [MonthForecast(m) for m in months])
         elif method == "profile" and b is not None:
@@ -178,7 +186,9 @@ def line_forecasts(
     return out
 
 
-def _run_rate_line(name: str, months: list[date], monthly: pd.DataFrame, period: int, note: str) -> LineForecast:
+def _run_rate_line(
+    name: str, months: list[date], monthly: pd.DataFrame, period: int, note: str
+) -> LineForecast:
     g_rate, g_note = run_rate(_actual_months(monthly, name, "expenditure", period))
     i_rate, i_note = run_rate(_actual_months(monthly, name, "income", period))
     notes = "; ".join(n for n in (note, g_note, i_note) if n and not n.startswith("no actuals"))
@@ -195,13 +205,24 @@ def _profile_line(b: BudgetLine, months: list[date], fy: FinancialYear) -> LineF
 
 
 def _placement_parts(
-    out: dict[str, LineForecast], placements: pd.DataFrame, invoiced: pd.DataFrame, fy: FinancialYear,
-    period: int, period_end: date, until: date, stat_lines: list[str], ranges: bool, draws: int,
+    out: dict[str, LineForecast],
+    placements: pd.DataFrame,
+    invoiced: pd.DataFrame,
+    fy: FinancialYear,
+    period: int,
+    period_end: date,
+    until: date,
+    stat_lines: list[str],
+    ranges: bool,
+    draws: int,
 ) -> None:
     """Commitments, accruals and the placement-model range (and central forecast) for placement lines."""
     commit = commitments_by_month(placements, period_end, until)
-    model = (placement_forecast(placements, period_end, until, draws=draws, seed=fy.start_year * 100 + period)
-             if ranges or stat_lines else None)
+    model = (
+        placement_forecast(placements, period_end, until, draws=draws, seed=fy.start_year * 100 + period)
+        if ranges or stat_lines
+        else None
+    )
     cost_to_date = actual_cost_by_month(placements, fy.start, period_end)
     known = set(placements["placement_id"])
     for line in sorted(set(placements["line"])):
@@ -215,7 +236,7 @@ def _placement_parts(
         mdl = model[model["line"] == line].set_index("month") if model is not None else None
         income = {m.month: m.income_p for m in lf.months} if lf else {}
         months: list[MonthForecast] = []
-        for m in (lf.months if lf else [MonthForecast(pd.Timestamp(x).date()) for x in c.index]):
+        for m in lf.months if lf else [MonthForecast(pd.Timestamp(x).date()) for x in c.index]:
             ts = pd.Timestamp(m.month)
             mf = MonthForecast(m.month, income_p=income.get(m.month, 0))
             if use_model and mdl is not None and ts in mdl.index:
@@ -226,8 +247,11 @@ def _placement_parts(
             if mdl is not None and ts in mdl.index:
                 r = mdl.loc[ts]
                 mf.low_p, mf.high_p = int(r["cost_low_p"]) + mf.income_p, int(r["cost_high_p"]) + mf.income_p
-                mf.numbers, mf.numbers_low, mf.numbers_high = (float(r["numbers"]), float(r["numbers_low"]),
-                                                               float(r["numbers_high"]))
+                mf.numbers, mf.numbers_low, mf.numbers_high = (
+                    float(r["numbers"]),
+                    float(r["numbers_low"]),
+                    float(r["numbers_high"]),
+                )
                 if not use_model and ts in c.index:
                     # the range always contains the commitments figure itself
                     mf.low_p = min(mf.low_p, mf.net_p)
@@ -244,8 +268,10 @@ def _placement_parts(
                 due = int(cost_to_date[cost_to_date["line"] == line]["cost_p"].sum())
                 paid = int(billed["amount_p"].sum())
                 accrual = due - paid
-                note = (f"placement days to {period_end:%d/%m/%Y} cost £{due / 100:,.2f}, invoiced "
-                        f"£{paid / 100:,.2f}: £{accrual / 100:,.2f} accrued")
+                note = (
+                    f"placement days to {period_end:%d/%m/%Y} cost £{due / 100:,.2f}, invoiced "
+                    f"£{paid / 100:,.2f}: £{accrual / 100:,.2f} accrued"
+                )
             elif len(placed):
                 note = "ledger rows carry no placement ids: no accrual for days not yet invoiced"
         method = "forecast" if use_model else "commitments"
@@ -254,8 +280,13 @@ def _placement_parts(
 
 
 def _statistical(
-    names: list[str], history: pd.DataFrame, fy: FinancialYear, period: int, months: list[date],
-    monthly: pd.DataFrame, models: tuple[str, ...],
+    names: list[str],
+    history: pd.DataFrame,
+    fy: FinancialYear,
+    period: int,
+    months: list[date],
+    monthly: pd.DataFrame,
+    models: tuple[str, ...],
 ) -> dict[str, LineForecast]:
     """Statistical ensemble per (line, kind) series of monthly amounts (in pounds inside the models)."""
     out: dict[str, LineForecast] = {}
@@ -269,10 +300,15 @@ def _statistical(
             frames.append(pd.DataFrame({"unique_id": f"{name}|{kind}", "ds": ds, "y": g["amount_p"] / 100.0}))
     result = forecast_frame(pd.concat(frames), len(months), models=models) if frames else None
     for name in names:
-        fc = None if result is None else result.forecasts[result.forecasts["unique_id"].str.startswith(f"{name}|")]
+        fc = (
+            None
+            if result is None
+            else result.forecasts[result.forecasts["unique_id"].str.startswith(f"{name}|")]
+        )
         if fc is None or fc.empty:
-            lf = _run_rate_line(name, months, monthly, period,
-                                f"fewer than {MIN_HISTORY} months of history: run-rate used")
+            lf = _run_rate_line(
+                name, months, monthly, period, f"fewer than {MIN_HISTORY} months of history: run-rate used"
+            )
             out[name] = lf
             continue
         rows = [MonthForecast(m) for m in months]
@@ -280,8 +316,9 @@ def _statistical(
         for uid, g in fc.groupby("unique_id"):
             kind = str(uid).split("|", 1)[1]
             g = g.sort_values("ds")
-            for mf, r in zip(rows, g.itertuples(index=False), strict=False):
-                y, lo, hi, lo95, hi95 = (int(round(float(v) * 100)) for v in (r.y, r.lo80, r.hi80, r.lo95, r.hi95))
+            values = g[["y", "lo80", "hi80", "lo95", "hi95"]].to_numpy(dtype=float) * 100
+            for mf, vals in zip(rows, values.round().astype(int).tolist(), strict=False):
+                y, lo, hi, lo95, hi95 = vals
                 if kind == "income":
                     mf.income_p = y
                 else:
@@ -295,8 +332,14 @@ def _statistical(
             sel = bt[(bt["unique_id"] == uid) & (bt["model"] == "ensemble")] if len(bt) else bt
             if len(sel):
                 mases.append(float(sel["mase"].iloc[0]))
-        out[name] = LineForecast(name, "forecast", "statistical: " + "; ".join(methods), rows,
-                                 weights="; ".join(methods), backtest_mase=max(mases) if mases else None)
+        out[name] = LineForecast(
+            name,
+            "forecast",
+            "statistical: " + "; ".join(methods),
+            rows,
+            weights="; ".join(methods),
+            backtest_mase=max(mases) if mases else None,
+        )
     return out
 
 
@@ -310,7 +353,8 @@ def placement_numbers_to_date(placements: pd.DataFrame, fy: FinancialYear, perio
     end = fy.month_end(period)
     cost = actual_cost_by_month(placements, fy.start, end)
     days = (end - fy.start + timedelta(days=1)).days
-    return {str(k): float(v) / days for k, v in cost.groupby("line")["days"].sum().items()}
+    totals = cost.groupby("line")["days"].sum()
+    return {str(k): int(v) / days for k, v in zip(totals.index, totals.tolist(), strict=True)}
 
 
 __all__ = ["METHODS", "LineForecast", "MonthForecast", "line_forecasts", "months_after", "run_rate", "np"]

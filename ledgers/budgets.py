@@ -46,26 +46,54 @@ def _validate(ctx: ImportContext) -> list[Problem]:
     for row, line, n in con.execute(
         f"SELECT min(_row), line, count(*) FROM {t} GROUP BY line HAVING count(*) > 1 ORDER BY 1"
     ).fetchall():
-        problems.append(Problem(file, int(row), "line", f"line '{line}' appears {n} times; one row per line", ERROR))
-    for row, inc in con.execute(f"SELECT _row, income_p FROM {t} WHERE income_p > 0 ORDER BY _row").fetchall():
-        problems.append(Problem(file, int(row), "income",
-                                f"income {inc / 100:,.2f} is positive: write income as a negative amount", ERROR))
-    for row, m in con.execute(f"SELECT _row, method FROM {t} WHERE method IS NOT NULL ORDER BY _row").fetchall():
+        problems.append(
+            Problem(file, int(row), "line", f"line '{line}' appears {n} times; one row per line", ERROR)
+        )
+    for row, inc in con.execute(
+        f"SELECT _row, income_p FROM {t} WHERE income_p > 0 ORDER BY _row"
+    ).fetchall():
+        problems.append(
+            Problem(
+                file,
+                int(row),
+                "income",
+                f"income {inc / 100:,.2f} is positive: write income as a negative amount",
+                ERROR,
+            )
+        )
+    for row, m in con.execute(
+        f"SELECT _row, method FROM {t} WHERE method IS NOT NULL ORDER BY _row"
+    ).fetchall():
         if m.strip().lower() not in METHODS:
-            problems.append(Problem(file, int(row), "method",
-                                    f"'{m}' is not a forecast method (use one of: {', '.join(METHODS)})", ERROR))
+            problems.append(
+                Problem(
+                    file,
+                    int(row),
+                    "method",
+                    f"'{m}' is not a forecast method (use one of: {', '.join(METHODS)})",
+                    ERROR,
+                )
+            )
     present = [f"p{i}" for i in range(1, 13) if f"p{i}" in ctx.raw.present]
     if present and len(present) < 12:
-        problems.append(Problem(file, ctx.raw.header_row, "p1", "a monthly profile needs all of p1 … p12", ERROR))
+        problems.append(
+            Problem(file, ctx.raw.header_row, "p1", "a monthly profile needs all of p1 … p12", ERROR)
+        )
     elif present:
         total = " + ".join(f"COALESCE(p{i}_p, 0)" for i in range(1, 13))
         for row, s, net in con.execute(
             f"SELECT _row, {total}, gross_p + income_p FROM {t} WHERE ({total}) <> gross_p + income_p "
             f"AND NOT ({' AND '.join(f'p{i}_p IS NULL' for i in range(1, 13))}) ORDER BY _row"
         ).fetchall():
-            problems.append(Problem(file, int(row), "p12",
-                                    f"the profile p1 … p12 sums to {s / 100:,.2f} but the net budget is "
-                                    f"{net / 100:,.2f}", ERROR))
+            problems.append(
+                Problem(
+                    file,
+                    int(row),
+                    "p12",
+                    f"the profile p1 … p12 sums to {s / 100:,.2f} but the net budget is {net / 100:,.2f}",
+                    ERROR,
+                )
+            )
     return problems
 
 
@@ -81,26 +109,51 @@ def _save(ctx: ImportContext) -> None:
         profile = [int(p or 0) for p in profile]
         con.execute(
             "INSERT INTO budget VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ctx.fy.start_year, line.strip(), heading.strip(), order, gross, income, profile, method, numbers,
-             unit, funded, row, ctx.import_id],
+            [
+                ctx.fy.start_year,
+                line.strip(),
+                heading.strip(),
+                order,
+                gross,
+                income,
+                profile,
+                method,
+                numbers,
+                unit,
+                funded,
+                row,
+                ctx.import_id,
+            ],
         )
     out.rows_stored = len(rows)
     out.control_total_p = sum(int(r[3]) + int(r[4]) for r in rows)
-    out.stored_total_p = int(con.execute(
-        "SELECT COALESCE(sum(gross_p + income_p), 0) FROM budget WHERE import_id = ?", [ctx.import_id]
-    ).fetchone()[0])  # type: ignore[index]
+    out.stored_total_p = int(
+        con.execute(
+            "SELECT COALESCE(sum(gross_p + income_p), 0) FROM budget WHERE import_id = ?", [ctx.import_id]
+        ).fetchall()[0][0]
+    )
     gross = sum(int(r[3]) for r in rows)
     income = sum(int(r[4]) for r in rows)
     out.by_period.append((ctx.fy.label, len(rows), gross + income))
-    out.messages.append(f"budget {ctx.fy.label}: gross £{gross / 100:,.2f}, income £{income / 100:,.2f}, "
-                        f"net £{(gross + income) / 100:,.2f}")
+    out.messages.append(
+        f"budget {ctx.fy.label}: gross £{gross / 100:,.2f}, income £{income / 100:,.2f}, "
+        f"net £{(gross + income) / 100:,.2f}"
+    )
     if replaced:
-        out.messages.append(f"replaced the stored {ctx.fy.label} budget (import #{', #'.join(map(str, replaced))})")
+        out.messages.append(
+            f"replaced the stored {ctx.fy.label} budget (import #{', #'.join(map(str, replaced))})"
+        )
     mapped = {r[0] for r in con.execute("SELECT DISTINCT line FROM mapping").fetchall()}
     if mapped:
         lines = {r[1].strip() for r in rows}
         missing = sorted(mapped - lines)
         if missing:
-            warn(out, ctx.raw.file, [], len(missing), "line",
-                 "lines in the mapping with no budget (budget 0): " + ", ".join(missing[:8]))
+            warn(
+                out,
+                ctx.raw.file,
+                [],
+                len(missing),
+                "line",
+                "lines in the mapping with no budget (budget 0): " + ", ".join(missing[:8]),
+            )
     remap_ledger(con, ctx.fy.start_year)

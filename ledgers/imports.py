@@ -56,13 +56,17 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def warn(outcome: ImportOutcome, file: str, rows: list[int], total: int, column: str | None, message: str) -> None:
+def warn(
+    outcome: ImportOutcome, file: str, rows: list[int], total: int, column: str | None, message: str
+) -> None:
     """Record a doubtful-row warning with its count and first rows."""
     if total <= 0:
         return
     first = ", ".join(str(r) for r in rows[:10])
     more = f" (first rows: {first})" if rows else ""
-    outcome.warnings.append(Problem(file, rows[0] if rows else None, column, f"{message}: {total} row(s){more}", WARNING))
+    outcome.warnings.append(
+        Problem(file, rows[0] if rows else None, column, f"{message}: {total} row(s){more}", WARNING)
+    )
 
 
 def run_import(
@@ -99,7 +103,7 @@ def run_import(
         outcome.rows_read = raw.rows
         parsed = f"parsed_{spec.kind}"
         problems = parse_table(con, raw, spec, parsed, fy)
-        import_id = int(con.execute("SELECT nextval('import_ids')").fetchone()[0])  # type: ignore[index]
+        import_id = int(con.execute("SELECT nextval('import_ids')").fetchall()[0][0])
         outcome.import_id = import_id
         ctx = ImportContext(con, raw, parsed, import_id, fy, outcome, options or {})
         if not any(p.severity == ERROR for p in problems):
@@ -112,9 +116,16 @@ def run_import(
         con.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                import_id, spec.kind, path.name, sha, outcome.rows_stored, outcome.control_total_p,
-                ", ".join(lbl for lbl, _, _ in outcome.by_period) or None, datetime.now(),
-                str((options or {}).get("mode", "replace")), "; ".join(outcome.messages) or None,
+                import_id,
+                spec.kind,
+                path.name,
+                sha,
+                outcome.rows_stored,
+                outcome.control_total_p,
+                ", ".join(lbl for lbl, _, _ in outcome.by_period) or None,
+                datetime.now(),
+                str((options or {}).get("mode", "replace")),
+                "; ".join(outcome.messages) or None,
             ],
         )
         for t in (raw.name, parsed):
@@ -123,18 +134,30 @@ def run_import(
 
 
 def _still_stored(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> bool:
-    table = {"ledger": "ledger", "mapping": "mapping", "budget": "budget", "placements": "placements",
-             "savings": "savings", "adjustments": "adjustments"}.get(kind)
+    table = {
+        "ledger": "ledger",
+        "mapping": "mapping",
+        "budget": "budget",
+        "placements": "placements",
+        "savings": "savings",
+        "adjustments": "adjustments",
+    }.get(kind)
     if table is None:
         return False
-    n = con.execute(f"SELECT count(*) FROM {table} WHERE import_id = ?", [import_id]).fetchone()[0]  # type: ignore[index]
+    n = con.execute(f"SELECT count(*) FROM {table} WHERE import_id = ?", [import_id]).fetchall()[0][0]
     return bool(n)
 
 
-def supersede(con: duckdb.DuckDBPyConnection, kind: str, table: str, where: str = "", params: list[object] | None = None) -> list[int]:
+def supersede(
+    con: duckdb.DuckDBPyConnection, kind: str, table: str, where: str = "", params: list[object] | None = None
+) -> list[int]:
     """Delete the stored rows an import replaces; return the import ids they came from."""
     cond = f"WHERE {where}" if where else ""
-    ids = [int(r[0]) for r in con.execute(f"SELECT DISTINCT import_id FROM {table} {cond}", params or []).fetchall() if r[0] is not None]
+    ids = [
+        int(r[0])
+        for r in con.execute(f"SELECT DISTINCT import_id FROM {table} {cond}", params or []).fetchall()
+        if r[0] is not None
+    ]
     con.execute(f"DELETE FROM {table} {cond}", params or [])
     for i in ids:
         if not _still_stored(con, kind, i):

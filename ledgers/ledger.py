@@ -14,33 +14,98 @@ from ledgers.store import SUSPENSE_LINE, Store
 SPEC = Spec(
     "ledger",
     (
-        Col("date", DATE, False, ("transaction_date", "posting_date", "trans_date", "gl_date", "document_date",
-                                  "invoice_date", "txn_date")),
-        Col("period", PERIOD, False, ("accounting_period", "fin_period", "financial_period", "gl_period", "prd")),
-        Col("cost_centre", TEXT, True, ("cost_center", "cost_centre_code", "cc", "resp", "responsibility",
-                                        "responsibility_centre", "cost_code")),
-        Col("account", TEXT, True, ("subjective", "subjective_code", "account_code", "nominal", "gl_account",
-                                    "expense_type", "natural_account")),
-        Col("amount", MONEY, False, ("value", "net_amount", "amount_gbp", "actual", "actuals", "net", "amount_£")),
+        Col(
+            "date",
+            DATE,
+            False,
+            (
+                "transaction_date",
+                "posting_date",
+                "trans_date",
+                "gl_date",
+                "document_date",
+                "invoice_date",
+                "txn_date",
+            ),
+        ),
+        Col(
+            "period",
+            PERIOD,
+            False,
+            ("accounting_period", "fin_period", "financial_period", "gl_period", "prd"),
+        ),
+        Col(
+            "cost_centre",
+            TEXT,
+            True,
+            (
+                "cost_center",
+                "cost_centre_code",
+                "cc",
+                "resp",
+                "responsibility",
+                "responsibility_centre",
+                "cost_code",
+            ),
+        ),
+        Col(
+            "account",
+            TEXT,
+            True,
+            (
+                "subjective",
+                "subjective_code",
+                "account_code",
+                "nominal",
+                "gl_account",
+                "expense_type",
+                "natural_account",
+            ),
+        ),
+        Col(
+            "amount",
+            MONEY,
+            False,
+            ("value", "net_amount", "amount_gbp", "actual", "actuals", "net", "amount_£"),
+        ),
         Col("debit", MONEY, False, ("dr", "debit_amount")),
         Col("credit", MONEY, False, ("cr", "credit_amount")),
-        Col("description", TEXT, False, ("narrative", "details", "desc", "line_description",
-                                         "transaction_description")),
+        Col(
+            "description",
+            TEXT,
+            False,
+            ("narrative", "details", "desc", "line_description", "transaction_description"),
+        ),
         Col("supplier", TEXT, False, ("supplier_name", "vendor", "vendor_name", "payee", "creditor")),
-        Col("reference", TEXT, False, ("ref", "document_number", "invoice_number", "transaction_reference",
-                                       "doc_no", "journal", "voucher")),
+        Col(
+            "reference",
+            TEXT,
+            False,
+            (
+                "ref",
+                "document_number",
+                "invoice_number",
+                "transaction_reference",
+                "doc_no",
+                "journal",
+                "voucher",
+            ),
+        ),
         Col("placement_id", TEXT, False, ("placement", "placement_ref")),
     ),
     one_of=(("date", "period"), ("amount", "debit", "credit")),
 )
 
-_AMOUNT = (
-    "COALESCE(amount_p, COALESCE(debit_p, 0) - COALESCE(credit_p, 0))"
-)
+_AMOUNT = "COALESCE(amount_p, COALESCE(debit_p, 0) - COALESCE(credit_p, 0))"
 
 
 def import_ledger(
-    store: Store, path: Path, fy: FinancialYear, *, append: bool = False, history: bool = False,
+    store: Store,
+    path: Path,
+    fy: FinancialYear,
+    *,
+    append: bool = False,
+    history: bool = False,
     sheet: str | None = None,
 ) -> ImportOutcome:
     """Import a GL export. Periods it holds replace the stored ones unless ``append``.
@@ -59,13 +124,18 @@ def _validate(ctx: ImportContext) -> list[Problem]:
         rows = con.execute(
             f"SELECT _row FROM {t} WHERE debit_p IS NULL AND credit_p IS NULL ORDER BY _row"
         ).fetchall()
-        problems += [Problem(file, int(r[0]), "debit", "no amount: debit and credit are both empty", ERROR) for r in rows]
+        problems += [
+            Problem(file, int(r[0]), "debit", "no amount: debit and credit are both empty", ERROR)
+            for r in rows
+        ]
     elif "amount" in present:
         rows = con.execute(f"SELECT _row FROM {t} WHERE amount_p IS NULL ORDER BY _row").fetchall()
         problems += [Problem(file, int(r[0]), "amount", "is empty but required", ERROR) for r in rows]
     when = "period" if "period" in present else "date"
     rows = con.execute(f"SELECT _row FROM {t} WHERE period IS NULL AND date IS NULL ORDER BY _row").fetchall()
-    problems += [Problem(file, int(r[0]), when, "is empty: a ledger row needs a date or a period", ERROR) for r in rows]
+    problems += [
+        Problem(file, int(r[0]), when, "is empty: a ledger row needs a date or a period", ERROR) for r in rows
+    ]
     return problems
 
 
@@ -95,11 +165,11 @@ def _save(ctx: ImportContext) -> None:
         [file],
     )
     con.unregister("_combo_lines")
-    out.control_total_p = int(con.execute("SELECT COALESCE(sum(amount_p), 0) FROM ledger_in").fetchone()[0])  # type: ignore[index]
+    out.control_total_p = int(con.execute("SELECT COALESCE(sum(amount_p), 0) FROM ledger_in").fetchall()[0][0])
     stored = con.execute(
         "SELECT count(*), COALESCE(sum(amount_p), 0) FROM ledger WHERE import_id = ?", [ctx.import_id]
-    ).fetchone()
-    out.rows_stored, out.stored_total_p = int(stored[0]), int(stored[1])  # type: ignore[index]
+    ).fetchall()[0]
+    out.rows_stored, out.stored_total_p = int(stored[0]), int(stored[1])
     for pfy, p, n, total in con.execute(
         "SELECT fy, period, count(*), sum(amount_p) FROM ledger WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
         [ctx.import_id],
@@ -107,8 +177,11 @@ def _save(ctx: ImportContext) -> None:
         out.by_period.append((f"{FinancialYear(int(pfy)).label}-P{int(p):02d}", int(n), int(total)))
     if replaced:
         labels = ", ".join(f"{FinancialYear(int(a)).label}-P{int(b):02d}" for a, b in periods)
-        out.messages.append(f"replaced stored periods {labels} (previously from import(s) #"
-                            + ", #".join(str(i) for i in replaced) + ")")
+        out.messages.append(
+            f"replaced stored periods {labels} (previously from import(s) #"
+            + ", #".join(str(i) for i in replaced)
+            + ")"
+        )
     _doubtful(ctx)
 
 
@@ -116,8 +189,11 @@ def _doubtful(ctx: ImportContext) -> None:
     con, out, fy, file = ctx.con, ctx.outcome, ctx.fy, ctx.raw.file
 
     def rows_where(cond: str, table: str = "ledger_in") -> tuple[list[int], int]:
-        rows = [int(r[0]) for r in con.execute(f"SELECT _row FROM {table} WHERE {cond} ORDER BY _row LIMIT 10").fetchall()]
-        total = int(con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchone()[0])  # type: ignore[index]
+        rows = [
+            int(r[0])
+            for r in con.execute(f"SELECT _row FROM {table} WHERE {cond} ORDER BY _row LIMIT 10").fetchall()
+        ]
+        total = int(con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchall()[0][0])
         return rows, total
 
     rows, n = rows_where(f"fy > {fy.start_year}")
@@ -130,13 +206,25 @@ def _doubtful(ctx: ImportContext) -> None:
         "GROUP BY reference HAVING count(*) > 1)"
     )
     warn(out, file, rows, n, "reference", "duplicate references")
-    rows = [int(r[0]) for r in con.execute(
-        "SELECT source_row FROM ledger WHERE import_id = ? AND line = ? ORDER BY source_row LIMIT 10",
-        [ctx.import_id, SUSPENSE_LINE]).fetchall()]
+    rows = [
+        int(r[0])
+        for r in con.execute(
+            "SELECT source_row FROM ledger WHERE import_id = ? AND line = ? ORDER BY source_row LIMIT 10",
+            [ctx.import_id, SUSPENSE_LINE],
+        ).fetchall()
+    ]
     combos = con.execute(
         "SELECT count(*), count(DISTINCT (cost_centre, account)), COALESCE(sum(amount_p), 0) FROM ledger "
-        "WHERE import_id = ? AND line = ?", [ctx.import_id, SUSPENSE_LINE]).fetchone()
+        "WHERE import_id = ? AND line = ?",
+        [ctx.import_id, SUSPENSE_LINE],
+    ).fetchone()
     if combos and combos[0]:
-        warn(out, file, rows, int(combos[0]), "cost_centre",
-             f"unmapped code combinations ({combos[1]}) held on the line '{SUSPENSE_LINE}', "
-             f"total £{int(combos[2]) / 100:,.2f}")
+        warn(
+            out,
+            file,
+            rows,
+            int(combos[0]),
+            "cost_centre",
+            f"unmapped code combinations ({combos[1]}) held on the line '{SUSPENSE_LINE}', "
+            f"total £{int(combos[2]) / 100:,.2f}",
+        )

@@ -70,9 +70,14 @@ def ambiguous_rules(rules: list[Rule], file: str) -> list[Problem]:
             rows = ", ".join(str(r.row) for r in group)
             targets = "; ".join(f"row {r.row} -> {r.line}" for r in group)
             problems.append(
-                Problem(file, group[1].row, "cost_centre",
-                        f"cost centre '{cc}' with account '{acct}' is mapped more than once (rows {rows}): "
-                        f"{targets}; keep one", ERROR)
+                Problem(
+                    file,
+                    group[1].row,
+                    "cost_centre",
+                    f"cost centre '{cc}' with account '{acct}' is mapped more than once (rows {rows}): "
+                    f"{targets}; keep one",
+                    ERROR,
+                )
             )
     return problems
 
@@ -92,8 +97,10 @@ class Resolver:
     def resolve(self, cost_centre: str, account: str) -> Rule | None:
         best: Rule | None = None
         for r in (*self.exact.get(cost_centre, ()), *self.other):
-            if matches(r.cost_centre, cost_centre) and matches(r.account, account) and (
-                best is None or r.rank > best.rank
+            if (
+                matches(r.cost_centre, cost_centre)
+                and matches(r.account, account)
+                and (best is None or r.rank > best.rank)
             ):
                 best = r
         return best
@@ -112,9 +119,7 @@ def line_kinds(con: duckdb.DuckDBPyConnection, fy: int) -> dict[str, str]:
     return {line: ("income" if gross == 0 and income != 0 else "expenditure") for line, gross, income in rows}
 
 
-def combo_lines(
-    con: duckdb.DuckDBPyConnection, combos: list[tuple[str, str]], fy: int
-) -> pd.DataFrame:
+def combo_lines(con: duckdb.DuckDBPyConnection, combos: list[tuple[str, str]], fy: int) -> pd.DataFrame:
     """Line, heading and kind (expenditure/income) for each (cost_centre, account); suspense when unmapped."""
     resolver = Resolver(stored_rules(con))
     kinds = line_kinds(con, fy)
@@ -139,7 +144,7 @@ def remap_ledger(con: duckdb.DuckDBPyConnection, fy: int) -> int:
         "WHERE ledger.cost_centre = c.cost_centre AND ledger.account = c.account"
     )
     con.unregister("_combo_lines")
-    return int(con.execute("SELECT count(*) FROM ledger WHERE line = ?", [SUSPENSE_LINE]).fetchone()[0])  # type: ignore[index]
+    return int(con.execute("SELECT count(*) FROM ledger WHERE line = ?", [SUSPENSE_LINE]).fetchall()[0][0])
 
 
 def import_mapping(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
@@ -160,11 +165,20 @@ def _validate(ctx: ImportContext) -> list[Problem]:
     problems = ambiguous_rules(_rules(ctx), file)
     for r in _rules(ctx):
         if r.kind and r.kind not in ("expenditure", "income"):
-            problems.append(Problem(file, r.row, "kind", f"'{r.kind}' should be expenditure or income", ERROR))
+            problems.append(
+                Problem(file, r.row, "kind", f"'{r.kind}' should be expenditure or income", ERROR)
+            )
         for col, pat in (("cost_centre", r.cost_centre), ("account", r.account)):
             if "*" in pat[:-1]:
-                problems.append(Problem(file, r.row, col, f"'{pat}': '*' may only end a prefix (e.g. 51*) "
-                                        "or stand alone", ERROR))
+                problems.append(
+                    Problem(
+                        file,
+                        r.row,
+                        col,
+                        f"'{pat}': '*' may only end a prefix (e.g. 51*) or stand alone",
+                        ERROR,
+                    )
+                )
     return problems
 
 
@@ -172,12 +186,15 @@ def _save(ctx: ImportContext) -> None:
     con, out = ctx.con, ctx.outcome
     replaced = supersede(con, "mapping", "mapping")
     rules = _rules(ctx)
-    frame = pd.DataFrame([(r.cost_centre, r.account, r.line, r.heading, r.kind or None, r.row, ctx.import_id)
-                          for r in rules],
-                         columns=["cost_centre", "account", "line", "heading", "kind", "source_row", "import_id"])
+    frame = pd.DataFrame(
+        [(r.cost_centre, r.account, r.line, r.heading, r.kind or None, r.row, ctx.import_id) for r in rules],
+        columns=["cost_centre", "account", "line", "heading", "kind", "source_row", "import_id"],
+    )
     con.register("_mapping_in", frame)
-    con.execute("INSERT INTO mapping SELECT cost_centre, account, line, heading, kind, "
-                "CAST(source_row AS INTEGER), CAST(import_id AS INTEGER) FROM _mapping_in")
+    con.execute(
+        "INSERT INTO mapping SELECT cost_centre, account, line, heading, kind, "
+        "CAST(source_row AS INTEGER), CAST(import_id AS INTEGER) FROM _mapping_in"
+    )
     con.unregister("_mapping_in")
     out.rows_stored = len(rules)
     out.by_period.append(("mapping", len(rules), 0))

@@ -95,7 +95,7 @@ def parse_table(
             elif col.kind == DATE:
                 selects.append(f'CAST(NULL AS DATE) AS "{target}"')
             elif col.kind == PERIOD:
-                selects.append(f"CAST(NULL AS STRUCT(fy INTEGER, p INTEGER)) AS \"{target}\"")
+                selects.append(f'CAST(NULL AS STRUCT(fy INTEGER, p INTEGER)) AS "{target}"')
             elif col.kind in (NUMBER,):
                 selects.append(f'CAST(NULL AS DOUBLE) AS "{target}"')
             elif col.kind == INTEGER:
@@ -111,8 +111,12 @@ def parse_table(
             problems += _bad_cells(con, raw, name, expr, _HINT[col.kind])
         if col.kind == PERIOD:
             problems += _bad_cells(
-                con, raw, name, f"CASE WHEN ({expr}).p BETWEEN 1 AND 12 THEN {expr} END",
-                "is not a period between P1 (April) and P12 (March)", only_parsed=True,
+                con,
+                raw,
+                name,
+                f"CASE WHEN ({expr}).p BETWEEN 1 AND 12 THEN {expr} END",
+                "is not a period between P1 (April) and P12 (March)",
+                only_parsed=True,
             )
         if col.required:
             problems += _missing_cells(con, raw, name)
@@ -132,7 +136,7 @@ def _bad_cells(
     ).fetchall()
     out = [Problem(raw.file, int(r), col, f"'{v}' {hint}", ERROR) for r, v in rows[:MAX_PER_COLUMN]]
     if len(rows) > MAX_PER_COLUMN:
-        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchone()[0]  # type: ignore[index]
+        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchall()[0][0]
         out.append(Problem(raw.file, None, col, f"{total - MAX_PER_COLUMN} more rows with the same problem"))
     return out
 
@@ -144,6 +148,6 @@ def _missing_cells(con: duckdb.DuckDBPyConnection, raw: RawTable, col: str) -> l
     ).fetchall()
     out = [Problem(raw.file, int(r[0]), col, "is empty but required", ERROR) for r in rows[:MAX_PER_COLUMN]]
     if len(rows) > MAX_PER_COLUMN:
-        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchone()[0]  # type: ignore[index]
+        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchall()[0][0]
         out.append(Problem(raw.file, None, col, f"{total - MAX_PER_COLUMN} more empty cells"))
     return out

@@ -47,12 +47,20 @@ def _frame(ctx: ImportContext) -> pd.DataFrame:
 def _validate(ctx: ImportContext) -> list[Problem]:
     df = _frame(ctx)
     problems = check_placements(df, ctx.raw.file)
-    lines = {r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()}
+    lines = {
+        r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
+    }
     if lines:
         for i in (~df["line"].isin(lines)).to_numpy().nonzero()[0]:
-            problems.append(Problem(ctx.raw.file, int(df["row"].iloc[i]), "line",
-                                    f"line '{df['line'].iloc[i]}' is not a line of the {ctx.fy.label} budget",
-                                    ERROR))
+            problems.append(
+                Problem(
+                    ctx.raw.file,
+                    int(df["row"].iloc[i]),
+                    "line",
+                    f"line '{df['line'].iloc[i]}' is not a line of the {ctx.fy.label} budget",
+                    ERROR,
+                )
+            )
     return problems
 
 
@@ -64,28 +72,47 @@ def _save(ctx: ImportContext) -> None:
         f"planned_end_date, weekly_cost_p, provider, placement_type, _row, {ctx.import_id} FROM {ctx.parsed}"
     )
     n, total = con.execute(
-        "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ?", [ctx.import_id]
-    ).fetchone()  # type: ignore[misc]
+        "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ?",
+        [ctx.import_id],
+    ).fetchall()[0]
     out.rows_stored = int(n)
-    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum(weekly_cost_p), 0) FROM {ctx.parsed}").fetchone()[0])  # type: ignore[index]
+    out.control_total_p = int(
+        con.execute(f"SELECT COALESCE(sum(weekly_cost_p), 0) FROM {ctx.parsed}").fetchall()[0][0]
+    )
     out.stored_total_p = int(total)
     as_at = ctx.fy.end
     open_n, open_cost = con.execute(
         "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ? AND end_date IS NULL",
         [ctx.import_id],
-    ).fetchone()  # type: ignore[misc]
+    ).fetchall()[0]
     out.by_period.append(("open placements (weekly cost)", int(open_n), int(open_cost)))
-    out.messages.append(f"{n} placements, {open_n} open; weekly cost of open placements £{open_cost / 100:,.2f}")
+    out.messages.append(
+        f"{n} placements, {open_n} open; weekly cost of open placements £{open_cost / 100:,.2f}"
+    )
     if replaced:
         out.messages.append(f"replaced the stored placements list (import #{', #'.join(map(str, replaced))})")
     ends = [p for p in check_placements(_frame(ctx), file) if p.severity == WARNING]
     if ends:
-        warn(out, file, [p.row for p in ends if p.row], len(ends), "end_date", "placements ending before they start")
-    rows = [int(r[0]) for r in con.execute(
-        "SELECT source_row FROM placements WHERE import_id = ? AND start_date > ? ORDER BY 1 LIMIT 10",
-        [ctx.import_id, as_at]).fetchall()]
-    n_future = int(con.execute("SELECT count(*) FROM placements WHERE import_id = ? AND start_date > ?",
-                               [ctx.import_id, as_at]).fetchone()[0])  # type: ignore[index]
+        warn(
+            out,
+            file,
+            [p.row for p in ends if p.row],
+            len(ends),
+            "end_date",
+            "placements ending before they start",
+        )
+    rows = [
+        int(r[0])
+        for r in con.execute(
+            "SELECT source_row FROM placements WHERE import_id = ? AND start_date > ? ORDER BY 1 LIMIT 10",
+            [ctx.import_id, as_at],
+        ).fetchall()
+    ]
+    n_future = int(
+        con.execute(
+            "SELECT count(*) FROM placements WHERE import_id = ? AND start_date > ?", [ctx.import_id, as_at]
+        ).fetchall()[0][0]
+    )
     warn(out, file, rows, n_future, "start_date", f"placements starting after the end of {ctx.fy.label}")
 
 

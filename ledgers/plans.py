@@ -52,18 +52,26 @@ def import_savings(store: Store, path: Path, fy: FinancialYear, sheet: str | Non
     return run_import(store, path, SAVINGS, fy, _validate_savings, _save_savings, sheet)
 
 
-def import_adjustments(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
+def import_adjustments(
+    store: Store, path: Path, fy: FinancialYear, sheet: str | None = None
+) -> ImportOutcome:
     """Import the year's forecast adjustments; replaces the stored adjustments of that year."""
     return run_import(store, path, ADJUSTMENTS, fy, _validate_adjustments, _save_adjustments, sheet)
 
 
 def _unknown_lines(ctx: ImportContext) -> list[Problem]:
-    lines = {r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()}
+    lines = {
+        r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
+    }
     if not lines:
         return []
     return [
-        Problem(ctx.raw.file, int(row), "line", f"line '{line}' is not a line of the {ctx.fy.label} budget", ERROR)
-        for row, line in ctx.con.execute(f"SELECT _row, trim(line) FROM {ctx.parsed} ORDER BY _row").fetchall()
+        Problem(
+            ctx.raw.file, int(row), "line", f"line '{line}' is not a line of the {ctx.fy.label} budget", ERROR
+        )
+        for row, line in ctx.con.execute(
+            f"SELECT _row, trim(line) FROM {ctx.parsed} ORDER BY _row"
+        ).fetchall()
         if line not in lines
     ]
 
@@ -81,34 +89,49 @@ def _validate_savings(ctx: ImportContext) -> list[Problem]:
 def _save_savings(ctx: ImportContext) -> None:
     con, out = ctx.con, ctx.outcome
     supersede(con, "savings", "savings")
-    rows = con.execute(f"SELECT _row AS src_row, * EXCLUDE (_row) FROM {ctx.parsed} ORDER BY _row").df()
-    for r in rows.itertuples(index=False):
-        year = FinancialYear.parse(str(r.year)).label
-        con.execute(
-            "INSERT INTO savings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [str(r.scheme).strip(), str(r.line).strip(), year, int(r.target_p), _int(r.delivered_p),
-             _int(r.forecast_p), _text(r.rag), _text(r.owner), _bool(r.recurrent), _text(r.model_from_line),
-             _text(r.model_to_line), None if _missing(r.model_start) else r.model_start,
-             None if _missing(r.model_count) else float(r.model_count), _int(r.model_every_months),
-             _int(r.model_weekly_cost_p), _int(r.model_annual_running_cost_p), _text(r.mitigation),
-             int(r.src_row), ctx.import_id],
-        )
+    years = {
+        str(y): FinancialYear.parse(str(y)).label
+        for (y,) in con.execute(f"SELECT DISTINCT year FROM {ctx.parsed}").fetchall()
+    }
+    con.register("_years", pd.DataFrame({"year": list(years), "label": list(years.values())}, dtype=object))
+    con.execute(
+        f"""INSERT INTO savings SELECT trim(scheme), trim(line), y.label, target_p, delivered_p, forecast_p,
+            NULLIF(trim(rag), ''), NULLIF(trim(owner), ''), recurrent, NULLIF(trim(model_from_line), ''),
+            NULLIF(trim(model_to_line), ''), model_start, model_count, model_every_months, model_weekly_cost_p,
+            model_annual_running_cost_p, NULLIF(trim(mitigation), ''), _row, {ctx.import_id}
+        FROM {ctx.parsed} p JOIN _years y ON p.year = y.year ORDER BY _row"""
+    )
+    con.unregister("_years")
+    rows = con.execute(f"SELECT target_p FROM {ctx.parsed}").df()
     out.rows_stored = len(rows)
     out.control_total_p = int(rows["target_p"].sum()) if len(rows) else 0
-    out.stored_total_p = int(con.execute(
-        "SELECT COALESCE(sum(target_p), 0) FROM savings WHERE import_id = ?", [ctx.import_id]).fetchone()[0])  # type: ignore[index]
+    out.stored_total_p = int(
+        con.execute(
+            "SELECT COALESCE(sum(target_p), 0) FROM savings WHERE import_id = ?", [ctx.import_id]
+        ).fetchall()[0][0]
+    )
     for year, n, total in con.execute(
-        "SELECT year, count(*), sum(target_p) FROM savings WHERE import_id = ? GROUP BY 1 ORDER BY 1", [ctx.import_id]
+        "SELECT year, count(*), sum(target_p) FROM savings WHERE import_id = ? GROUP BY 1 ORDER BY 1",
+        [ctx.import_id],
     ).fetchall():
         out.by_period.append((str(year), int(n), int(total)))
 
 
 def _validate_adjustments(ctx: ImportContext) -> list[Problem]:
     problems = _unknown_lines(ctx)
-    for row, p in ctx.con.execute(f"SELECT _row, period FROM {ctx.parsed} WHERE period IS NOT NULL").fetchall():
+    for row, p in ctx.con.execute(
+        f"SELECT _row, period FROM {ctx.parsed} WHERE period IS NOT NULL"
+    ).fetchall():
         if p["fy"] != ctx.fy.start_year:
-            problems.append(Problem(ctx.raw.file, int(row), "period",
-                                    f"period is not in the workspace year {ctx.fy.label}", ERROR))
+            problems.append(
+                Problem(
+                    ctx.raw.file,
+                    int(row),
+                    "period",
+                    f"period is not in the workspace year {ctx.fy.label}",
+                    ERROR,
+                )
+            )
     return problems
 
 
@@ -121,24 +144,9 @@ def _save_adjustments(ctx: ImportContext) -> None:
     )
     n, total = con.execute(
         "SELECT count(*), COALESCE(sum(amount_p), 0) FROM adjustments WHERE import_id = ?", [ctx.import_id]
-    ).fetchone()  # type: ignore[misc]
+    ).fetchall()[0]
     out.rows_stored, out.stored_total_p = int(n), int(total)
-    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum(amount_p), 0) FROM {ctx.parsed}").fetchone()[0])  # type: ignore[index]
+    out.control_total_p = int(
+        con.execute(f"SELECT COALESCE(sum(amount_p), 0) FROM {ctx.parsed}").fetchall()[0][0]
+    )
     out.by_period.append((ctx.fy.label, int(n), int(total)))
-
-
-def _missing(v: object) -> bool:
-    """None, NaN, NaT or pandas NA (what an empty optional cell becomes in a frame)."""
-    return v is None or bool(pd.isna(v))  # type: ignore[arg-type]
-
-
-def _int(v: object) -> int | None:
-    return None if _missing(v) else int(v)  # type: ignore[call-overload]
-
-
-def _text(v: object) -> str | None:
-    return None if _missing(v) else str(v).strip() or None
-
-
-def _bool(v: object) -> bool | None:
-    return None if _missing(v) else bool(v)

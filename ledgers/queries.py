@@ -47,8 +47,21 @@ def budget_lines(con: duckdb.DuckDBPyConnection, fy: int) -> list[BudgetLine]:
         "budget_unit_cost_p, funded_by FROM budget WHERE fy = ? ORDER BY line_order",
         [fy],
     ).fetchall()
-    return [BudgetLine(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), [int(x) for x in (r[5] or [0] * 12)],
-                       r[6], r[7], None if r[8] is None else int(r[8]), r[9]) for r in rows]
+    return [
+        BudgetLine(
+            r[0],
+            r[1],
+            int(r[2]),
+            int(r[3]),
+            int(r[4]),
+            [int(x) for x in (r[5] or [0] * 12)],
+            r[6],
+            r[7],
+            None if r[8] is None else int(r[8]),
+            r[9],
+        )
+        for r in rows
+    ]
 
 
 def actuals_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> Actuals:
@@ -59,9 +72,11 @@ def actuals_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> Actuals:
         [fy, period],
     ).df()
     out = Actuals(monthly=monthly)
-    for r in monthly.itertuples(index=False):
-        target = out.income_p if r.kind == "income" else out.gross_p
-        target[str(r.line)] = target.get(str(r.line), 0) + int(r.amount_p)
+    for line, kind, amount in zip(
+        monthly["line"], monthly["kind"], monthly["amount_p"].tolist(), strict=True
+    ):
+        target = out.income_p if kind == "income" else out.gross_p
+        target[str(line)] = target.get(str(line), 0) + int(amount)
     return out
 
 

@@ -174,12 +174,12 @@ def _finish(con: duckdb.DuckDBPyConnection, table: str, header_row: int) -> int:
     inside a transaction, hence the subtraction of the first one.
     """
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    blank = " AND ".join(f"(\"{c}\" IS NULL OR trim(\"{c}\") = '')" for c in cols) or "false"
+    blank = " AND ".join(f'("{c}" IS NULL OR trim("{c}") = \'\')' for c in cols) or "false"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT CAST(rowid - (SELECT min(rowid) FROM {table}) "
         f"+ {header_row + 1} AS INTEGER) AS _row, * FROM {table} WHERE NOT ({blank})"
     )
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
 def _load_xlsx(
@@ -191,7 +191,9 @@ def _load_xlsx(
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFailed([Problem(file, None, None, f"cannot be opened as an Excel workbook: {exc}")]) from None
+        raise ImportFailed(
+            [Problem(file, None, None, f"cannot be opened as an Excel workbook: {exc}")]
+        ) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise ImportFailed(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import DATA, write
+
 from ledgers.budgets import import_budget
 from ledgers.ledger import import_ledger
 from ledgers.mapping import import_mapping
@@ -39,11 +39,15 @@ def test_ledger_below_title_rows_reconciles_to_the_penny(store: Store, workspace
     assert rows["JNL1"] == -5_000_000  # (50000.00)
     assert rows["INV004"] == -1_200_000  # 12000.00- (trailing minus)
     # source file and row remembered (header on row 3, first data row is row 4)
-    src = store.con.execute("SELECT source_file, source_row FROM ledger WHERE reference = 'INV001'").fetchone()
+    src = store.con.execute(
+        "SELECT source_file, source_row FROM ledger WHERE reference = 'INV001'"
+    ).fetchone()
     assert src == ("ledger.csv", 4)
 
 
-def test_most_specific_mapping_wins_and_unmapped_rows_go_to_suspense(store: Store, workspace: Workspace) -> None:
+def test_most_specific_mapping_wins_and_unmapped_rows_go_to_suspense(
+    store: Store, workspace: Workspace
+) -> None:
     _setup(store, workspace)
     out = import_ledger(store, DATA / "ledger.csv", workspace.settings.financial_year)
     lines = dict(store.con.execute("SELECT reference, line FROM ledger").fetchall())
@@ -77,21 +81,34 @@ def test_reimport_replaces_periods_and_identical_file_is_a_no_op(
     import_ledger(store, may, fy, append=True)
     assert _ledger_total(store) == (3, 9_876_543 + 100_000)
     # a year-to-date export covering P1 and P2 replaces everything stored for them
-    ytd = write(tmp_path / "ytd.csv", "period,cost_centre,account,amount\nP1,CLA10,5100,1.00\nP2,CLA10,5100,2.00\n")
+    ytd = write(
+        tmp_path / "ytd.csv", "period,cost_centre,account,amount\nP1,CLA10,5100,1.00\nP2,CLA10,5100,2.00\n"
+    )
     import_ledger(store, ytd, fy)
     assert _ledger_total(store) == (2, 300)
-    log = store.con.execute("SELECT file_name, mode FROM imports WHERE kind = 'ledger' ORDER BY import_id").fetchall()
-    assert log == [("ledger.csv", "superseded"), ("may.csv", "superseded"), ("may.csv", "superseded"),
-                   ("ytd.csv", "replace")]
+    log = store.con.execute(
+        "SELECT file_name, mode FROM imports WHERE kind = 'ledger' ORDER BY import_id"
+    ).fetchall()
+    assert log == [
+        ("ledger.csv", "superseded"),
+        ("may.csv", "superseded"),
+        ("may.csv", "superseded"),
+        ("ytd.csv", "replace"),
+    ]
 
 
-def test_windows_1252_and_bom_files_keep_the_pound_sign(store: Store, workspace: Workspace, tmp_path: Path) -> None:
+def test_windows_1252_and_bom_files_keep_the_pound_sign(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
     _setup(store, workspace)
     fy = workspace.settings.financial_year
     import_ledger(store, DATA / "ledger_cp1252.csv", fy)
     assert store.con.execute("SELECT supplier, amount_p FROM ledger").fetchall() == [("Café Foster", 10_000)]
-    bom = write(tmp_path / "bom.csv", "\ufeffPeriod,Resp,Account,Debit,Credit,Supplier\n"
-                "2019/20-P09,CLA10,5100,\"£1,000.00\",,Bob’s Homes £\n201912,CLA10,5100,,250.25,Credit\n")
+    bom = write(
+        tmp_path / "bom.csv",
+        "\ufeffPeriod,Resp,Account,Debit,Credit,Supplier\n"
+        '2019/20-P09,CLA10,5100,"£1,000.00",,Bob’s Homes £\n201912,CLA10,5100,,250.25,Credit\n',
+    )
     out = import_ledger(store, bom, fy)
     assert out.stored_total_p == 100_000 - 25_025
     got = store.con.execute("SELECT period, supplier FROM ledger WHERE supplier LIKE 'Bob%'").fetchall()
@@ -100,10 +117,18 @@ def test_windows_1252_and_bom_files_keep_the_pound_sign(store: Store, workspace:
 
 @pytest.mark.parametrize(
     "period, expected",
-    [("2019/20-P09", (2019, 9)), ("P9", (2019, 9)), ("9", (2019, 9)), ("201912", (2019, 9)), ("202003", (2019, 12)), ("2019-12", (2019, 9))],
+    [
+        ("2019/20-P09", (2019, 9)),
+        ("P9", (2019, 9)),
+        ("9", (2019, 9)),
+        ("201912", (2019, 9)),
+        ("202003", (2019, 12)),
+        ("2019-12", (2019, 9)),
+    ],
 )
-def test_period_column_forms(store: Store, workspace: Workspace, tmp_path: Path, period: str,
-                             expected: tuple[int, int]) -> None:
+def test_period_column_forms(
+    store: Store, workspace: Workspace, tmp_path: Path, period: str, expected: tuple[int, int]
+) -> None:
     _setup(store, workspace)
     f = write(tmp_path / "p.csv", f"Period,Cost Centre,Subjective,Amount\n{period},CLA10,5100,1.00\n")
     import_ledger(store, f, workspace.settings.financial_year)
@@ -126,7 +151,10 @@ def test_xlsx_with_title_rows_and_real_dates(store: Store, workspace: Workspace,
     wb.save(path)
     out = import_ledger(store, path, workspace.settings.financial_year)
     assert out.stored_total_p == 432_109 - 2_109
-    assert store.con.execute("SELECT period, source_row FROM ledger ORDER BY source_row").fetchall() == [(9, 4), (10, 5)]
+    assert store.con.execute("SELECT period, source_row FROM ledger ORDER BY source_row").fetchall() == [
+        (9, 4),
+        (10, 5),
+    ]
 
 
 def test_every_bad_cell_reported_at_once_and_nothing_stored(
@@ -136,11 +164,14 @@ def test_every_bad_cell_reported_at_once_and_nothing_stored(
     fy = workspace.settings.financial_year
     import_ledger(store, DATA / "ledger.csv", fy)
     before = _ledger_total(store)
-    bad = write(tmp_path / "bad.csv", "date,cost_centre,account,amount\n"
-                "31/12/2019,CLA10,5100,100.00\n"
-                "31/13/2019,CLA10,5100,100.00\n"
-                "31/12/2019,,5100,12.345\n"
-                "31/12/2019,CLA10,5100,abc\n")
+    bad = write(
+        tmp_path / "bad.csv",
+        "date,cost_centre,account,amount\n"
+        "31/12/2019,CLA10,5100,100.00\n"
+        "31/13/2019,CLA10,5100,100.00\n"
+        "31/12/2019,,5100,12.345\n"
+        "31/12/2019,CLA10,5100,abc\n",
+    )
     with pytest.raises(ImportFailed) as exc:
         import_ledger(store, bad, fy)
     msgs = [str(p) for p in exc.value.problems]
@@ -153,7 +184,9 @@ def test_every_bad_cell_reported_at_once_and_nothing_stored(
     assert store.con.execute("SELECT count(*) FROM imports WHERE file_name = 'bad.csv'").fetchone() == (0,)
 
 
-def test_missing_columns_named_with_the_header_found(store: Store, workspace: Workspace, tmp_path: Path) -> None:
+def test_missing_columns_named_with_the_header_found(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
     f = write(tmp_path / "nocc.csv", "date,account,amount\n31/12/2019,5100,1\n")
     with pytest.raises(ImportFailed, match=r"nocc.csv:1: no header row .* missing cost_centre"):
         import_ledger(store, f, workspace.settings.financial_year)
@@ -161,14 +194,20 @@ def test_missing_columns_named_with_the_header_found(store: Store, workspace: Wo
 
 def test_doubtful_rows_are_stored_and_warned(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     _setup(store, workspace)
-    f = write(tmp_path / "d.csv", "date,cost_centre,account,amount,reference\n"
-              "31/12/2019,CLA10,5100,1.00,R1\n"
-              "31/12/2019,CLA10,5100,2.00,R1\n"
-              "30/04/2020,CLA10,5100,3.00,R2\n")
+    f = write(
+        tmp_path / "d.csv",
+        "date,cost_centre,account,amount,reference\n"
+        "31/12/2019,CLA10,5100,1.00,R1\n"
+        "31/12/2019,CLA10,5100,2.00,R1\n"
+        "30/04/2020,CLA10,5100,3.00,R2\n",
+    )
     out = import_ledger(store, f, workspace.settings.financial_year)
     assert out.rows_stored == 3
     text = [str(w) for w in out.warnings]
-    assert "d.csv:4: column 'date': dates after the workspace year 2019/20 (future periods): 1 row(s) (first rows: 4)" in text
+    assert (
+        "d.csv:4: column 'date': dates after the workspace year 2019/20 (future periods): 1 row(s) (first rows: 4)"
+        in text
+    )
     assert "d.csv:2: column 'reference': duplicate references: 2 row(s) (first rows: 2, 3)" in text
 
 
@@ -176,8 +215,9 @@ def test_run_rate_excludes_a_one_off_but_keeps_a_quarterly_pattern() -> None:
     from forecasts.lines import run_rate
 
     # April..December: £10,000 a month with one £50,000 one-off in July (P4): the last three ordinary months
-    rate, note = run_rate([1_000_000, 1_000_000, 1_000_000, 5_000_000, 1_000_000, 1_000_000, 1_000_000,
-                           1_000_000, 1_000_000])
+    rate, note = run_rate(
+        [1_000_000, 1_000_000, 1_000_000, 5_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000]
+    )
     assert rate == 1_000_000 and "P4" in note
     # quarterly receipts of £30,000 in June, September, December: £10,000 a month on average
     rate, note = run_rate([0, 0, 3_000_000, 0, 0, 3_000_000, 0, 0, 3_000_000])

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, write
+
 from ledgers.budgets import import_budget
 from ledgers.mapping import Resolver, Rule, import_mapping
 from ledgers.placement_import import import_placements, stored_placements
@@ -29,9 +29,15 @@ def test_other_schema_version_is_a_clear_message(workspace: Workspace) -> None:
 
 def test_second_writer_gets_workspace_is_busy(workspace: Workspace) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
-         "time.sleep(20)", str(workspace.store_path)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
+            "time.sleep(20)",
+            str(workspace.store_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
@@ -65,8 +71,12 @@ def test_resolver_ranks_cost_centre_before_account() -> None:
     assert r.resolve("XYZ", "9999").line == "Catch all"  # type: ignore[union-attr]
 
 
-def test_ambiguous_mapping_names_the_clashing_rows(store: Store, workspace: Workspace, tmp_path: Path) -> None:
-    f = write(tmp_path / "m.csv", "cost_centre,account,line,heading\nCLA*,5*,IFA,CLA\nCLA*,5*,OOA,CLA\nX,*,Y,Z\n")
+def test_ambiguous_mapping_names_the_clashing_rows(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path / "m.csv", "cost_centre,account,line,heading\nCLA*,5*,IFA,CLA\nCLA*,5*,OOA,CLA\nX,*,Y,Z\n"
+    )
     with pytest.raises(ImportFailed) as exc:
         import_mapping(store, f, workspace.settings.financial_year)
     assert [str(p) for p in exc.value.problems] == [
@@ -83,36 +93,48 @@ def test_budget_profile_must_sum_to_net_and_income_is_negative(
     months = ",".join(f"p{i}" for i in range(1, 13))
     ok = ",".join(["1000"] * 11 + ["1000.12"])
     bad = ",".join(["1000"] * 12)
-    f = write(tmp_path / "b.csv", f"line,heading,gross,income,{months}\nA,H,12000.12,0,{ok}\nB,H,12000,0,{bad}\n"
-              f"C,H,0,500,{','.join(['0'] * 11 + ['500'])}\n")
+    f = write(
+        tmp_path / "b.csv",
+        f"line,heading,gross,income,{months}\nA,H,12000.12,0,{ok}\nB,H,12000,0,{bad}\n"
+        f"C,H,0,500,{','.join(['0'] * 11 + ['500'])}\n",
+    )
     with pytest.raises(ImportFailed) as exc:
         import_budget(store, f, fy)
     msgs = [str(p) for p in exc.value.problems]
     assert msgs == ["b.csv:4: column 'income': income 500.00 is positive: write income as a negative amount"]
-    f2 = write(tmp_path / "b2.csv", f"line,heading,gross,income,{months}\nA,H,12000.12,0,{ok}\nB,H,12001,0,{bad}\n")
+    f2 = write(
+        tmp_path / "b2.csv", f"line,heading,gross,income,{months}\nA,H,12000.12,0,{ok}\nB,H,12001,0,{bad}\n"
+    )
     with pytest.raises(ImportFailed, match="sums to 12,000.00 but the net budget is 12,001.00"):
         import_budget(store, f2, fy)
     out = import_budget(store, DATA / "budget.csv", fy)
     assert out.stored_total_p == 660_000_000
     # no profile given: twelve equal months, the odd pennies in March
-    prof = store.con.execute("SELECT profile_p FROM budget WHERE line = 'Independent Fostering Agencies'").fetchone()
+    prof = store.con.execute(
+        "SELECT profile_p FROM budget WHERE line = 'Independent Fostering Agencies'"
+    ).fetchone()
     assert prof is not None and prof[0] == [10_000_000] * 12
 
 
 def test_placements_import_round_trip_and_checks(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     fy = workspace.settings.financial_year
     import_budget(store, DATA / "budget.csv", fy)
-    f = write(tmp_path / "pl.csv",
-              "placement_id,child_ref,line,start_date,end_date,weekly_cost,provider\n"
-              "P1,C1,Independent Fostering Agencies,01/04/2019,,£800.00,Acorn\n"
-              "P2,C2,Out of Area Residential,2019-06-01,2019-05-01,\"4,500.50\",Castle\n")
+    f = write(
+        tmp_path / "pl.csv",
+        "placement_id,child_ref,line,start_date,end_date,weekly_cost,provider\n"
+        "P1,C1,Independent Fostering Agencies,01/04/2019,,£800.00,Acorn\n"
+        'P2,C2,Out of Area Residential,2019-06-01,2019-05-01,"4,500.50",Castle\n',
+    )
     out = import_placements(store, f, fy)
     assert out.stored_total_p == 80_000 + 450_050
     assert any("ending before they start" in str(w) and "pl.csv:3" in str(w) for w in out.warnings)
     df = stored_placements(store.con)
     assert list(df["weekly_cost_p"]) == [80_000, 450_050]
-    bad = write(tmp_path / "bad.csv", "placement_id,child_ref,line,start_date,weekly_cost\n"
-                "P1,C1,Nowhere,01/04/2019,800\nP1,C2,Independent Fostering Agencies,01/04/2019,0\n")
+    bad = write(
+        tmp_path / "bad.csv",
+        "placement_id,child_ref,line,start_date,weekly_cost\n"
+        "P1,C1,Nowhere,01/04/2019,800\nP1,C2,Independent Fostering Agencies,01/04/2019,0\n",
+    )
     with pytest.raises(ImportFailed) as exc:
         import_placements(store, bad, fy)
     msgs = [str(p) for p in exc.value.problems]
@@ -126,13 +148,19 @@ def test_placements_import_round_trip_and_checks(store: Store, workspace: Worksp
 def test_savings_and_adjustments(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     fy = workspace.settings.financial_year
     import_budget(store, DATA / "budget.csv", fy)
-    s = write(tmp_path / "s.csv", "scheme,line,year,target,delivered,recurrent\n"
-              "Two-bed homes,Out of Area Residential,2020/21,\"£400,000\",0,yes\n"
-              "Pool cars,Social Work Teams,2019/20,25000,12500.50,no\n")
+    s = write(
+        tmp_path / "s.csv",
+        "scheme,line,year,target,delivered,recurrent\n"
+        'Two-bed homes,Out of Area Residential,2020/21,"£400,000",0,yes\n'
+        "Pool cars,Social Work Teams,2019/20,25000,12500.50,no\n",
+    )
     out = import_savings(store, s, fy)
     assert out.stored_total_p == 42_500_000
-    a = write(tmp_path / "a.csv", "line,amount,reason,period\nSocial Work Teams,200000,Agency pay uplift,P9\n"
-              "Agency Social Workers,(5000),Vacancy,\n")
+    a = write(
+        tmp_path / "a.csv",
+        "line,amount,reason,period\nSocial Work Teams,200000,Agency pay uplift,P9\n"
+        "Agency Social Workers,(5000),Vacancy,\n",
+    )
     out = import_adjustments(store, a, fy)
     assert out.stored_total_p == 20_000_000 - 500_000
     rows = store.con.execute("SELECT line, amount_p, period FROM adjustments ORDER BY source_row").fetchall()
