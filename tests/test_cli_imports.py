@@ -1,0 +1,67 @@
+"""The import commands through typer's CliRunner: reconciliation printed, errors exit 2 naming file/row/column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from budget.cli import app
+from conftest import DATA, write
+
+runner = CliRunner()
+
+
+def _init(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    res = runner.invoke(app, ["init", str(ws), "--authority", "Test Trust", "--year", "2019/20"])
+    assert res.exit_code == 0, res.output
+    return ws
+
+
+def test_imports_print_a_reconciliation(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    for kind, f in (("mapping", "mapping.csv"), ("budget", "budget.csv"), ("ledger", "ledger.csv")):
+        res = runner.invoke(app, [kind, "import", str(DATA / f), "-w", str(ws)])
+        assert res.exit_code == 0, res.output
+    assert "588,000.49" in res.output and "reconciled to the penny" in res.output
+    assert "2019/20-P02" in res.output and "unmapped code combinations" in res.output
+    res = runner.invoke(app, ["ledger", "import", str(DATA / "ledger.csv"), "-w", str(ws)])
+    assert res.exit_code == 0 and "nothing to do" in res.output
+
+
+def test_bad_file_exits_2_with_every_problem(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    bad = write(tmp_path / "bad.csv", "line,heading,gross,income\nA,H,12x,0\nB,H,5,(1.234)\n")
+    res = runner.invoke(app, ["budget", "import", str(bad), "-w", str(ws)])
+    assert res.exit_code == 2
+    assert "bad.csv:2: column 'gross': '12x' is not an amount" in res.output
+    assert "bad.csv:3: column 'income': '(1.234)' is not an amount" in res.output
+    assert "nothing was imported" in res.output
+
+
+def test_not_a_workspace_and_init_twice(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["ledger", "import", str(DATA / "ledger.csv"), "-w", str(tmp_path)])
+    assert res.exit_code == 2 and "not a careladder workspace" in res.output
+    ws = _init(tmp_path)
+    res = runner.invoke(app, ["init", str(ws), "--authority", "X", "--year", "2019/20"])
+    assert res.exit_code == 2 and "already holds a careladder workspace" in res.output
+    res = runner.invoke(app, ["init", str(tmp_path / "y"), "--authority", "X", "--year", "2019"])
+    assert res.exit_code == 2 and "2019/20" in res.output
+
+
+def test_demo_runs_and_writes_its_workbook(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["demo", str(tmp_path / "demo")])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "demo" / "outturn-2019-12.xlsx"
+    assert out.exists() and (tmp_path / "demo" / "inputs" / "placements.csv").exists()
+    assert "underspend" in res.output or "overspend" in res.output
+    wb = openpyxl.load_workbook(out, data_only=True)
+    assert {"Summary", "Lines", "Variances", "Surplus share", "Notes"} <= set(wb.sheetnames)
+    # no child reference anywhere in the workbook
+    children = {line.split(",")[1] for line in (tmp_path / "demo" / "inputs" / "placements.csv").read_text().splitlines()[1:]}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                assert not (isinstance(v, str) and v in children)
