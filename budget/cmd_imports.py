@@ -14,7 +14,7 @@ from ledgers.imports import ImportOutcome
 from ledgers.ledger import import_ledger
 from ledgers.mapping import import_mapping
 from ledgers.periods import FinancialYear
-from ledgers.placement_import import import_placements
+from ledgers.placement_import import import_903, import_placements
 from ledgers.plans import import_adjustments, import_savings
 from ledgers.store import Store
 from ledgers.workspace import load_workspace
@@ -89,3 +89,20 @@ def savings_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: Sh
 def adjustments_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
     """Import forecast adjustments (line, amount, reason[, period, one_off])."""
     run(workspace, lambda s, fy: import_adjustments(s, file, fy, sheet))
+
+
+@placements_app.command("import-903")
+@handles_errors
+def placements_import_903(
+    folder: Annotated[Path, typer.Argument(help="Folder with SSDA903 episodes (and header) CSV files.")],
+    workspace: WorkspaceOpt = Path("."),
+    codes: Annotated[
+        Path | None, typer.Option("--codes", help="PLACE/PLACE_PROVIDER → line table (CSV).")
+    ] = None,
+    unit_costs: Annotated[
+        Path | None, typer.Option("--unit-costs", help="line → weekly_cost table (CSV).")
+    ] = None,
+    la: Annotated[str | None, typer.Option("--la", help="One authority of a stacked regional file.")] = None,
+) -> None:
+    """Import placements from SSDA903 returns; replaces the stored placements list."""
+    run(workspace, lambda s, fy: import_903(s, folder, fy, codes=codes, unit_costs=unit_costs, la=la))

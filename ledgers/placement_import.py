@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from ledgers.columns import DATE, MONEY, TEXT, Col, Spec
-from ledgers.imports import ImportContext, ImportOutcome, run_import, supersede, warn
+from ledgers.imports import ImportContext, ImportOutcome, file_sha256, run_import, supersede, warn
 from ledgers.periods import FinancialYear
 from ledgers.placements import check_placements, placements_frame
-from ledgers.problems import ERROR, WARNING, Problem
+from ledgers.problems import ERROR, WARNING, ImportFailed, Problem
+from ledgers.ssda903 import read_903
 from ledgers.store import Store
 
 SPEC = Spec(
@@ -123,3 +126,109 @@ def stored_placements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "placement_type FROM placements ORDER BY start_date, placement_id"
     ).df()
     return placements_frame(df)
+
+
+def import_903(
+    store: Store,
+    folder: Path,
+    fy: FinancialYear,
+    *,
+    codes: Path | None = None,
+    unit_costs: Path | None = None,
+    la: str | None = None,
+) -> ImportOutcome:
+    """Placements from SSDA903 returns (episodes joined into placements, codes mapped to lines, weekly costs
+    from the unit-cost table); replaces the stored placements list. Errors: nothing stored."""
+    files = sorted(p for p in Path(folder).glob("*.csv") if "episode" in p.name.lower())
+    if not files:
+        raise ImportFailed(
+            [Problem(str(folder), None, None, "no SSDA903 episodes file (*episodes*.csv) in this folder")]
+        )
+    digest = hashlib.sha256()
+    for p in files:
+        digest.update(file_sha256(p).encode())
+    sha = digest.hexdigest() + (f":{la}" if la else "")
+    outcome = ImportOutcome("placements", Path(folder).name, None, rows_read=0)
+    frame, problems = read_903(
+        Path(folder),
+        None if codes is None else pd.read_csv(codes, dtype=str),
+        None if unit_costs is None else pd.read_csv(unit_costs, dtype=str),
+        la=la,
+    )
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        raise ImportFailed(errors)
+    outcome.warnings += [p for p in problems if p.severity == WARNING]
+    con = store.con
+    with store.transaction():
+        import_id = int(con.execute("SELECT nextval('import_ids')").fetchall()[0][0])
+        outcome.import_id = import_id
+        replaced = supersede(con, "placements", "placements")
+        rows = frame[[c for c in frame.columns if c in _COLUMNS]].copy()
+        rows["source_row"] = range(1, len(rows) + 1)
+        rows["import_id"] = import_id
+        con.register("_placements_903", rows)
+        con.execute(
+            "INSERT INTO placements SELECT placement_id, child_ref, line, CAST(start_date AS DATE), "
+            "CAST(end_date AS DATE), CAST(planned_end_date AS DATE), weekly_cost_p, provider, placement_type, "
+            "source_row, import_id FROM _placements_903"
+        )
+        con.unregister("_placements_903")
+        n, total = con.execute(
+            "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ?",
+            [import_id],
+        ).fetchall()[0]
+        outcome.rows_read = outcome.rows_stored = int(n)
+        outcome.control_total_p = int(frame["weekly_cost_p"].sum())
+        outcome.stored_total_p = int(total)
+        for line, count in frame.groupby("line").size().items():
+            outcome.by_period.append(
+                (f"line: {line}", int(count), int(frame.loc[frame["line"] == line, "weekly_cost_p"].sum()))
+            )
+        budget = {
+            r[0] for r in con.execute("SELECT line FROM budget WHERE fy = ?", [fy.start_year]).fetchall()
+        }
+        if budget:
+            missing = sorted(set(frame["line"]) - budget)
+            if missing:
+                warn(
+                    outcome,
+                    outcome.file,
+                    [],
+                    len(missing),
+                    "line",
+                    "placement lines with no budget line: " + ", ".join(missing),
+                )
+        if replaced:
+            outcome.messages.append(
+                f"replaced the stored placements list (import #{', #'.join(map(str, replaced))})"
+            )
+        con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                import_id,
+                "placements",
+                f"{Path(folder).name} (SSDA903)",
+                sha,
+                int(n),
+                outcome.control_total_p,
+                None,
+                datetime.now(),
+                "replace",
+                "; ".join(outcome.messages) or None,
+            ],
+        )
+    return outcome
+
+
+_COLUMNS = [
+    "placement_id",
+    "child_ref",
+    "line",
+    "start_date",
+    "end_date",
+    "planned_end_date",
+    "weekly_cost_p",
+    "provider",
+    "placement_type",
+]

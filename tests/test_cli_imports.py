@@ -65,3 +65,23 @@ def test_demo_runs_and_writes_its_workbook(tmp_path: Path) -> None:
         for row in ws.iter_rows(values_only=True):
             for v in row:
                 assert not (isinstance(v, str) and v in children)
+
+
+def test_import_903_folder_becomes_the_placements_list(tmp_path: Path) -> None:
+    import pytest
+
+    from conftest import SHARED
+
+    folder = SHARED / "data" / "synthetic_ssda903" / "cs_demand_model_combined"
+    if not folder.exists():
+        pytest.skip("shared data not present")
+    ws = _init(tmp_path)
+    res = runner.invoke(app, ["placements", "import-903", str(folder), "-w", str(ws)])
+    assert res.exit_code == 0, res.output
+    assert "2103" in res.output and "reconciled to the penny" in res.output
+    import duckdb
+
+    con = duckdb.connect(str(ws / "careladder.duckdb"), read_only=True)
+    n = con.execute("SELECT count(*) FROM placements WHERE line = 'Independent Fostering Agencies'").fetchall()
+    con.close()
+    assert n == [(602,)]
