@@ -103,6 +103,7 @@ def run_import(
         outcome.rows_read = raw.rows
         parsed = f"parsed_{spec.kind}"
         problems = parse_table(con, raw, spec, parsed, fy)
+        outcome.rows_read = int(con.execute(f"SELECT count(*) FROM {parsed}").fetchall()[0][0])
         import_id = int(con.execute("SELECT nextval('import_ids')").fetchall()[0][0])
         outcome.import_id = import_id
         ctx = ImportContext(con, raw, parsed, import_id, fy, outcome, options or {})

@@ -139,41 +139,43 @@ def _validate(ctx: ImportContext) -> list[Problem]:
     return problems
 
 
+_FY = "COALESCE(period.fy, CAST(year(date) - CASE WHEN month(date) < 4 THEN 1 ELSE 0 END AS INTEGER))"
+_PERIOD = "COALESCE(period.p, CAST((month(date) + 8) % 12 + 1 AS INTEGER))"
+
+
 def _save(ctx: ImportContext) -> None:
     con, t, fy, out = ctx.con, ctx.parsed, ctx.fy, ctx.outcome
     file = ctx.raw.file
     # financial year and period: the period column when given, else from the date (April = P1)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ledger_in AS SELECT _row,
-            COALESCE(period.fy, CAST(year(date) - CASE WHEN month(date) < 4 THEN 1 ELSE 0 END AS INTEGER)) AS fy,
-            COALESCE(period.p, CAST((month(date) + 8) % 12 + 1 AS INTEGER)) AS period,
-            date, trim(cost_centre) AS cost_centre, trim(account) AS account, {_AMOUNT} AS amount_p,
-            description, supplier, reference, placement_id
-        FROM {t}"""
-    )
-    combos = [tuple(r) for r in con.execute("SELECT DISTINCT cost_centre, account FROM ledger_in").fetchall()]
+    periods = con.execute(
+        f"SELECT DISTINCT {_FY} AS fy, {_PERIOD} AS period FROM {t} ORDER BY 1, 2"
+    ).fetchall()
+    combos = [
+        tuple(r) for r in con.execute(f"SELECT DISTINCT trim(cost_centre), trim(account) FROM {t}").fetchall()
+    ]
     con.register("_combo_lines", combo_lines(con, combos, fy.start_year))  # type: ignore[arg-type]
     replaced: list[int] = []
-    periods = con.execute("SELECT DISTINCT fy, period FROM ledger_in ORDER BY fy, period").fetchall()
     if ctx.options.get("mode") != "append":
-        con.execute("CREATE OR REPLACE TEMP TABLE _periods AS SELECT DISTINCT fy, period FROM ledger_in")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _periods AS SELECT DISTINCT {_FY} AS fy, {_PERIOD} AS period FROM {t}"
+        )
         replaced = supersede(con, "ledger", "ledger", "(fy, period) IN (SELECT (fy, period) FROM _periods)")
     con.execute(
-        f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, i.fy, i.period, i.date, i.cost_centre, i.account,
-            i.amount_p, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading, c.kind
-        FROM ledger_in i JOIN _combo_lines c USING (cost_centre, account)""",
+        f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, trim(i.cost_centre),
+            trim(i.account), {_AMOUNT}, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading,
+            c.kind
+        FROM {t} i JOIN _combo_lines c ON trim(i.cost_centre) = c.cost_centre AND trim(i.account) = c.account""",
         [file],
     )
     con.unregister("_combo_lines")
-    out.control_total_p = int(con.execute("SELECT COALESCE(sum(amount_p), 0) FROM ledger_in").fetchall()[0][0])
-    stored = con.execute(
-        "SELECT count(*), COALESCE(sum(amount_p), 0) FROM ledger WHERE import_id = ?", [ctx.import_id]
-    ).fetchall()[0]
-    out.rows_stored, out.stored_total_p = int(stored[0]), int(stored[1])
-    for pfy, p, n, total in con.execute(
+    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum({_AMOUNT}), 0) FROM {t}").fetchall()[0][0])
+    by_period = con.execute(
         "SELECT fy, period, count(*), sum(amount_p) FROM ledger WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
         [ctx.import_id],
-    ).fetchall():
+    ).fetchall()
+    out.rows_stored = sum(int(r[2]) for r in by_period)
+    out.stored_total_p = sum(int(r[3]) for r in by_period)
+    for pfy, p, n, total in by_period:
         out.by_period.append((f"{FinancialYear(int(pfy)).label}-P{int(p):02d}", int(n), int(total)))
     if replaced:
         labels = ", ".join(f"{FinancialYear(int(a)).label}-P{int(b):02d}" for a, b in periods)
@@ -186,15 +188,15 @@ def _save(ctx: ImportContext) -> None:
 
 
 def _doubtful(ctx: ImportContext) -> None:
+    """Readable but doubtful rows, already stored: counted and listed by their first rows."""
     con, out, fy, file = ctx.con, ctx.outcome, ctx.fy, ctx.raw.file
 
-    def rows_where(cond: str, table: str = "ledger_in") -> tuple[list[int], int]:
-        rows = [
-            int(r[0])
-            for r in con.execute(f"SELECT _row FROM {table} WHERE {cond} ORDER BY _row LIMIT 10").fetchall()
-        ]
-        total = int(con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchall()[0][0])
-        return rows, total
+    def rows_where(cond: str) -> tuple[list[int], int]:
+        n, first = con.execute(
+            f"SELECT count(*), list(source_row ORDER BY source_row)[1:10] FROM ledger "
+            f"WHERE import_id = {ctx.import_id} AND ({cond})"
+        ).fetchall()[0]
+        return [int(r) for r in first or []], int(n)
 
     rows, n = rows_where(f"fy > {fy.start_year}")
     warn(out, file, rows, n, "date", f"dates after the workspace year {fy.label} (future periods)")
@@ -202,29 +204,22 @@ def _doubtful(ctx: ImportContext) -> None:
         rows, n = rows_where(f"fy < {fy.start_year}")
         warn(out, file, rows, n, "date", f"dates before the workspace year {fy.label} (stored as history)")
     rows, n = rows_where(
-        "reference IS NOT NULL AND reference IN (SELECT reference FROM ledger_in WHERE reference IS NOT NULL "
+        f"reference IN (SELECT reference FROM ledger WHERE import_id = {ctx.import_id} AND reference IS NOT NULL "
         "GROUP BY reference HAVING count(*) > 1)"
     )
     warn(out, file, rows, n, "reference", "duplicate references")
-    rows = [
-        int(r[0])
-        for r in con.execute(
-            "SELECT source_row FROM ledger WHERE import_id = ? AND line = ? ORDER BY source_row LIMIT 10",
+    rows, n = rows_where(f"line = '{SUSPENSE_LINE}'")
+    if n:
+        combos, total = con.execute(
+            "SELECT count(DISTINCT (cost_centre, account)), COALESCE(sum(amount_p), 0) FROM ledger "
+            "WHERE import_id = ? AND line = ?",
             [ctx.import_id, SUSPENSE_LINE],
-        ).fetchall()
-    ]
-    combos = con.execute(
-        "SELECT count(*), count(DISTINCT (cost_centre, account)), COALESCE(sum(amount_p), 0) FROM ledger "
-        "WHERE import_id = ? AND line = ?",
-        [ctx.import_id, SUSPENSE_LINE],
-    ).fetchone()
-    if combos and combos[0]:
+        ).fetchall()[0]
         warn(
             out,
             file,
             rows,
-            int(combos[0]),
+            n,
             "cost_centre",
-            f"unmapped code combinations ({combos[1]}) held on the line '{SUSPENSE_LINE}', "
-            f"total £{int(combos[2]) / 100:,.2f}",
+            f"unmapped code combinations ({combos}) held on the line '{SUSPENSE_LINE}', total £{int(total) / 100:,.2f}",
         )

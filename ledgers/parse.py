@@ -23,10 +23,14 @@ CREATE OR REPLACE TEMP MACRO cl_money_ok(x) AS regexp_full_match(cl_digits(x), '
 CREATE OR REPLACE TEMP MACRO cl_pence(x) AS CASE WHEN cl_money_ok(x) THEN
     CAST(CAST(cl_digits(x) AS DECIMAL(18,2)) * 100 AS BIGINT)
     * CASE WHEN cl_paren(cl_clean(x)) OR cl_trail(cl_unparen(cl_clean(x))) THEN -1 ELSE 1 END END;
-CREATE OR REPLACE TEMP MACRO cl_date(x) AS CAST(COALESCE(
+CREATE OR REPLACE TEMP MACRO cl_date_any(x) AS CAST(COALESCE(
     try_strptime(trim(x), '%Y-%m-%d'), try_strptime(trim(x), '%d/%m/%Y'), try_strptime(trim(x), '%Y-%m-%d %H:%M:%S'),
     try_strptime(trim(x), '%d-%b-%Y'), try_strptime(trim(x), '%d %b %Y'), try_strptime(trim(x), '%d/%m/%y'),
     try_strptime(trim(x), '%Y/%m/%d')) AS DATE);
+CREATE OR REPLACE TEMP MACRO cl_date(x) AS CASE
+    WHEN x SIMILAR TO '[0-9]{2}/[0-9]{2}/[0-9]{4}' THEN CAST(try_strptime(x, '%d/%m/%Y') AS DATE)
+    WHEN x SIMILAR TO '[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN CAST(try_strptime(x, '%Y-%m-%d') AS DATE)
+    ELSE cl_date_any(x) END;
 CREATE OR REPLACE TEMP MACRO cl_fy_period(x, fy) AS CASE
     WHEN regexp_full_match(upper(trim(x)), '([0-9]{4})\s*[/-]\s*([0-9]{2})\s*[-\s]?\s*P?([0-9]{1,2})')
         THEN {'fy': CAST(regexp_extract(upper(trim(x)), '^([0-9]{4})', 1) AS INTEGER),
@@ -82,72 +86,78 @@ def _parsed_expr(col: str, kind: str, fy: int) -> str:
 def parse_table(
     con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str, fy: FinancialYear
 ) -> list[Problem]:
-    """Create table ``out`` with typed columns (money in pence as ``<name>_p``); return every problem found."""
+    """Create table ``out`` with typed columns (money in pence as ``<name>_p``); return every problem found.
+
+    Each typed column is parsed once; the raw text is kept beside it (``__raw_<name>``) so the search for bad
+    cells is a cheap comparison rather than a second parse.
+    """
     install_macros(con)
-    problems: list[Problem] = []
-    selects = ["_row"]
+    selects = [f"{raw.row_expr} AS _row"]
+    checks: list[tuple[str, str, str]] = []  # (column, parsed column, kind)
+    required: list[tuple[str, str, str]] = []
     for col in spec.columns:
         name = col.name
         target = f"{name}_p" if col.kind == MONEY else name
         if name not in raw.present:
-            if col.kind == MONEY:
-                selects.append(f'CAST(NULL AS BIGINT) AS "{target}"')
-            elif col.kind == DATE:
-                selects.append(f'CAST(NULL AS DATE) AS "{target}"')
-            elif col.kind == PERIOD:
-                selects.append(f'CAST(NULL AS STRUCT(fy INTEGER, p INTEGER)) AS "{target}"')
-            elif col.kind in (NUMBER,):
-                selects.append(f'CAST(NULL AS DOUBLE) AS "{target}"')
-            elif col.kind == INTEGER:
-                selects.append(f'CAST(NULL AS BIGINT) AS "{target}"')
-            elif col.kind == BOOL:
-                selects.append(f'CAST(NULL AS BOOLEAN) AS "{target}"')
-            else:
-                selects.append(f'CAST(NULL AS VARCHAR) AS "{target}"')
+            selects.append(f'CAST(NULL AS {_SQL_TYPE[col.kind]}) AS "{target}"')
             continue
-        expr = _parsed_expr(name, col.kind, fy.start_year)
-        selects.append(f'{expr} AS "{target}"')
+        selects.append(f'{_parsed_expr(name, col.kind, fy.start_year)} AS "{target}"')
         if col.kind != TEXT:
-            problems += _bad_cells(con, raw, name, expr, _HINT[col.kind])
-        if col.kind == PERIOD:
-            problems += _bad_cells(
-                con,
-                raw,
-                name,
-                f"CASE WHEN ({expr}).p BETWEEN 1 AND 12 THEN {expr} END",
-                "is not a period between P1 (April) and P12 (March)",
-                only_parsed=True,
-            )
+            selects.append(f'"{name}" AS "__raw_{name}"')
+            checks.append((name, target, col.kind))
         if col.required:
-            problems += _missing_cells(con, raw, name)
+            required.append((name, target, col.kind))
     selects += [f'"{e}"' for e in raw.extra if e not in {c.name for c in spec.columns}]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {', '.join(selects)} FROM {raw.name}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {', '.join(selects)} FROM {raw.name} WHERE NOT ({raw.blank})"
+    )
+    problems: list[Problem] = []
+    for name, target, kind in checks:
+        rawcol = f'"__raw_{name}"'
+        filled = f"{rawcol} IS NOT NULL AND trim({rawcol}) <> ''"
+        problems += _cells(
+            con, raw.file, out, name, rawcol, f'{filled} AND "{target}" IS NULL', f"{{}} {_HINT[kind]}"
+        )
+        if kind == PERIOD:
+            problems += _cells(
+                con,
+                raw.file,
+                out,
+                name,
+                rawcol,
+                f'"{target}" IS NOT NULL AND NOT ("{target}".p BETWEEN 1 AND 12)',
+                "{} is not a period between P1 (April) and P12 (March)",
+            )
+    for name, target, kind in required:
+        col_sql = f'"{target}"' if kind == TEXT else f'"__raw_{name}"'
+        cond = f"{col_sql} IS NULL" if kind == TEXT else f"{col_sql} IS NULL OR trim({col_sql}) = ''"
+        problems += _cells(con, raw.file, out, name, col_sql, cond, "is empty but required")
     return problems
 
 
-def _bad_cells(
-    con: duckdb.DuckDBPyConnection, raw: RawTable, col: str, expr: str, hint: str, only_parsed: bool = False
+_SQL_TYPE = {
+    MONEY: "BIGINT",
+    DATE: "DATE",
+    PERIOD: "STRUCT(fy INTEGER, p INTEGER)",
+    NUMBER: "DOUBLE",
+    INTEGER: "BIGINT",
+    BOOL: "BOOLEAN",
+    TEXT: "VARCHAR",
+}
+
+
+def _cells(
+    con: duckdb.DuckDBPyConnection, file: str, table: str, col: str, rawcol: str, cond: str, message: str
 ) -> list[Problem]:
-    cond = f'"{col}" IS NOT NULL AND trim("{col}") <> \'\' AND ({expr}) IS NULL'
-    if only_parsed:
-        cond += f" AND ({_parsed_expr(col, PERIOD, 0)}) IS NOT NULL"
+    """Problems for the rows of ``table`` meeting ``cond`` (the first MAX_PER_COLUMN, then a count)."""
     rows = con.execute(
-        f'SELECT _row, "{col}" FROM {raw.name} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}'
+        f"SELECT _row, {rawcol} FROM {table} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}"
     ).fetchall()
-    out = [Problem(raw.file, int(r), col, f"'{v}' {hint}", ERROR) for r, v in rows[:MAX_PER_COLUMN]]
+    out = [
+        Problem(file, int(r), col, message.format(f"'{v}'") if "{}" in message else message, ERROR)
+        for r, v in rows[:MAX_PER_COLUMN]
+    ]
     if len(rows) > MAX_PER_COLUMN:
-        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchall()[0][0]
-        out.append(Problem(raw.file, None, col, f"{total - MAX_PER_COLUMN} more rows with the same problem"))
-    return out
-
-
-def _missing_cells(con: duckdb.DuckDBPyConnection, raw: RawTable, col: str) -> list[Problem]:
-    cond = f'"{col}" IS NULL OR trim("{col}") = \'\''
-    rows = con.execute(
-        f"SELECT _row FROM {raw.name} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}"
-    ).fetchall()
-    out = [Problem(raw.file, int(r[0]), col, "is empty but required", ERROR) for r in rows[:MAX_PER_COLUMN]]
-    if len(rows) > MAX_PER_COLUMN:
-        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchall()[0][0]
-        out.append(Problem(raw.file, None, col, f"{total - MAX_PER_COLUMN} more empty cells"))
+        total = con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchall()[0][0]
+        out.append(Problem(file, None, col, f"{total - MAX_PER_COLUMN} more rows with the same problem"))
     return out

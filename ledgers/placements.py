@@ -8,12 +8,16 @@ to a workbook: problems name the row and the placement_id only.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 import ledgers
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 from ledgers.problems import ERROR, WARNING, Problem
 
 COLUMNS = [
@@ -28,21 +32,26 @@ COLUMNS = [
     "placement_type",
 ]
 
-PLACEMENTS = pa.DataFrameSchema(
-    {
-        "placement_id": pa.Column(str, nullable=False),
-        "child_ref": pa.Column(str, nullable=False),
-        "line": pa.Column(str, nullable=False),
-        "start_date": pa.Column("datetime64[ns]", nullable=False),
-        "end_date": pa.Column("datetime64[ns]", nullable=True),
-        "planned_end_date": pa.Column("datetime64[ns]", nullable=True),
-        "weekly_cost_p": pa.Column("int64", nullable=False),
-        "provider": pa.Column(str, nullable=True, required=False),
-        "placement_type": pa.Column(str, nullable=True, required=False),
-    },
-    strict=False,
-    coerce=True,
-)
+
+@functools.cache
+def placements_schema() -> pa.DataFrameSchema:
+    """The pandera schema of the placements frame (built on first use: pandera is slow to import)."""
+
+    return pa.DataFrameSchema(
+        {
+            "placement_id": pa.Column(str, nullable=False),
+            "child_ref": pa.Column(str, nullable=False),
+            "line": pa.Column(str, nullable=False),
+            "start_date": pa.Column("datetime64[ns]", nullable=False),
+            "end_date": pa.Column("datetime64[ns]", nullable=True),
+            "planned_end_date": pa.Column("datetime64[ns]", nullable=True),
+            "weekly_cost_p": pa.Column("int64", nullable=False),
+            "provider": pa.Column(str, nullable=True, required=False),
+            "placement_type": pa.Column(str, nullable=True, required=False),
+        },
+        strict=False,
+        coerce=True,
+    )
 
 
 def placements_frame(rows: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -61,7 +70,7 @@ def placements_frame(rows: pd.DataFrame | None = None) -> pd.DataFrame:
         df[col] = df[col].astype(str)
     for col in ("provider", "placement_type"):
         df[col] = df[col].astype(object).where(df[col].notna(), None)
-    return PLACEMENTS.validate(df[COLUMNS + [c for c in df.columns if c not in COLUMNS]])
+    return placements_schema().validate(df[COLUMNS + [c for c in df.columns if c not in COLUMNS]])
 
 
 def check_placements(df: pd.DataFrame, file: str) -> list[Problem]:

@@ -111,6 +111,7 @@ def open_store(path: Path, read_only: bool = False) -> Store:
         raise WorkspaceError(f"cannot open the store {path}: {exc}") from None
     except duckdb.Error as exc:
         raise WorkspaceError(f"{path} is not a careladder store: {exc}") from None
+    con.execute("SET enable_progress_bar = false")
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.Error:

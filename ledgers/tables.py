@@ -28,12 +28,19 @@ class RawTable:
     """An input file loaded as text into ``con`` as table ``name``."""
 
     file: str  # the file's name, as used in messages
-    name: str  # DuckDB table holding _row + canonical columns (VARCHAR)
+    name: str  # DuckDB table holding the canonical columns (VARCHAR), in file order
     header_row: int  # 1-based row of the header in the file
     present: list[str]  # canonical columns supplied by the file
     extra: list[str]  # other columns kept as text (normalised names)
     encoding: str
-    rows: int
+    rows: int  # data rows read (wholly blank rows are then skipped)
+    first_rowid: int = 0  # rowid of the first data row (see _finish)
+    blank: str = "false"  # SQL condition true for a wholly blank row (skipped)
+
+    @property
+    def row_expr(self) -> str:
+        """SQL for a row's spreadsheet row number."""
+        return f"CAST(rowid - {self.first_rowid} + {self.header_row + 1} AS INTEGER)"
 
 
 def detect_encoding(data: bytes) -> str:
@@ -163,23 +170,22 @@ def load_raw(
     finally:
         if tmp:
             os.unlink(tmp)
-    n = _finish(con, table, h + 1)
-    return RawTable(file, table, h + 1, present, extras, encoding, n)
+    first, blank, n = _finish(con, table, h + 1)
+    return RawTable(file, table, h + 1, present, extras, encoding, n, first, blank)
 
 
-def _finish(con: duckdb.DuckDBPyConnection, table: str, header_row: int) -> int:
-    """Number the rows (spreadsheet rows) and drop wholly blank ones.
+def _finish(con: duckdb.DuckDBPyConnection, table: str, header_row: int) -> tuple[int, str, int]:
+    """(first rowid, SQL condition for a wholly blank row, number of rows read including blank ones).
 
-    rowids are consecutive in insertion order (DuckDB preserves the file's order) but may start at an offset
-    inside a transaction, hence the subtraction of the first one.
+    rowids are consecutive in the file's order (DuckDB preserves insertion order) but may start at an offset
+    inside a transaction; the spreadsheet row of a row is ``rowid - first + header_row + 1``.
     """
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     blank = " AND ".join(f'("{c}" IS NULL OR trim("{c}") = \'\')' for c in cols) or "false"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT CAST(rowid - (SELECT min(rowid) FROM {table}) "
-        f"+ {header_row + 1} AS INTEGER) AS _row, * FROM {table} WHERE NOT ({blank})"
-    )
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    first, n = con.execute(
+        f"SELECT COALESCE(min(rowid), 0), count(*) FILTER (WHERE NOT ({blank})) FROM {table}"
+    ).fetchall()[0]
+    return int(first), blank, int(n)
 
 
 def _load_xlsx(
@@ -217,5 +223,5 @@ def _load_xlsx(
     casts = ", ".join(f'CAST("{n}" AS VARCHAR) AS "{n}"' for _, n in keep)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {casts} FROM _xlsx_frame")
     con.unregister("_xlsx_frame")
-    n = _finish(con, table, h + 1)
-    return RawTable(file, table, h + 1, present, extras, "xlsx", n)
+    first, blank, n = _finish(con, table, h + 1)
+    return RawTable(file, table, h + 1, present, extras, "xlsx", n, first, blank)

@@ -33,6 +33,27 @@ overspend_share_to_council = 0.0     # share of an overspend the council bears
 
 [forecast]
 inflation = 0.03                     # April uplift on placement weekly costs (MTFS and placement model)
+# [forecast.uplift] per-line overrides, e.g. "Out of Area Residential" = 0.05
+
+[savings]
+red_at_risk = 0.25                   # a scheme is red when more than 25% of its target is at risk
+
+[mtfs]
+pay_award = 0.02                     # April pay award on staffing (non-placement expenditure) lines
+contract_growth = 0.0                # yearly growth of the contract value
+# contract_line = "Contract Value"   # the line carrying the contract sum (found from [contract] value)
+
+[scenarios.high-demand]
+description = "10% more children starting placements on every placement line"
+demand_change = 0.10
+
+[scenarios.inflation-shock]
+description = "8% rise in independent placement prices in year 1"
+price_change = {{ "Independent Fostering Agencies" = 0.08, "Out of Area Residential" = 0.08 }}
+
+[scenarios.placements-strategy]
+description = "The savings plan delivered: the Future Placements Strategy and the other schemes"
+savings = true
 """
 
 
