@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from budget.demo_authority import write_demo_inputs
+from budget.mtfs import mtfs_report
+from budget.mtfs_workbook import write_mtfs_workbook
 from budget.outturn import outturn_report
 from budget.outturn_workbook import write_outturn_workbook
 from budget.report import OutturnReport, direction
@@ -66,11 +68,14 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
         for period in PERIODS:
             report = outturn_report(store.con, ws.settings, period)
         assert report is not None
+        mtfs = mtfs_report(store.con, ws.settings)
     finally:
         store.close()
     out = outdir / f"outturn-{report.period}.xlsx"
     write_outturn_workbook(report, out)
     say(f"Wrote {out}")
+    write_mtfs_workbook(mtfs, outdir / f"mtfs-{report.period}.xlsx")
+    say(f"Wrote {outdir / f'mtfs-{report.period}.xlsx'}")
     net = report.surplus.net_position_p
     say(
         f"{report.authority}: forecast outturn {report.financial_year} at P{report.period_no}: "

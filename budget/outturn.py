@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from budget.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
+from budget.savings import tracker_for
 from budget.surplus import surplus_share
 from budget.variance import variance_rows
 from forecasts.lines import STAT_MODELS, LineForecast, line_forecasts, placement_numbers_to_date
@@ -157,7 +158,9 @@ def outturn_report(
         total.add(h.figures)
     net_position = variance_pence(total.budget_net_p, total.forecast_net_p, "budget-minus-forecast")
     funded = [(ln.name, ln.funded_by or "", ln.figures.variances(sign)[2]) for ln in results if ln.funded_by]
+    savings = tracker_for(con, settings, fy, p, placements)
     report = OutturnReport(
+        savings=savings,
         authority=settings.authority,
         financial_year=fy.label,
         period=month_label(fy, p),

@@ -8,6 +8,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from budget.report import Figures, LineResult, OutturnReport, sign_statement
+from budget.savings_workbook import write_savings
 from budget.xlsx import (
     Formats,
     cell,
@@ -61,6 +62,14 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
         write_lines(workbook, report, fmts)
         write_variances(workbook, report, fmts)
         write_surplus_share(workbook, report, fmts)
+        if report.savings is not None and report.savings.rows:
+            write_savings(
+                workbook,
+                report.savings,
+                fmts,
+                report.authority,
+                period_title(report.financial_year, report.period, report.period_no),
+            )
         write_notes(workbook, report, fmts)
     finally:
         workbook.close()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ledgers.money import pounds_float
+
+if TYPE_CHECKING:
+    from budget.savings import SavingsTracker
 
 BUDGET_MINUS_FORECAST = "budget-minus-forecast"
 FORECAST_MINUS_BUDGET = "forecast-minus-budget"
@@ -152,6 +156,7 @@ class OutturnReport:
         default_factory=list
     )  # (cost_centre, account, rows, pence)
     data_as_at: str = ""
+    savings: SavingsTracker | None = None  # the MTFS savings tracker at the period (None: no plan stored)
 
     @property
     def grand_total(self) -> Figures:

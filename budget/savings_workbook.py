@@ -23,13 +23,18 @@ SAVINGS_HEADERS = [
 ]  # fmt: skip
 MONEY_COLS = (5, 6, 7, 8, 10, 11)  # F G H I K L
 HEADER_ROW = 4
-SIGN = (
-    "Savings positive: at risk = target − forecast, so a positive figure is a shortfall, (brackets) over-delivery."
-)
+SIGN = "Savings positive: at risk = target − forecast, so a positive figure is a shortfall, (brackets) over-delivery."
 
 
 def _row_pence(r: TrackerRow) -> dict[int, int]:
-    return {5: r.target_p, 6: r.delivered_p, 7: r.forecast_p, 8: r.at_risk_p, 10: r.slipped_p, 11: r.written_off_p}
+    return {
+        5: r.target_p,
+        6: r.delivered_p,
+        7: r.forecast_p,
+        8: r.at_risk_p,
+        10: r.slipped_p,
+        11: r.written_off_p,
+    }
 
 
 def write_savings(

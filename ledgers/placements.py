@@ -36,6 +36,7 @@ COLUMNS = [
 @functools.cache
 def placements_schema() -> pa.DataFrameSchema:
     """The pandera schema of the placements frame (built on first use: pandera is slow to import)."""
+    import pandera.pandas as pa
 
     return pa.DataFrameSchema(
         {

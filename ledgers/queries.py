@@ -150,3 +150,24 @@ def imports_used(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, in
 
 
 __all__ = ["SUSPENSE_HEADING", "SUSPENSE_LINE"]
+
+
+def agency_to_date(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> dict[str, int]:
+    """Agency staff spend to date by line: ledger rows whose description or mapped line mentions agency."""
+    rows = con.execute(
+        "SELECT line, sum(amount_p) FROM ledger WHERE fy = ? AND period <= ? AND kind = 'expenditure' "
+        "AND (description ILIKE '%agency%' AND description NOT ILIKE '%fostering agenc%' "
+        "OR line ILIKE '%agency staff%') GROUP BY line",
+        [fy, period],
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def income_placement_counts(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> dict[str, int]:
+    """Distinct placements carrying income to date by line (e.g. children attracting health funding)."""
+    rows = con.execute(
+        "SELECT line, count(DISTINCT placement_id) FROM ledger WHERE fy = ? AND period <= ? AND kind = 'income' "
+        "AND placement_id IS NOT NULL GROUP BY line",
+        [fy, period],
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
