@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from budget.drivers import OTHER, Decomposition, Driver
-from budget.movement import LineMovement, MovementPart
+import duckdb
+import pandas as pd
+
+from budget.drivers import OTHER, Decomposition, Driver, DriverData, line_drivers
+from budget.movement import LineMovement, MovementPart, line_movements, open_at, snapshot
 from budget.report import HeadingResult, LineResult, direction
 from ledgers.money import words
+from ledgers.periods import FinancialYear
+from ledgers.queries import BudgetLine, agency_to_date, income_placement_counts
 
 MIN_PART_P = 50  # parts under 50p are left out of the words (they stay in the exact decomposition)
 TOP_MOVEMENT_PARTS = 3
@@ -126,3 +131,38 @@ class Explainer:
                 for ln in movers
             ) + "."
         return text
+
+
+def explainer_for(
+    con: duckdb.DuckDBPyConnection,
+    fy: FinancialYear,
+    period: int,
+    sign: str,
+    threshold_p: int,
+    prev_period: int | None,
+    budget: list[BudgetLine],
+    results: list[LineResult],
+    placements: pd.DataFrame,
+    actual_monthly: pd.DataFrame,
+    adjustments_p: dict[str, int],
+) -> Explainer:
+    """The run's explainer: every line's driver decomposition and, with a previous run, its movement."""
+    open_costs: dict[str, tuple[int, ...]] = {}
+    if len(placements):
+        now_open = open_at(placements, fy.month_end(period))
+        for line, costs in now_open.groupby("line")["weekly_cost_p"]:
+            open_costs[str(line)] = tuple(int(c) for c in costs.tolist())
+    data = DriverData(fy, period, open_costs, agency_to_date(con, fy.start_year, period))
+    by_line = {b.line: b for b in budget}
+    explainer = Explainer(
+        sign,
+        threshold_p,
+        f"P{prev_period}" if prev_period else None,
+        {ln.name: line_drivers(ln, by_line.get(ln.name), data, sign) for ln in results},
+        income_counts=income_placement_counts(con, fy.start_year, period),
+    )
+    prev = snapshot(con, fy, prev_period) if prev_period else None
+    if prev is not None:
+        moved = {ln.name: ln.movement_net_p for ln in results if ln.movement_net_p is not None}
+        explainer.movements = line_movements(prev, moved, actual_monthly, adjustments_p, placements, fy, period)
+    return explainer

@@ -7,6 +7,9 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from budget.commentary import with_commentary
+from budget.explain import explainer_for
+from budget.movement import save_snapshot
 from budget.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
 from budget.savings import tracker_for
 from budget.surplus import surplus_share
@@ -153,6 +156,9 @@ def outturn_report(
         )
     headings = _headings(results, prev_p, prev_nets)
     prev_label = f"P{prev_p}" if prev_p else None
+    explainer = explainer_for(
+        con, fy, p, sign, settings.variance_threshold_p, prev_p, lines, results, placements, actual.monthly, adj_by_line
+    )
     total = Figures()
     for h in headings:
         total.add(h.figures)
@@ -171,7 +177,9 @@ def outturn_report(
         rag_red=settings.rag_red,
         headings=headings,
         lines=results,
-        variances=variance_rows(headings, results, sign, settings.variance_threshold_p, prev_label),
+        variances=variance_rows(
+            headings, results, sign, settings.variance_threshold_p, prev_label, explainer.line, explainer.heading
+        ),
         surplus=surplus_share(settings, net_position, funded),
         adjustments=[(line, amount, reason) for line, amount, reason, _ in adjustments],
         suspense=suspense_rows(con, fy.start_year, p),
@@ -180,6 +188,7 @@ def outturn_report(
     report.notes = _notes(con, report, results, prev_label, p)
     if save:
         save_run(con, fy, p, results, placements)
+        save_snapshot(con, fy, p, placements, forecasts, adj_by_line)
     return report
 
 

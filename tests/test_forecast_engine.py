@@ -66,7 +66,7 @@ def test_conformal_coverage_on_noise_is_close_to_nominal() -> None:
     assert 0.74 <= inside80 <= 0.88
     assert 0.91 <= inside95 <= 0.99
     ens = r.backtest[r.backtest["model"] == "ensemble"]
-    assert 0.72 <= ens["coverage80"].mean() <= 0.88
+    assert 0.75 <= ens["coverage80"].mean() <= 0.92  # sequential: early origins use wider fallbacks
 
 
 def test_nonnegative_clips_forecasts_and_bounds() -> None:

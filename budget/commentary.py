@@ -1,0 +1,196 @@
+"""Officer commentary: read back from an edited outturn workbook (or a CSV), stored, and carried forward.
+
+Commentary is only ever added to the store, never deleted or overwritten, so nothing an officer wrote is lost
+on a re-run. The next run shows the latest words for each Variances row; words from an earlier period are
+prefixed 'carried forward from P8: ' — or 'carried forward from P8 — review: ' when the row's variance has
+moved by more than 10% or £50k since they were written.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+
+from budget.outturn_workbook import variance_key
+from budget.report import VarianceRow, variance_pence
+from ledgers.money import pence_from_pounds
+from ledgers.periods import FinancialYear
+from ledgers.problems import WorkspaceError
+
+SHEET = "Variances"
+REVIEW_SHARE = Decimal("0.10")
+REVIEW_PENCE = 5_000_000  # £50k
+CARRIED = re.compile(r"^carried forward from P\d{1,2}( — review)?: ", re.IGNORECASE)
+_PERIOD = re.compile(r"\bP(\d{1,2})\b")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One officer's comment on a Variances row, keyed like the workbook's hidden Key column."""
+
+    key: str
+    text: str
+    variance_p: int | None = None
+
+
+def _header(ws: openpyxl.worksheet.worksheet.Worksheet, path: Path) -> tuple[int, dict[str, int]]:
+    """(row, column index by lower-case header) of the row holding 'Key' and 'Commentary'."""
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 30)):
+        cols = {str(c.value).strip().lower(): c.column for c in row if isinstance(c.value, str)}
+        if "key" in cols and "commentary" in cols:
+            return row[0].row, cols
+    raise WorkspaceError(
+        f"{path.name}: sheet '{SHEET}': no header row with 'Key' and 'Commentary' in rows 1–30 "
+        "(the outturn workbook has them at G5 'Commentary' and H5 'Key'): was the layout changed? "
+        "Put the commentary back in the workbook careladder wrote, or import a CSV with columns key, commentary"
+    )
+
+
+def workbook_entries(path: Path) -> tuple[int | None, list[Entry]]:
+    """(period number stated by the workbook, entries with their Amount) from an edited outturn workbook."""
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except (OSError, ValueError, KeyError) as exc:
+        raise WorkspaceError(f"{path.name}: cannot be read as an Excel workbook: {exc}") from None
+    if SHEET not in wb.sheetnames:
+        raise WorkspaceError(
+            f"{path.name}: no sheet named '{SHEET}' (sheets: {', '.join(wb.sheetnames)}): "
+            "was it renamed? The commentary is read from the 'Variances' sheet"
+        )
+    ws = wb[SHEET]
+    header_row, cols = _header(ws, path)
+    key_col, text_col, amount_col = cols["key"], cols["commentary"], cols.get("amount")
+    entries: list[Entry] = []
+    for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row):
+        key = row[key_col - 1].value
+        text = row[text_col - 1].value
+        if not key or text is None or not str(text).strip():
+            continue
+        amount = row[amount_col - 1].value if amount_col else None
+        variance = pence_from_pounds(amount) if isinstance(amount, int | float) else None
+        entries.append(Entry(str(key).strip(), str(text).strip(), variance))
+    return _stated_period(wb), entries
+
+
+def _stated_period(wb: openpyxl.Workbook) -> int | None:
+    """The period on the Notes sheet ('P9 (2019-12)') or in the Variances title ('as at P9 …')."""
+    if "Notes" in wb.sheetnames:
+        for a, b in wb["Notes"].iter_rows(min_row=1, max_col=2, values_only=True):
+            if a == "Period" and isinstance(b, str) and (m := _PERIOD.search(b)):
+                return int(m.group(1))
+    for (cell,) in wb[SHEET].iter_rows(min_row=1, max_row=3, max_col=1, values_only=True):
+        if isinstance(cell, str) and "as at" in cell and (m := _PERIOD.search(cell)):
+            return int(m.group(1))
+    return None
+
+
+def csv_entries(path: Path) -> list[Entry]:
+    """Entries from a CSV with columns key and commentary (any case)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"{path.name}: cannot be read as a UTF-8 CSV: {exc}") from None
+    if not rows:
+        raise WorkspaceError(f"{path.name}: the file is empty; expected columns key, commentary")
+    header = [h.strip().lower() for h in rows[0]]
+    if "key" not in header or "commentary" not in header:
+        raise WorkspaceError(f"{path.name}:1: the header should have columns key and commentary, found {rows[0]}")
+    k, c = header.index("key"), header.index("commentary")
+    return [
+        Entry(r[k].strip(), r[c].strip())
+        for r in rows[1:]
+        if len(r) > max(k, c) and r[k].strip() and r[c].strip()
+    ]
+
+
+def stored_variances(con: duckdb.DuckDBPyConnection, fy: int, period: int, sign: str) -> dict[str, int]:
+    """Net variance by Variances key ('line|…', 'heading|…') of the stored run of ``period``."""
+    rows = con.execute(
+        "SELECT line, heading, budget_gross_p + budget_income_p, forecast_gross_p + forecast_income_p "
+        "FROM outturn_lines WHERE fy = ? AND period = ?",
+        [fy, period],
+    ).fetchall()
+    out: dict[str, int] = {}
+    for line, heading, budget, forecast in rows:
+        v = variance_pence(int(budget or 0), int(forecast), sign)
+        out[f"line|{line}"] = v
+        out[f"heading|{heading}"] = out.get(f"heading|{heading}", 0) + v
+    return out
+
+
+def latest_commentary(
+    con: duckdb.DuckDBPyConnection, fy: int, up_to_period: int
+) -> dict[str, tuple[int, str, int | None]]:
+    """Key → (period, text, variance when written) of the latest commentary at or before ``up_to_period``."""
+    rows = con.execute(
+        "SELECT key, period, text, variance_p FROM commentary WHERE fy = ? AND period <= ? "
+        "ORDER BY period, entered_at",
+        [fy, up_to_period],
+    ).fetchall()
+    return {r[0]: (int(r[1]), r[2], None if r[3] is None else int(r[3])) for r in rows}
+
+
+def import_commentary(
+    con: duckdb.DuckDBPyConnection,
+    fy: FinancialYear,
+    period: int,
+    entries: list[Entry],
+    author: str | None,
+    sign: str,
+) -> int:
+    """Add the entries as ``period``'s commentary; words still carrying a 'carried forward' mark (untouched by
+    the officer) and words identical to the latest stored are skipped. Returns how many were stored."""
+    known = latest_commentary(con, fy.start_year, period)
+    variances = stored_variances(con, fy.start_year, period, sign)
+    now = datetime.now()
+    stored = 0
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for e in entries:
+            if CARRIED.match(e.text) or (e.key in known and known[e.key][1] == e.text):
+                continue
+            variance = e.variance_p if e.variance_p is not None else variances.get(e.key)
+            con.execute(
+                "INSERT INTO commentary VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [fy.start_year, period, e.key, e.text, author, variance, now],
+            )
+            stored += 1
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return stored
+
+
+def needs_review(then_p: int | None, now_p: int) -> bool:
+    """True when the variance moved by more than 10% (of the earlier variance) or £50k since the words."""
+    if then_p is None:
+        return True
+    moved = abs(now_p - then_p)
+    return moved > REVIEW_PENCE or Decimal(moved) > REVIEW_SHARE * abs(then_p)
+
+
+def carried_text(written_period: int, text: str, then_p: int | None, now_p: int, period: int) -> str:
+    """The words as shown in ``period``'s workbook: as written in that period, else marked carried forward."""
+    if written_period == period:
+        return text
+    mark = " — review" if needs_review(then_p, now_p) else ""
+    return f"carried forward from P{written_period}{mark}: {text}"
+
+
+def with_commentary(con: duckdb.DuckDBPyConnection, fy: int, period: int, rows: list[VarianceRow]) -> None:
+    """Fill each row's commentary with the latest words an officer wrote for its key (at or before ``period``)."""
+    known = latest_commentary(con, fy, period)
+    for row in rows:
+        found = known.get(variance_key(row.level, row.name, row.heading))
+        if found:
+            written, text, then = found
+            row.commentary = carried_text(written, text, then, row.amount_p, period)
