@@ -24,8 +24,10 @@ def write_gl(path: Path, rows: int, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
     days = np.datetime64("2019-04-01") + rng.integers(0, 366, rows)
     dates = np.datetime_as_string(days, unit="D")
-    uk = np.char.add(np.char.add(np.char.add(np.char.add([d[8:10] for d in dates], "/"), [d[5:7] for d in dates]), "/"),
-                     [d[0:4] for d in dates])
+    uk = np.char.add(
+        np.char.add(np.char.add(np.char.add([d[8:10] for d in dates], "/"), [d[5:7] for d in dates]), "/"),
+        [d[0:4] for d in dates],
+    )
     cc = np.char.add("CC", rng.integers(10, 50, rows).astype(str))
     acct = rng.integers(5000, 5030, rows).astype(str)
     amount = np.char.mod("%.2f", rng.normal(800, 400, rows).round(2))
@@ -35,8 +37,10 @@ def write_gl(path: Path, rows: int, seed: int = 1) -> None:
         chunk = 200_000
         for i in range(0, rows, chunk):
             s = slice(i, i + chunk)
-            lines = [f"{a},{b},{c},{d},Provider {b} Ltd,Placement fees,{e}" for a, b, c, d, e in
-                     zip(uk[s], cc[s], acct[s], amount[s], ref[s], strict=True)]
+            lines = [
+                f"{a},{b},{c},{d},Provider {b} Ltd,Placement fees,{e}"
+                for a, b, c, d, e in zip(uk[s], cc[s], acct[s], amount[s], ref[s], strict=True)
+            ]
             f.write("\n".join(lines) + "\n")
 
 
@@ -50,13 +54,21 @@ def main() -> None:
         gl = t / "gl.csv"
         t0 = time.perf_counter()
         write_gl(gl, args.rows)
-        print(f"generated {args.rows:,} rows ({gl.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
-        (t / "map.csv").write_text("cost_centre,account,line,heading\nCC1*,*,Line A,Heading\nCC2*,50*,Line B,Heading\n"
-                                   "CC3*,*,Line C,Heading\n*,*,Other,Heading\n")
-        (t / "budget.csv").write_text("line,heading,gross,income\nLine A,Heading,1000000,0\nLine B,Heading,1000000,0\n"
-                                      "Line C,Heading,1000000,0\nOther,Heading,1000000,0\n")
+        print(
+            f"generated {args.rows:,} rows ({gl.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s"
+        )
+        (t / "map.csv").write_text(
+            "cost_centre,account,line,heading\nCC1*,*,Line A,Heading\nCC2*,50*,Line B,Heading\n"
+            "CC3*,*,Line C,Heading\n*,*,Other,Heading\n"
+        )
+        (t / "budget.csv").write_text(
+            "line,heading,gross,income\nLine A,Heading,1000000,0\nLine B,Heading,1000000,0\n"
+            "Line C,Heading,1000000,0\nOther,Heading,1000000,0\n"
+        )
         ws = t / "ws"
-        subprocess.run([exe, "init", ws, "--authority", "Bench", "--year", "2019/20"], check=True, capture_output=True)
+        subprocess.run(
+            [exe, "init", ws, "--authority", "Bench", "--year", "2019/20"], check=True, capture_output=True
+        )
         for kind, f in (("mapping", "map.csv"), ("budget", "budget.csv")):
             subprocess.run([exe, kind, "import", t / f, "-w", ws], check=True, capture_output=True)
 

@@ -18,10 +18,18 @@ from pathlib import Path
 import numpy as np
 
 PLACEMENT_LINES = [
-    ("Out of Area Residential", 4800), ("In-house Residential", 3200), ("Independent Fostering Agencies", 800),
-    ("In-house Fostering", 380), ("Special Guardianship Orders", 150), ("Child Arrangement Orders", 120),
-    ("Adoption Allowances", 140), ("16+ Supported Accommodation", 1000), ("Asylum Seekers", 900),
-    ("Secure", 6000), ("Staying Put", 250), ("Family and Friends Fostering", 200),
+    ("Out of Area Residential", 4800),
+    ("In-house Residential", 3200),
+    ("Independent Fostering Agencies", 800),
+    ("In-house Fostering", 380),
+    ("Special Guardianship Orders", 150),
+    ("Child Arrangement Orders", 120),
+    ("Adoption Allowances", 140),
+    ("16+ Supported Accommodation", 1000),
+    ("Asylum Seekers", 900),
+    ("Secure", 6000),
+    ("Staying Put", 250),
+    ("Family and Friends Fostering", 200),
 ]
 
 
@@ -55,7 +63,9 @@ def write_inputs(d: Path, rows_per_year: int, n_open: int, n_lines: int, seed: i
         s = str(min(start[k], np.datetime64("2019-12-30")))
         if e and e < s:
             e = s
-        rows.append(f"PL{k:06d},CH{k:06d},{name},{s},{e},{cost * rng.uniform(0.8, 1.2):.2f},Provider {k % 97}")
+        rows.append(
+            f"PL{k:06d},CH{k:06d},{name},{s},{e},{cost * rng.uniform(0.8, 1.2):.2f},Provider {k % 97}"
+        )
     (d / "placements.csv").write_text("\n".join(rows) + "\n")
     files = []
     for year in (2016, 2017, 2018, 2019):
@@ -67,8 +77,13 @@ def write_inputs(d: Path, rows_per_year: int, n_open: int, n_lines: int, seed: i
         f = d / f"gl-{year}.csv"
         with open(f, "w") as out:
             out.write("date,cost_centre,account,amount,supplier,reference\n")
-            out.write("\n".join(f"{a},CC{b:03d},5{b % 10}00,{c:.2f},Supplier {b},R{year}{i}"
-                                for i, (a, b, c) in enumerate(zip(dates, cc, amounts, strict=True))) + "\n")
+            out.write(
+                "\n".join(
+                    f"{a},CC{b:03d},5{b % 10}00,{c:.2f},Supplier {b},R{year}{i}"
+                    for i, (a, b, c) in enumerate(zip(dates, cc, amounts, strict=True))
+                )
+                + "\n"
+            )
         files.append(f)
     return files
 
@@ -87,12 +102,31 @@ def main() -> None:
         print(f"inputs generated in {time.perf_counter() - t0:.1f} s (not timed below)")
         ws = str(d / "ws")
         steps = [
-            ("init", [exe, "init", ws, "--authority", "Large", "--year", "2019/20", "--contract-value", "200000000"]),
+            (
+                "init",
+                [
+                    exe,
+                    "init",
+                    ws,
+                    "--authority",
+                    "Large",
+                    "--year",
+                    "2019/20",
+                    "--contract-value",
+                    "200000000",
+                ],
+            ),
             ("mapping import", [exe, "mapping", "import", str(d / "mapping.csv"), "-w", ws]),
             ("budget import", [exe, "budget", "import", str(d / "budget.csv"), "-w", ws]),
-            *((f"ledger import {g.stem}", [exe, "ledger", "import", str(g), "--history", "-w", ws]) for g in gls),
+            *(
+                (f"ledger import {g.stem}", [exe, "ledger", "import", str(g), "--history", "-w", ws])
+                for g in gls
+            ),
             ("placements import", [exe, "placements", "import", str(d / "placements.csv"), "-w", ws]),
-            ("outturn + workbook", [exe, "outturn", "--period", "2019-12", "--out", str(d / "o.xlsx"), "-w", ws]),
+            (
+                "outturn + workbook",
+                [exe, "outturn", "--period", "2019-12", "--out", str(d / "o.xlsx"), "-w", ws],
+            ),
         ]
         total = 0.0
         for label, cmd in steps:
@@ -104,8 +138,10 @@ def main() -> None:
                 print(res.stderr[-3000:])
                 raise SystemExit(f"{label} failed")
             print(f"{label:<28} {dt:6.2f} s")
-        print(f"{'total':<28} {total:6.2f} s  (goal < 30 s; {args.lines} lines, {args.placements} open placements, "
-              f"4 years × {args.rows_per_year:,} GL rows)")
+        print(
+            f"{'total':<28} {total:6.2f} s  (goal < 30 s; {args.lines} lines, {args.placements} open placements, "
+            f"4 years × {args.rows_per_year:,} GL rows)"
+        )
 
 
 if __name__ == "__main__":

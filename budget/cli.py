@@ -16,6 +16,7 @@ from budget.cmd_imports import (
     savings_app,
 )
 from budget.cmd_month_end import register as register_month_end
+from budget.cmd_mtfs import register as register_mtfs
 from budget.cmd_series import app as series_app
 from budget.cmd_templates import templates_command
 from budget.console import err, handles_errors
@@ -59,6 +60,7 @@ def init(
 app.add_typer(series_app, name="series")
 app.command("templates")(templates_command)
 register_month_end(app)
+register_mtfs(app)
 
 
 def main() -> None:

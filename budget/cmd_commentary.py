@@ -13,7 +13,9 @@ from ledgers.periods import parse_month
 from ledgers.problems import WorkspaceError
 from ledgers.workspace import load_workspace
 
-commentary_app = typer.Typer(help="Officer commentary on the variances, carried forward.", no_args_is_help=True)
+commentary_app = typer.Typer(
+    help="Officer commentary on the variances, carried forward.", no_args_is_help=True
+)
 
 
 @commentary_app.command("import")

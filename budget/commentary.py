@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.outturn_workbook import variance_key
 from budget.report import VarianceRow, variance_pence
@@ -40,12 +41,12 @@ class Entry:
     variance_p: int | None = None
 
 
-def _header(ws: openpyxl.worksheet.worksheet.Worksheet, path: Path) -> tuple[int, dict[str, int]]:
+def _header(ws: Worksheet, path: Path) -> tuple[int, dict[str, int]]:
     """(row, column index by lower-case header) of the row holding 'Key' and 'Commentary'."""
     for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 30)):
-        cols = {str(c.value).strip().lower(): c.column for c in row if isinstance(c.value, str)}
+        cols = {str(c.value).strip().lower(): int(c.column or 0) for c in row if isinstance(c.value, str)}
         if "key" in cols and "commentary" in cols:
-            return row[0].row, cols
+            return int(row[0].row or 0), cols
     raise WorkspaceError(
         f"{path.name}: sheet '{SHEET}': no header row with 'Key' and 'Commentary' in rows 1–30 "
         "(the outturn workbook has them at G5 'Commentary' and H5 'Key'): was the layout changed? "
@@ -102,7 +103,9 @@ def csv_entries(path: Path) -> list[Entry]:
         raise WorkspaceError(f"{path.name}: the file is empty; expected columns key, commentary")
     header = [h.strip().lower() for h in rows[0]]
     if "key" not in header or "commentary" not in header:
-        raise WorkspaceError(f"{path.name}:1: the header should have columns key and commentary, found {rows[0]}")
+        raise WorkspaceError(
+            f"{path.name}:1: the header should have columns key and commentary, found {rows[0]}"
+        )
     k, c = header.index("key"), header.index("commentary")
     return [
         Entry(r[k].strip(), r[c].strip())

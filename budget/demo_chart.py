@@ -177,10 +177,28 @@ CHART: tuple[LineSpec, ...] = (
         history=(0.968, 0.978, 0.989),
     ),
     LineSpec("Business Support", SSM, "SSM10", "staff", "5010", 1650, 40),
-    LineSpec("ICT", SSM, "SSM20", "running", "5410", 900, 0, supplier="Dales Digital Services Ltd"),
+    LineSpec(
+        "ICT",
+        SSM,
+        "SSM20",
+        "running",
+        "5410",
+        900,
+        0,
+        supplier="Dales Digital Services Ltd",
+        method="forecast",
+    ),
     LineSpec("Finance and HR", SSM, "SSM30", "staff", "5010", 1047, 30),
     LineSpec(
-        "Premises and Accommodation", SSM, "SSM40", "running", "5210", 1150, 30, supplier="Civic Estates Ltd"
+        "Premises and Accommodation",
+        SSM,
+        "SSM40",
+        "running",
+        "5210",
+        1150,
+        30,
+        supplier="Civic Estates Ltd",
+        method="forecast",  # statistical ensemble, stored by `careladder forecast`
     ),
     LineSpec(
         "Traded Services and Recharges",

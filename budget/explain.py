@@ -16,6 +16,7 @@ from ledgers.queries import BudgetLine, agency_to_date, income_placement_counts
 
 MIN_PART_P = 50  # parts under 50p are left out of the words (they stay in the exact decomposition)
 TOP_MOVEMENT_PARTS = 3
+TIMING_LABELS = ("to date", "rest of year")
 
 
 def amount_words(variance_p: int, sign: str) -> str:
@@ -25,8 +26,10 @@ def amount_words(variance_p: int, sign: str) -> str:
 
 def driver_words(d: Driver, sign: str) -> str:
     """'volume: 150.2 average placements forecast against 163.3 budgeted, £535k underspend'."""
-    detail = f"{d.detail}, " if d.detail and d.label != OTHER else ""
-    return f"{d.label}: {detail}{amount_words(d.variance_p, sign)}"
+    if d.label in TIMING_LABELS:
+        return f"{d.detail}: {amount_words(d.variance_p, sign)}"
+    detail = f" ({d.detail})" if d.detail and d.label != OTHER else ""
+    return f"{d.label}{detail}: {amount_words(d.variance_p, sign)}"
 
 
 def movement_part_words(part: MovementPart, prev_label: str) -> str:
@@ -52,7 +55,11 @@ def movement_sentence(movement_p: int | None, detail: LineMovement | None, prev_
     if detail is None:
         return text + "."
     parts = sorted(
-        (p for p in detail.parts if abs(p.amount_p) >= 100_000 or (p.count and abs(p.amount_p) >= MIN_PART_P)),
+        (
+            p
+            for p in detail.parts
+            if abs(p.amount_p) >= 100_000 or (p.count and abs(p.amount_p) >= MIN_PART_P)
+        ),
         key=lambda p: -abs(p.amount_p),
     )[:TOP_MOVEMENT_PARTS]
     if not parts:
@@ -78,16 +85,18 @@ class Explainer:
         dec = self.drivers.get(ln.name)
         body = ""
         if dec is not None:
-            if dec.kind == "income":
-                body = " " + self.income_sentence(ln, v) + " By timing: "
-            else:
-                body = " "
+            body = " " + (self.income_sentence(ln, v) + " " if dec.kind == "income" else "")
             shown = [d for d in dec.parts if abs(d.variance_p) >= MIN_PART_P]
             body += "; ".join(driver_words(d, self.sign) for d in shown) if shown else "no material drivers"
             body += "".join(f"; {m}" for m in dec.memo) + "."
         if ln.funded_by:
             body += f" Funded by {ln.funded_by}."
-        return head + body + " " + movement_sentence(ln.movement_net_p, self.movements.get(ln.name), self.prev_label)
+        return (
+            head
+            + body
+            + " "
+            + movement_sentence(ln.movement_net_p, self.movements.get(ln.name), self.prev_label)
+        )
 
     def income_sentence(self, ln: LineResult, v: int) -> str:
         """'Income of £105k is forecast against a budget of £380k, a shortfall of £275k (2 placements funded).'"""
@@ -106,7 +115,9 @@ class Explainer:
         v = h.figures.variances(self.sign)[2]
         text = f"{h.name} {amount_words(v, self.sign)}"
         if big:
-            named = ", ".join(f"{ln.name} {amount_words(ln.figures.variances(self.sign)[2], self.sign)}" for ln in big)
+            named = ", ".join(
+                f"{ln.name} {amount_words(ln.figures.variances(self.sign)[2], self.sign)}" for ln in big
+            )
             text += f": variances of {words(self.threshold_p)} or more on {named}"
         funded = [ln for ln in big if ln.funded_by]
         for ln in funded:
@@ -126,10 +137,15 @@ class Explainer:
             (ln for ln in big + small if ln.movement_net_p), key=lambda ln: -abs(ln.movement_net_p or 0)
         )[:2]
         if movers and h.movement_net_p:
-            text = text[:-1] + ", mainly " + " and ".join(
-                f"{ln.name} ({'up' if (ln.movement_net_p or 0) > 0 else 'down'} {words(ln.movement_net_p or 0)})"
-                for ln in movers
-            ) + "."
+            text = (
+                text[:-1]
+                + ", mainly "
+                + " and ".join(
+                    f"{ln.name} ({'up' if (ln.movement_net_p or 0) > 0 else 'down'} {words(ln.movement_net_p or 0)})"
+                    for ln in movers
+                )
+                + "."
+            )
         return text
 
 
@@ -164,5 +180,7 @@ def explainer_for(
     prev = snapshot(con, fy, prev_period) if prev_period else None
     if prev is not None:
         moved = {ln.name: ln.movement_net_p for ln in results if ln.movement_net_p is not None}
-        explainer.movements = line_movements(prev, moved, actual_monthly, adjustments_p, placements, fy, period)
+        explainer.movements = line_movements(
+            prev, moved, actual_monthly, adjustments_p, placements, fy, period
+        )
     return explainer

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from forecasts.lines import LineForecast
+from forecasts.lines import LineForecast, MonthForecast
 from ledgers.money import pounds_float
 from ledgers.periods import FinancialYear
 
@@ -79,3 +79,30 @@ def forecast_json(period: str, forecasts: dict[str, LineForecast]) -> dict[str, 
             for lf in forecasts.values()
         ],
     }
+
+
+def stored_forecasts(
+    con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int, income_lines: set[str]
+) -> dict[str, LineForecast]:
+    """The statistical forecasts `careladder forecast` stored for ``period`` (method 'forecast' only)."""
+    rows = con.execute(
+        "SELECT line, month, cost_p, cost_low_p, cost_high_p, cost_lo95_p, cost_hi95_p, numbers, numbers_low, "
+        "numbers_high, weights, backtest_mase FROM forecast_months WHERE fy = ? AND period = ? AND method = 'forecast' "
+        "ORDER BY line, month",
+        [fy.start_year, period],
+    ).fetchall()
+    out: dict[str, LineForecast] = {}
+    for line, month, cost, low, high, lo95, hi95, n, n_lo, n_hi, weights, mase in rows:
+        lf = out.setdefault(
+            line,
+            LineForecast(
+                line,
+                "forecast",
+                f"stored by 'careladder forecast': {weights or 'statistical'}",
+                weights=weights or "",
+                backtest_mase=mase,
+            ),
+        )
+        gross, income = (0, int(cost)) if line in income_lines else (int(cost), 0)
+        lf.months.append(MonthForecast(month, gross, income, low, high, lo95, hi95, n, n_lo, n_hi))
+    return out

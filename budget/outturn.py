@@ -9,6 +9,7 @@ import pandas as pd
 
 from budget.commentary import with_commentary
 from budget.explain import explainer_for
+from budget.forecast_store import stored_forecasts
 from budget.movement import save_snapshot
 from budget.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
 from budget.savings import tracker_for
@@ -63,6 +64,7 @@ def compute_forecasts(
     *,
     horizon: int | None = None,
     models: tuple[str, ...] = STAT_MODELS,
+    reuse_stored: bool = False,
 ) -> tuple[dict[str, LineForecast], pd.DataFrame]:
     """Forecasts of every line after ``period`` (and the placements frame they used)."""
     lines = budget_lines(con, fy.start_year)
@@ -71,6 +73,9 @@ def compute_forecasts(
     actual = actuals_to(con, fy.start_year, period)
     placements = stored_placements(con)
     extra = sorted(set(actual.gross_p) | set(actual.income_p))
+    stored = (
+        stored_forecasts(con, fy, period, {b.line for b in lines if b.is_income}) if reuse_stored else None
+    )
     forecasts = line_forecasts(
         fy,
         period,
@@ -81,6 +86,7 @@ def compute_forecasts(
         placements,
         placement_invoiced(con, fy.start_year, period),
         horizon=horizon,
+        stored=stored,
         models=models,
     )
     return forecasts, placements
@@ -98,7 +104,7 @@ def outturn_report(
     fy, p = checked_period(settings, period)
     sign = settings.variance_sign
     lines = budget_lines(con, fy.start_year)
-    forecasts, placements = compute_forecasts(con, settings, fy, p, models=models)
+    forecasts, placements = compute_forecasts(con, settings, fy, p, models=models, reuse_stored=True)
     actual = actuals_to(con, fy.start_year, p)
     adjustments = adjustments_for(con, fy.start_year, p) if p < 12 else []
     adj_by_line: dict[str, int] = {}
@@ -157,7 +163,17 @@ def outturn_report(
     headings = _headings(results, prev_p, prev_nets)
     prev_label = f"P{prev_p}" if prev_p else None
     explainer = explainer_for(
-        con, fy, p, sign, settings.variance_threshold_p, prev_p, lines, results, placements, actual.monthly, adj_by_line
+        con,
+        fy,
+        p,
+        sign,
+        settings.variance_threshold_p,
+        prev_p,
+        lines,
+        results,
+        placements,
+        actual.monthly,
+        adj_by_line,
     )
     total = Figures()
     for h in headings:
@@ -178,7 +194,13 @@ def outturn_report(
         headings=headings,
         lines=results,
         variances=variance_rows(
-            headings, results, sign, settings.variance_threshold_p, prev_label, explainer.line, explainer.heading
+            headings,
+            results,
+            sign,
+            settings.variance_threshold_p,
+            prev_label,
+            explainer.line,
+            explainer.heading,
         ),
         surplus=surplus_share(settings, net_position, funded),
         adjustments=[(line, amount, reason) for line, amount, reason, _ in adjustments],
@@ -186,6 +208,7 @@ def outturn_report(
         data_as_at=f"{fy.month_end(p):%d/%m/%Y}",
     )
     report.notes = _notes(con, report, results, prev_label, p)
+    with_commentary(con, fy.start_year, p, report.variances)
     if save:
         save_run(con, fy, p, results, placements)
         save_snapshot(con, fy, p, placements, forecasts, adj_by_line)

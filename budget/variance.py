@@ -95,10 +95,14 @@ def variance_rows(
         if explained and small:
             total = sum(ln.figures.variances(sign)[2] for ln in small)
             label = OTHER.format(threshold=words(threshold_p))
-            names = ", ".join(ln.name for ln in small if ln.figures.variances(sign)[2] != 0)
+            named = [
+                f"{ln.name} {words(v)} {direction(v, sign)}"
+                for ln in small
+                if (v := ln.figures.variances(sign)[2]) != 0
+            ]
             text = (
-                f"{len(small)} line(s) each under {words(threshold_p)}, totalling {words(total)} "
-                f"{direction(total, sign)}" + (f": {names}." if names else ".")
+                f"Other variances under {words(threshold_p)} totalling {words(total)} {direction(total, sign)}"
+                + (f": {'; '.join(named)}." if named else ".")
             )
             rows.append(VarianceRow("other", label, h.name, total, direction(total, sign), text))
     return rows

@@ -138,11 +138,14 @@ def line_forecasts(
     ranges: bool = True,
     models: tuple[str, ...] = STAT_MODELS,
     draws: int = 200,
+    stored: dict[str, LineForecast] | None = None,
 ) -> dict[str, LineForecast]:
     """Forecast every line for the months after ``period``.
 
     ``monthly``: this year's actuals (line, kind, period, amount_p); ``history``: every stored month
-    (line, kind, fy, period, amount_p); ``invoiced``: ledger actuals to date by line and placement_id.
+    (line, kind, fy, period, amount_p); ``invoiced``: ledger actuals to date by line and placement_id;
+    ``stored``: statistical forecasts already made for this period (`careladder forecast`), reused as they are
+    so the outturn shows the numbers the forecast run stored.
     """
     months = months_after(fy, period, horizon)
     period_end = fy.month_end(period)
@@ -169,6 +172,12 @@ def line_forecasts(
             out[name] = LineForecast(name, "actuals", "", [MonthForecast(m) for m in months])
         elif method == "profile" and b is not None:
             out[name] = _profile_line(b, months, fy)
+        elif method == "forecast" and stored and name in stored and name not in placement_lines:
+            kept = [m for m in stored[name].months if m.month in months]
+            if len(kept) == len(months):
+                out[name] = LineForecast(**{**stored[name].__dict__, "months": kept})
+            else:
+                stat_lines.append(name)
         elif method == "forecast":
             stat_lines.append(name)
         elif method == "commitments":

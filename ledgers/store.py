@@ -59,6 +59,12 @@ CREATE TABLE IF NOT EXISTS outturn_lines (
 CREATE TABLE IF NOT EXISTS commentary (
     fy INTEGER NOT NULL, period INTEGER NOT NULL, key VARCHAR NOT NULL, text VARCHAR NOT NULL, author VARCHAR,
     variance_p BIGINT, entered_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS run_placements (
+    fy INTEGER NOT NULL, period INTEGER NOT NULL, placement_id VARCHAR NOT NULL, line VARCHAR NOT NULL,
+    weekly_cost_p BIGINT NOT NULL, start_date DATE, end_date DATE, planned_end_date DATE);
+CREATE TABLE IF NOT EXISTS run_line_months (
+    fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, month DATE NOT NULL,
+    net_p BIGINT NOT NULL, adjustments_p BIGINT);
 """
 
 

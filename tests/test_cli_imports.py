@@ -8,6 +8,7 @@ import openpyxl
 from typer.testing import CliRunner
 
 from budget.cli import app
+
 from conftest import DATA, write
 
 runner = CliRunner()
@@ -60,7 +61,10 @@ def test_demo_runs_and_writes_its_workbook(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out, data_only=True)
     assert {"Summary", "Lines", "Variances", "Surplus share", "Notes"} <= set(wb.sheetnames)
     # no child reference anywhere in the workbook
-    children = {line.split(",")[1] for line in (tmp_path / "demo" / "inputs" / "placements.csv").read_text().splitlines()[1:]}
+    children = {
+        line.split(",")[1]
+        for line in (tmp_path / "demo" / "inputs" / "placements.csv").read_text().splitlines()[1:]
+    }
     for ws in wb.worksheets:
         for row in ws.iter_rows(values_only=True):
             for v in row:
@@ -82,6 +86,8 @@ def test_import_903_folder_becomes_the_placements_list(tmp_path: Path) -> None:
     import duckdb
 
     con = duckdb.connect(str(ws / "careladder.duckdb"), read_only=True)
-    n = con.execute("SELECT count(*) FROM placements WHERE line = 'Independent Fostering Agencies'").fetchall()
+    n = con.execute(
+        "SELECT count(*) FROM placements WHERE line = 'Independent Fostering Agencies'"
+    ).fetchall()
     con.close()
     assert n == [(602,)]

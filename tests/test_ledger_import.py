@@ -6,7 +6,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import DATA, write
 
 from ledgers.budgets import import_budget
 from ledgers.ledger import import_ledger
@@ -14,6 +13,8 @@ from ledgers.mapping import import_mapping
 from ledgers.problems import ImportFailed
 from ledgers.store import SUSPENSE_LINE, Store
 from ledgers.workspace import Workspace
+
+from conftest import DATA, write
 
 
 def _setup(store: Store, ws: Workspace) -> None:

@@ -23,7 +23,9 @@ def small_base() -> MtfsBase:
         BaseLine("Grant", "Children Looked After", 0, -10_000_000),
         BaseLine("Contract Value", "Contract Value", 0, -300_000_000),
     ]
-    return MtfsBase("Test Trust", FY19, 9, "hand-built", lines, 300_000_000, "Contract Value", 300_000_000, {"IFA"})
+    return MtfsBase(
+        "Test Trust", FY19, 9, "hand-built", lines, 300_000_000, "Contract Value", 300_000_000, {"IFA"}
+    )
 
 
 PLAN = [
@@ -59,8 +61,15 @@ def test_year_two_of_a_scenario_by_hand() -> None:
 
 def test_year_zero_is_the_outturn_and_the_plan_applied_closes_the_same_gap() -> None:
     y0 = _run(SHOCK).years[0]
-    assert (y0.expenditure_p, y0.income_total_p, y0.gap_p, y0.plan_effect_p) == (300_000_000, -10_000_000, -10_000_000, 0)
-    applied = ScenarioSpec("plan", pay_award=Decimal("0.03"), price_change={"Social Work": Decimal("0.05")}, savings=True)
+    assert (y0.expenditure_p, y0.income_total_p, y0.gap_p, y0.plan_effect_p) == (
+        300_000_000,
+        -10_000_000,
+        -10_000_000,
+        0,
+    )
+    applied = ScenarioSpec(
+        "plan", pay_award=Decimal("0.03"), price_change={"Social Work": Decimal("0.05")}, savings=True
+    )
     y2 = _run(applied).years[2]
     assert y2.gross_p["Social Work"] == 111_394_500 - 7_000_000
     assert (y2.gap_p, y2.savings_required_p) == (28_364_500, 28_364_500)

@@ -13,7 +13,6 @@ from budget.cli import app
 from budget.outturn import outturn_report
 from budget.report import OutturnReport
 from budget.surplus import surplus_share
-from conftest import write
 from ledgers.budgets import import_budget
 from ledgers.ledger import import_ledger
 from ledgers.mapping import import_mapping
@@ -21,29 +20,56 @@ from ledgers.placement_import import import_placements
 from ledgers.plans import import_adjustments
 from ledgers.workspace import Workspace, init_workspace, load_workspace
 
-MONTHS = ["2019-04-30", "2019-05-31", "2019-06-30", "2019-07-31", "2019-08-31", "2019-09-30", "2019-10-31",
-          "2019-11-30", "2019-12-31", "2020-01-31", "2020-02-29", "2020-03-31"]
+from conftest import write
+
+MONTHS = [
+    "2019-04-30",
+    "2019-05-31",
+    "2019-06-30",
+    "2019-07-31",
+    "2019-08-31",
+    "2019-09-30",
+    "2019-10-31",
+    "2019-11-30",
+    "2019-12-31",
+    "2020-01-31",
+    "2020-02-29",
+    "2020-03-31",
+]
 
 
 def build(tmp: Path, periods: int = 9, threshold: int = 10_000) -> Workspace:
     ws = init_workspace(tmp / "ws", "Hand Trust", "2019/20", contract_value=750_000)
-    settings = (ws.path / "careladder.toml").read_text().replace("variance_threshold = 100000",
-                                                                 f"variance_threshold = {threshold}")
+    settings = (
+        (ws.path / "careladder.toml")
+        .read_text()
+        .replace("variance_threshold = 100000", f"variance_threshold = {threshold}")
+    )
     (ws.path / "careladder.toml").write_text(settings)
     ws = load_workspace(ws.path)
-    write(tmp / "map.csv", "cost_centre,account,line,heading\nC1,*,IFA,Children Looked After\n"
-          "C2,*,Staff,Safeguarding\nC3,*,Legal,Other Services\nC4,*,Grant,Other Services\n"
-          "C9,*,Contract,Contract Value\n")
+    write(
+        tmp / "map.csv",
+        "cost_centre,account,line,heading\nC1,*,IFA,Children Looked After\n"
+        "C2,*,Staff,Safeguarding\nC3,*,Legal,Other Services\nC4,*,Grant,Other Services\n"
+        "C9,*,Contract,Contract Value\n",
+    )
     profile = ",".join(["10000"] * 12)
-    write(tmp / "budget.csv", "line,heading,gross,income,method," + ",".join(f"p{i}" for i in range(1, 13)) + "\n"
-          "IFA,Children Looked After,90000,0,,\n" + ",,,,,,,,,,," + "\n"
-          f"Staff,Safeguarding,600000,0,,{','.join(['50000'] * 12)}\n"
-          f"Legal,Other Services,120000,0,profile,{profile}\n"
-          f"Grant,Other Services,0,-60000,actuals,{','.join(['0'] * 11 + ['-60000'])}\n"
-          f"Contract,Contract Value,0,-750000,profile,{','.join(['-62500'] * 12)}\n")
+    write(
+        tmp / "budget.csv",
+        "line,heading,gross,income,method," + ",".join(f"p{i}" for i in range(1, 13)) + "\n"
+        "IFA,Children Looked After,90000,0,,\n" + ",,,,,,,,,,," + "\n"
+        f"Staff,Safeguarding,600000,0,,{','.join(['50000'] * 12)}\n"
+        f"Legal,Other Services,120000,0,profile,{profile}\n"
+        f"Grant,Other Services,0,-60000,actuals,{','.join(['0'] * 11 + ['-60000'])}\n"
+        f"Contract,Contract Value,0,-750000,profile,{','.join(['-62500'] * 12)}\n",
+    )
     rows = ["date,cost_centre,account,amount,placement_id,supplier"]
     for i, d in enumerate(MONTHS[:periods]):
-        rows += [f"{d},C2,5000,52000,,Payroll", f"{d},C3,5000,8000,,Solicitors", f"{d},C9,9000,-62500,,Council"]
+        rows += [
+            f"{d},C2,5000,52000,,Payroll",
+            f"{d},C3,5000,8000,,Solicitors",
+            f"{d},C9,9000,-62500,,Council",
+        ]
         if i == 2:
             rows.append(f"{d},C4,9000,-40000,,Grant body")
     if periods == 9:
@@ -52,8 +78,11 @@ def build(tmp: Path, periods: int = 9, threshold: int = 10_000) -> Workspace:
     else:
         rows += ["2020-03-31,C1,5100,41828.59,P1,Acorn", "2020-03-31,C1,5100,41285.69,P2,Acorn"]
     write(tmp / "gl.csv", "\n".join(rows) + "\n")
-    write(tmp / "pl.csv", "placement_id,child_ref,line,start_date,end_date,planned_end_date,weekly_cost\n"
-          "P1,C-1,IFA,2019-04-01,,,800\nP2,C-2,IFA,2019-04-01,,2020-01-14,1000\n")
+    write(
+        tmp / "pl.csv",
+        "placement_id,child_ref,line,start_date,end_date,planned_end_date,weekly_cost\n"
+        "P1,C-1,IFA,2019-04-01,,,800\nP2,C-2,IFA,2019-04-01,,2020-01-14,1000\n",
+    )
     s = ws.open()
     fy = ws.settings.financial_year
     try:
@@ -163,13 +192,24 @@ def test_surplus_share_underspend_overspend_and_band(tmp_path: Path) -> None:
     ws = init_workspace(tmp_path / "a", "T", "2019/20", contract_value=22_800_000)
     # seed 000: £600k underspend on a £22.8m contract, 90% (£540k) returned, final contract sum £22.26m
     s = surplus_share(ws.settings, 60_000_000)
-    assert (s.council_share_p, s.retained_share_p, s.final_contract_sum_p) == (54_000_000, 6_000_000, 2_226_000_000)
+    assert (s.council_share_p, s.retained_share_p, s.final_contract_sum_p) == (
+        54_000_000,
+        6_000_000,
+        2_226_000_000,
+    )
     # an overspend the council bears half of: the council pays £100k more
-    text = (ws.path / "careladder.toml").read_text().replace("overspend_share_to_council = 0.0",
-                                                             "overspend_share_to_council = 0.5")
+    text = (
+        (ws.path / "careladder.toml")
+        .read_text()
+        .replace("overspend_share_to_council = 0.0", "overspend_share_to_council = 0.5")
+    )
     (ws.path / "careladder.toml").write_text(text)
     s = surplus_share(load_workspace(ws.path).settings, -20_000_000)
-    assert (s.council_share_p, s.retained_share_p, s.final_contract_sum_p) == (-10_000_000, -10_000_000, 2_290_000_000)
+    assert (s.council_share_p, s.retained_share_p, s.final_contract_sum_p) == (
+        -10_000_000,
+        -10_000_000,
+        2_290_000_000,
+    )
     # the first £250k retained in full: 90% of the £350k above it = £315k to the council
     text = text.replace("# retained_in_full = 250000", "retained_in_full = 250000")
     (ws.path / "careladder.toml").write_text(text)
@@ -181,7 +221,9 @@ def test_cli_json_equals_the_workbook_and_text_stays_text(tmp_path: Path) -> Non
     ws = build(tmp_path)
     runner = CliRunner()
     out = tmp_path / "o.xlsx"
-    res = runner.invoke(app, ["outturn", "--period", "2019-12", "--out", str(out), "--json", "-w", str(ws.path)])
+    res = runner.invoke(
+        app, ["outturn", "--period", "2019-12", "--out", str(out), "--json", "-w", str(ws.path)]
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["period"] == "2019-12" and data["financial_year"] == "2019/20"
@@ -190,10 +232,21 @@ def test_cli_json_equals_the_workbook_and_text_stays_text(tmp_path: Path) -> Non
     summary = wb["Summary"]
     header_row = next(r for r in range(1, 15) if summary.cell(r, 1).value == "Heading")
     assert [c.value for c in summary[header_row]][:10] == [
-        "Heading", "Budget Gross", "Budget Income", "Budget Net", "Forecast Gross", "Forecast Income",
-        "Forecast Net", "Variance Gross", "Variance Income", "Variance Net"]
-    by_name = {summary.cell(r, 1).value: [summary.cell(r, c).value for c in range(2, 11)]
-               for r in range(header_row + 1, header_row + 10)}
+        "Heading",
+        "Budget Gross",
+        "Budget Income",
+        "Budget Net",
+        "Forecast Gross",
+        "Forecast Income",
+        "Forecast Net",
+        "Variance Gross",
+        "Variance Income",
+        "Variance Net",
+    ]
+    by_name = {
+        summary.cell(r, 1).value: [summary.cell(r, c).value for c in range(2, 11)]
+        for r in range(header_row + 1, header_row + 10)
+    }
     for h in data["headings"]:
         row = by_name[h["name"]]
         assert row[5] == pytest.approx(h["forecast_net"], abs=0.005)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from recalc import cache_mismatches, formula_cells, recalculated_copies, soffice
 from test_outturn_workbook import sample_report
 from xlsxwriter.workbook import Workbook
 
 from budget.outturn_workbook import write_outturn_workbook
 from budget.report import FORECAST_MINUS_BUDGET
 from budget.xlsx import formats_for, write_cached_formula
+
+from recalc import cache_mismatches, formula_cells, recalculated_copies, soffice
 
 
 def _wrong_cache_workbook(path: Path) -> Path:

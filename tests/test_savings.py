@@ -22,8 +22,8 @@ def _placements() -> pd.DataFrame:
             "child_ref": ["C1", "C2", "C3"],
             "line": ["OOA", "OOA", "OOA"],
             "start_date": pd.to_datetime(["2019-01-01", "2019-06-01", "2018-01-01"]),
-            "end_date": pd.to_datetime([None, None, "2019-03-31"]),
-            "planned_end_date": pd.to_datetime([None, None, None]),
+            "end_date": pd.to_datetime(pd.Series([None, None, "2019-03-31"])),
+            "planned_end_date": pd.Series([pd.NaT] * 3, dtype="datetime64[ns]"),
             "weekly_cost_p": [400_000, 600_000, 900_000],
         }
     )
@@ -67,7 +67,9 @@ def test_tracker_forecasts_modelled_rows_from_the_model() -> None:
 
 def test_rag_slippage_and_write_off_when_the_year_closes() -> None:
     plan = [
-        PlanRow("Taxis", "CWD", FY19, 5_000_000, 4_000_000, 5_000_000, recurrent=True, mitigation="route review"),
+        PlanRow(
+            "Taxis", "CWD", FY19, 5_000_000, 4_000_000, 5_000_000, recurrent=True, mitigation="route review"
+        ),
         PlanRow("Pool cars", "Teams", FY19, 6_000_000, 3_000_000, 4_500_000, recurrent=False),
         PlanRow("Review", "Teams", FY20, 15_000_000, None, None),
     ]
@@ -79,7 +81,12 @@ def test_rag_slippage_and_write_off_when_the_year_closes() -> None:
 
     closed = savings_tracker(plan, _placements(), FY19, 12)
     taxis, cars, slipped, review = closed.rows
-    assert (taxis.forecast_p, taxis.rag, taxis.slipped_p, taxis.written_off_p) == (4_000_000, "amber", 1_000_000, 0)
+    assert (taxis.forecast_p, taxis.rag, taxis.slipped_p, taxis.written_off_p) == (
+        4_000_000,
+        "amber",
+        1_000_000,
+        0,
+    )
     assert (cars.forecast_p, cars.rag, cars.slipped_p, cars.written_off_p) == (3_000_000, "red", 0, 3_000_000)
     assert (slipped.year, slipped.target_p, slipped.basis) == ("2020/21", 1_000_000, "slipped")
     assert slipped.mitigation == "route review"

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA, write
 
 from ledgers.budgets import import_budget
 from ledgers.mapping import Resolver, Rule, import_mapping
@@ -17,6 +16,8 @@ from ledgers.plans import import_adjustments, import_savings
 from ledgers.problems import ImportFailed, WorkspaceError
 from ledgers.store import Store
 from ledgers.workspace import Workspace, load_workspace
+
+from conftest import DATA, write
 
 
 def test_other_schema_version_is_a_clear_message(workspace: Workspace) -> None:

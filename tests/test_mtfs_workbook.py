@@ -1,0 +1,77 @@
+"""The MTFS workbook and the Savings sheet: cached values right, LibreOffice recalculates to the same numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from test_mtfs import ASSUME, COSTS, PLAN, SHOCK, small_base
+from test_outturn_workbook import sample_report
+from test_savings import _placements
+
+from budget.mtfs import MtfsReport, scenario_years
+from budget.mtfs_workbook import write_mtfs_workbook
+from budget.outturn_workbook import write_outturn_workbook
+from budget.savings import PlanRow, savings_tracker
+from budget.scenarios import BASELINE, ScenarioSpec
+from ledgers.periods import FinancialYear
+
+from recalc import cache_mismatches, formula_cells, recalculated_copies, soffice
+
+
+def _mtfs(path: Path) -> Path:
+    base = small_base()
+    results = [
+        scenario_years(base, COSTS, ASSUME, spec, PLAN, {}, 2) for spec in (ScenarioSpec(BASELINE), SHOCK)
+    ]
+    write_mtfs_workbook(MtfsReport(base, results, [("Year 0", "hand-built")]), path)
+    return path
+
+
+def _outturn_with_savings(path: Path) -> Path:
+    report = sample_report()
+    plan = [
+        PlanRow(
+            "Taxis", "CWD", FinancialYear(2019), 5_000_000, 4_000_000, 5_000_000, mitigation="=HYPERLINK(1)"
+        ),
+        PlanRow("Pool cars", "Teams", FinancialYear(2019), 6_000_000, 3_000_000, 4_500_000, recurrent=False),
+    ]
+    report.savings = savings_tracker(plan, _placements(), FinancialYear(2019), 12)
+    write_outturn_workbook(report, path)
+    return path
+
+
+def test_mtfs_cached_values(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(_mtfs(tmp_path / "mtfs.xlsx"), data_only=True)
+    assert wb.sheetnames == ["Summary", "Baseline", "shock", "Notes"]
+    summary = [r for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "shock"]
+    net, gap, effect, required = summary
+    # year 1: £1,081,500 social work + £2,200,000 IFA - £100,000 grant - £3,030,000 contract
+    assert gap[1:] == (-100_000, pytest.approx(151_500), pytest.approx(353_645))
+    assert required[3] == pytest.approx(283_645)
+    assert effect[1:] == (0, 50_000, 70_000)
+    assert "Expenditure positive" in str(wb["shock"]["A3"].value)
+    wb.close()
+
+
+def test_savings_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(_outturn_with_savings(tmp_path / "o.xlsx"), data_only=True)
+    rows = list(wb["Savings"].iter_rows(values_only=True))
+    taxis = next(r for r in rows if r[0] == "Taxis")
+    assert (taxis[5], taxis[7], taxis[8], taxis[9], taxis[10]) == (50_000, 40_000, 10_000, "amber", 10_000)
+    assert taxis[13] == "=HYPERLINK(1)"  # input text stays text
+    cars = next(r for r in rows if r[0] == "Pool cars")
+    assert (cars[9], cars[11]) == ("red", 30_000)
+    wb.close()
+
+
+def test_libreoffice_recalculates_to_the_cached_values(tmp_path: Path) -> None:
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not on PATH")
+    files = [_mtfs(tmp_path / "mtfs.xlsx"), _outturn_with_savings(tmp_path / "outturn.xlsx")]
+    copies = recalculated_copies(files, tmp_path)
+    assert {s for s, _ in formula_cells(files[0])} == {"Summary", "Baseline", "shock"}
+    assert "Savings" in {s for s, _ in formula_cells(files[1])}
+    for original, copy in zip(files, copies, strict=True):
+        assert cache_mismatches(original, copy) == {}
