@@ -32,6 +32,8 @@ def forecast(
     ] = None,
     as_json: JsonOpt = False,
     workspace: WorkspaceOpt = Path("."),
+    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the statistical forecasts.")] = 1,
+    dask: Annotated[str | None, typer.Option("--dask", help="Address of an existing Dask scheduler.")] = None,
 ) -> None:
     """Forecast every line for the months after the period end and store the forecasts."""
     ws = load_workspace(workspace)
@@ -41,7 +43,9 @@ def forecast(
         raise typer.Exit(2)
     store = ws.open()
     try:
-        forecasts, _ = compute_forecasts(store.con, ws.settings, fy, p, horizon=horizon)
+        forecasts, _ = compute_forecasts(
+            store.con, ws.settings, fy, p, horizon=horizon, n_jobs=jobs, dask_address=dask
+        )
         n = store_forecasts(store.con, fy, p, forecasts)
     finally:
         store.close()

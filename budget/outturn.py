@@ -65,6 +65,8 @@ def compute_forecasts(
     horizon: int | None = None,
     models: tuple[str, ...] = STAT_MODELS,
     reuse_stored: bool = False,
+    n_jobs: int = 1,
+    dask_address: str | None = None,
 ) -> tuple[dict[str, LineForecast], pd.DataFrame]:
     """Forecasts of every line after ``period`` (and the placements frame they used)."""
     lines = budget_lines(con, fy.start_year)
@@ -88,6 +90,8 @@ def compute_forecasts(
         horizon=horizon,
         stored=stored,
         models=models,
+        n_jobs=n_jobs,
+        dask_address=dask_address,
     )
     return forecasts, placements
 

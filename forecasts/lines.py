@@ -139,6 +139,8 @@ def line_forecasts(
     models: tuple[str, ...] = STAT_MODELS,
     draws: int = 200,
     stored: dict[str, LineForecast] | None = None,
+    n_jobs: int = 1,
+    dask_address: str | None = None,
 ) -> dict[str, LineForecast]:
     """Forecast every line for the months after ``period``.
 
@@ -191,7 +193,9 @@ def line_forecasts(
         _placement_parts(out, placements, invoiced, fy, period, period_end, until, stat_lines, ranges, draws)
     remaining_stat = [x for x in stat_lines if x not in out]
     if remaining_stat:
-        out.update(_statistical(remaining_stat, history, fy, period, months, monthly, models))
+        out.update(
+            _statistical(remaining_stat, history, fy, period, months, monthly, models, n_jobs, dask_address)
+        )
     return out
 
 
@@ -296,6 +300,8 @@ def _statistical(
     months: list[date],
     monthly: pd.DataFrame,
     models: tuple[str, ...],
+    n_jobs: int = 1,
+    dask_address: str | None = None,
 ) -> dict[str, LineForecast]:
     """Statistical ensemble per (line, kind) series of monthly amounts (in pounds inside the models)."""
     out: dict[str, LineForecast] = {}
@@ -307,7 +313,13 @@ def _statistical(
                 continue
             ds = [fy_month_end(int(a), int(b)) for a, b in zip(g["fy"], g["period"], strict=True)]
             frames.append(pd.DataFrame({"unique_id": f"{name}|{kind}", "ds": ds, "y": g["amount_p"] / 100.0}))
-    result = forecast_frame(pd.concat(frames), len(months), models=models) if frames else None
+    result = (
+        forecast_frame(
+            pd.concat(frames), len(months), models=models, n_jobs=n_jobs, dask_address=dask_address
+        )
+        if frames
+        else None
+    )
     for name in names:
         fc = (
             None

@@ -261,3 +261,20 @@ def test_bad_period_and_missing_budget_are_clear(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "is in 2020/21, but the workspace is for 2019/20" in res.output
     res = runner.invoke(app, ["outturn", "--period", "2019-12", "-w", str(ws.path)])
     assert res.exit_code == 2 and "no budget stored for 2019/20" in res.output
+
+
+def test_libreoffice_recalculates_the_computed_workbook_to_the_cached_values(tmp_path: Path) -> None:
+    from recalc import cache_mismatches, formula_cells, recalculated_copy, soffice
+
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    ws = build(tmp_path)
+    run(ws, "2019-11")
+    r = run(ws, "2019-12")
+    from budget.outturn_workbook import write_outturn_workbook
+
+    out = tmp_path / "outturn.xlsx"
+    write_outturn_workbook(r, out)
+    assert len(formula_cells(out)) > 50
+    copy = recalculated_copy(out, tmp_path / "lo")
+    assert cache_mismatches(out, copy) == {}

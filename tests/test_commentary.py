@@ -1,0 +1,168 @@
+"""Officer commentary: typed into a real outturn workbook, imported, carried forward with review marks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from budget.cmd_commentary import register
+from budget.commentary import carried_text, needs_review, workbook_entries
+from budget.outturn import outturn_report
+from budget.outturn_workbook import write_outturn_workbook
+from budget.report import OutturnReport
+from conftest import write
+from ledgers.budgets import import_budget
+from ledgers.ledger import import_ledger
+from ledgers.mapping import import_mapping
+from ledgers.plans import import_adjustments
+from ledgers.problems import WorkspaceError
+from ledgers.workspace import Workspace, init_workspace, load_workspace
+
+MONTH_ENDS = ["2019-04-30", "2019-05-31", "2019-06-30", "2019-07-31", "2019-08-31", "2019-09-30", "2019-10-31",
+              "2019-11-30", "2019-12-31"]
+
+cli = typer.Typer()
+
+
+@cli.callback()
+def _root() -> None:
+    """careladder (test harness holding only the commentary commands)."""
+
+
+register(cli)
+runner = CliRunner()
+
+
+def build(tmp: Path) -> Workspace:
+    """Staff: budget £600,000 (£50,000 a month), spending £52,000 a month → £24,000 overspend by run rate.
+    Legal: budget £120,000 (£10,000 a month), spending £12,000 a month → £24,000 overspend.
+    At P9 an officer adds £60,000 to Staff (agency pay uplift): its variance moves to £84,000 overspend."""
+    ws = init_workspace(tmp / "ws", "Hand Trust", "2019/20", contract_value=0)
+    toml = (ws.path / "careladder.toml").read_text().replace("variance_threshold = 100000", "variance_threshold = 10000")
+    (ws.path / "careladder.toml").write_text(toml)
+    ws = load_workspace(ws.path)
+    write(tmp / "map.csv", "cost_centre,account,line,heading\nC2,*,Staff,Safeguarding\nC3,*,Legal,Other Services\n")
+    write(tmp / "budget.csv", "line,heading,gross,income," + ",".join(f"p{i}" for i in range(1, 13)) + "\n"
+          f"Staff,Safeguarding,600000,0,{','.join(['50000'] * 12)}\n"
+          f"Legal,Other Services,120000,0,{','.join(['10000'] * 12)}\n")
+    rows = ["date,cost_centre,account,amount"]
+    for d in MONTH_ENDS:
+        rows += [f"{d},C2,5000,52000", f"{d},C3,5000,12000"]
+    write(tmp / "gl.csv", "\n".join(rows) + "\n")
+    write(tmp / "adj.csv", "line,amount,reason,period\nStaff,60000,Agency pay uplift,P9\n")
+    s = ws.open()
+    fy = ws.settings.financial_year
+    try:
+        import_mapping(s, tmp / "map.csv", fy)
+        import_budget(s, tmp / "budget.csv", fy)
+        import_ledger(s, tmp / "gl.csv", fy)
+        import_adjustments(s, tmp / "adj.csv", fy)
+    finally:
+        s.close()
+    return ws
+
+
+def run(ws: Workspace, period: str) -> OutturnReport:
+    s = ws.open()
+    try:
+        return outturn_report(s.con, ws.settings, period, models=())
+    finally:
+        s.close()
+
+
+def commentary(report: OutturnReport) -> dict[str, str]:
+    return {f"{v.level}|{v.name}": v.commentary for v in report.variances if v.commentary}
+
+
+def type_commentary(path: Path, words: dict[str, str]) -> None:
+    """Open the workbook as an officer would and type into the Commentary column next to each key."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Variances"]
+    for row in ws.iter_rows(min_row=6):
+        key = row[7].value
+        if key in words:
+            row[6].value = words[key]
+    wb.save(path)
+
+
+def test_round_trip_carry_forward_and_review(tmp_path: Path) -> None:
+    ws = build(tmp_path)
+    p8 = run(ws, "2019-11")
+    assert {v.name: v.amount_p for v in p8.variances if v.level == "line"} == {"Staff": -2_400_000,
+                                                                                "Legal": -2_400_000}
+    book = tmp_path / "outturn-2019-11.xlsx"
+    write_outturn_workbook(p8, book)
+    type_commentary(book, {"line|Staff": "Two agency social workers covering vacancies.",
+                           "line|Legal": "Court fees above budget."})
+    res = runner.invoke(cli, ["commentary", "import", str(book), "--author", "A. Officer", "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    assert "2 comment(s) stored for P8" in res.output
+
+    assert commentary(run(ws, "2019-11")) == {"line|Staff": "Two agency social workers covering vacancies.",
+                                              "line|Legal": "Court fees above budget."}
+    p9 = run(ws, "2019-12")
+    # Staff moved from £24,000 to £84,000 overspend (£60,000 > £50,000): review; Legal unchanged
+    assert {v.name: v.amount_p for v in p9.variances if v.level == "line"} == {"Staff": -8_400_000,
+                                                                                "Legal": -2_400_000}
+    assert commentary(p9) == {
+        "line|Staff": "carried forward from P8 — review: Two agency social workers covering vacancies.",
+        "line|Legal": "carried forward from P8: Court fees above budget.",
+    }
+    # re-running never loses the words
+    assert commentary(run(ws, "2019-12")) == commentary(p9)
+
+    # the officer reviews Staff in the P9 workbook and leaves Legal's carried-forward words as they were
+    book9 = tmp_path / "outturn-2019-12.xlsx"
+    write_outturn_workbook(p9, book9)
+    type_commentary(book9, {"line|Staff": "Agency pay uplift of £60k added this month."})
+    res = runner.invoke(cli, ["commentary", "import", str(book9), "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    assert "1 comment(s) stored for P9" in res.output
+    assert commentary(run(ws, "2019-12")) == {
+        "line|Staff": "Agency pay uplift of £60k added this month.",
+        "line|Legal": "carried forward from P8: Court fees above budget.",
+    }
+    # P8's own words are still there as written
+    assert commentary(run(ws, "2019-11"))["line|Staff"] == "Two agency social workers covering vacancies."
+
+
+def test_csv_import_needs_a_period_and_is_carried_forward(tmp_path: Path) -> None:
+    ws = build(tmp_path)
+    run(ws, "2019-11")
+    csv = write(tmp_path / "c.csv", "Key,Commentary\nline|Legal,Solicitors' fees rising\n")
+    res = runner.invoke(cli, ["commentary", "import", str(csv), "-w", str(ws.path)])
+    assert res.exit_code != 0 and "--period" in res.output
+    res = runner.invoke(cli, ["commentary", "import", str(csv), "--period", "2019-11", "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    # the variance when written comes from the stored P8 run (£24,000 overspend); unchanged at P9
+    assert commentary(run(ws, "2019-12"))["line|Legal"] == "carried forward from P8: Solicitors' fees rising"
+
+
+def test_changed_layout_is_a_clear_error(tmp_path: Path) -> None:
+    ws = build(tmp_path)
+    book = tmp_path / "o.xlsx"
+    write_outturn_workbook(run(ws, "2019-11"), book)
+    wb = openpyxl.load_workbook(book)
+    wb["Variances"]["H5"] = "Ref"
+    wb.save(book)
+    with pytest.raises(WorkspaceError, match=r"sheet 'Variances'.*'Key' and 'Commentary'.*H5 'Key'"):
+        workbook_entries(book)
+    wb["Variances"].title = "Variance notes"
+    wb.save(book)
+    with pytest.raises(WorkspaceError, match=r"no sheet named 'Variances' \(sheets: .*Variance notes"):
+        workbook_entries(book)
+
+
+def test_review_rule_ten_percent_or_fifty_thousand() -> None:
+    # £400,000 → £445,000: moved £45,000, over 10% (£40,000) → review
+    assert needs_review(40_000_000, 44_500_000)
+    # £1,000,000 → £1,045,000: moved £45,000, under 10% and under £50k → no review
+    assert not needs_review(100_000_000, 104_500_000)
+    # £1,000,000 → £1,050,001: over £50k → review
+    assert needs_review(100_000_000, 105_000_100)
+    assert carried_text(8, "Text", 100_000_000, 100_000_000, 9) == "carried forward from P8: Text"
+    assert carried_text(9, "Text", 1, 100_000_000, 9) == "Text"
