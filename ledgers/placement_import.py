@@ -12,7 +12,7 @@ import pandas as pd
 from ledgers.columns import DATE, MONEY, TEXT, Col, Spec
 from ledgers.imports import ImportContext, ImportOutcome, file_sha256, run_import, supersede, warn
 from ledgers.periods import FinancialYear
-from ledgers.placements import check_placements, placements_frame
+from ledgers.placements import COLUMNS, check_placements, placements_frame
 from ledgers.problems import ERROR, WARNING, ImportFailed, Problem
 from ledgers.ssda903 import read_903
 from ledgers.store import Store
@@ -164,7 +164,7 @@ def import_903(
         import_id = int(con.execute("SELECT nextval('import_ids')").fetchall()[0][0])
         outcome.import_id = import_id
         replaced = supersede(con, "placements", "placements")
-        rows = frame[[c for c in frame.columns if c in _COLUMNS]].copy()
+        rows = frame[[c for c in frame.columns if c in COLUMNS]].copy()
         rows["source_row"] = range(1, len(rows) + 1)
         rows["import_id"] = import_id
         con.register("_placements_903", rows)
@@ -219,16 +219,3 @@ def import_903(
             ],
         )
     return outcome
-
-
-_COLUMNS = [
-    "placement_id",
-    "child_ref",
-    "line",
-    "start_date",
-    "end_date",
-    "planned_end_date",
-    "weekly_cost_p",
-    "provider",
-    "placement_type",
-]

@@ -14,7 +14,6 @@ from budget.commentary import carried_text, needs_review, workbook_entries
 from budget.outturn import outturn_report
 from budget.outturn_workbook import write_outturn_workbook
 from budget.report import OutturnReport
-from conftest import write
 from ledgers.budgets import import_budget
 from ledgers.ledger import import_ledger
 from ledgers.mapping import import_mapping
@@ -22,8 +21,19 @@ from ledgers.plans import import_adjustments
 from ledgers.problems import WorkspaceError
 from ledgers.workspace import Workspace, init_workspace, load_workspace
 
-MONTH_ENDS = ["2019-04-30", "2019-05-31", "2019-06-30", "2019-07-31", "2019-08-31", "2019-09-30", "2019-10-31",
-              "2019-11-30", "2019-12-31"]
+from conftest import write
+
+MONTH_ENDS = [
+    "2019-04-30",
+    "2019-05-31",
+    "2019-06-30",
+    "2019-07-31",
+    "2019-08-31",
+    "2019-09-30",
+    "2019-10-31",
+    "2019-11-30",
+    "2019-12-31",
+]
 
 cli = typer.Typer()
 
@@ -42,13 +52,23 @@ def build(tmp: Path) -> Workspace:
     Legal: budget £120,000 (£10,000 a month), spending £12,000 a month → £24,000 overspend.
     At P9 an officer adds £60,000 to Staff (agency pay uplift): its variance moves to £84,000 overspend."""
     ws = init_workspace(tmp / "ws", "Hand Trust", "2019/20", contract_value=0)
-    toml = (ws.path / "careladder.toml").read_text().replace("variance_threshold = 100000", "variance_threshold = 10000")
+    toml = (
+        (ws.path / "careladder.toml")
+        .read_text()
+        .replace("variance_threshold = 100000", "variance_threshold = 10000")
+    )
     (ws.path / "careladder.toml").write_text(toml)
     ws = load_workspace(ws.path)
-    write(tmp / "map.csv", "cost_centre,account,line,heading\nC2,*,Staff,Safeguarding\nC3,*,Legal,Other Services\n")
-    write(tmp / "budget.csv", "line,heading,gross,income," + ",".join(f"p{i}" for i in range(1, 13)) + "\n"
-          f"Staff,Safeguarding,600000,0,{','.join(['50000'] * 12)}\n"
-          f"Legal,Other Services,120000,0,{','.join(['10000'] * 12)}\n")
+    write(
+        tmp / "map.csv",
+        "cost_centre,account,line,heading\nC2,*,Staff,Safeguarding\nC3,*,Legal,Other Services\n",
+    )
+    write(
+        tmp / "budget.csv",
+        "line,heading,gross,income," + ",".join(f"p{i}" for i in range(1, 13)) + "\n"
+        f"Staff,Safeguarding,600000,0,{','.join(['50000'] * 12)}\n"
+        f"Legal,Other Services,120000,0,{','.join(['10000'] * 12)}\n",
+    )
     rows = ["date,cost_centre,account,amount"]
     for d in MONTH_ENDS:
         rows += [f"{d},C2,5000,52000", f"{d},C3,5000,12000"]
@@ -92,22 +112,35 @@ def type_commentary(path: Path, words: dict[str, str]) -> None:
 def test_round_trip_carry_forward_and_review(tmp_path: Path) -> None:
     ws = build(tmp_path)
     p8 = run(ws, "2019-11")
-    assert {v.name: v.amount_p for v in p8.variances if v.level == "line"} == {"Staff": -2_400_000,
-                                                                                "Legal": -2_400_000}
+    assert {v.name: v.amount_p for v in p8.variances if v.level == "line"} == {
+        "Staff": -2_400_000,
+        "Legal": -2_400_000,
+    }
     book = tmp_path / "outturn-2019-11.xlsx"
     write_outturn_workbook(p8, book)
-    type_commentary(book, {"line|Staff": "Two agency social workers covering vacancies.",
-                           "line|Legal": "Court fees above budget."})
-    res = runner.invoke(cli, ["commentary", "import", str(book), "--author", "A. Officer", "-w", str(ws.path)])
+    type_commentary(
+        book,
+        {
+            "line|Staff": "Two agency social workers covering vacancies.",
+            "line|Legal": "Court fees above budget.",
+        },
+    )
+    res = runner.invoke(
+        cli, ["commentary", "import", str(book), "--author", "A. Officer", "-w", str(ws.path)]
+    )
     assert res.exit_code == 0, res.output
     assert "2 comment(s) stored for P8" in res.output
 
-    assert commentary(run(ws, "2019-11")) == {"line|Staff": "Two agency social workers covering vacancies.",
-                                              "line|Legal": "Court fees above budget."}
+    assert commentary(run(ws, "2019-11")) == {
+        "line|Staff": "Two agency social workers covering vacancies.",
+        "line|Legal": "Court fees above budget.",
+    }
     p9 = run(ws, "2019-12")
     # Staff moved from £24,000 to £84,000 overspend (£60,000 > £50,000): review; Legal unchanged
-    assert {v.name: v.amount_p for v in p9.variances if v.level == "line"} == {"Staff": -8_400_000,
-                                                                                "Legal": -2_400_000}
+    assert {v.name: v.amount_p for v in p9.variances if v.level == "line"} == {
+        "Staff": -8_400_000,
+        "Legal": -2_400_000,
+    }
     assert commentary(p9) == {
         "line|Staff": "carried forward from P8 — review: Two agency social workers covering vacancies.",
         "line|Legal": "carried forward from P8: Court fees above budget.",

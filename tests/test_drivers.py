@@ -120,17 +120,17 @@ def test_run_rate_against_profile_and_staffing_split() -> None:
     assert dec.total_p == -4_000_000
 
 
-pence = st.integers(min_value=-10**11, max_value=10**11)
+pence = st.integers(min_value=-(10**11), max_value=10**11)
 counts = st.fractions(min_value=Fraction(1, 10), max_value=400, max_denominator=10_000)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     bg=st.integers(0, 10**11),
-    bi=st.integers(-10**10, 0),
+    bi=st.integers(-(10**10), 0),
     fg=st.integers(1, 10**11),
-    fi=st.integers(-10**10, 0),
-    adj=st.integers(-10**8, 10**8),
+    fi=st.integers(-(10**10), 0),
+    adj=st.integers(-(10**8), 10**8),
     bn=counts,
     fn=counts,
     unit=st.integers(1, 2_000_000),
@@ -147,7 +147,9 @@ def test_placement_parts_sum_to_the_variance(
 
 
 @settings(max_examples=200, deadline=None)
-@given(b=pence, f=pence, a=pence, prof=pence, adj=pence, agency=st.integers(0, 10**10), period=st.integers(1, 12))
+@given(
+    b=pence, f=pence, a=pence, prof=pence, adj=pence, agency=st.integers(0, 10**10), period=st.integers(1, 12)
+)
 def test_other_decompositions_sum_to_the_variance(
     b: int, f: int, a: int, prof: int, adj: int, agency: int, period: int
 ) -> None:

@@ -57,8 +57,11 @@ def test_line_explanation_names_amount_direction_drivers_and_movement() -> None:
             "Independent Fostering Agencies": LineMovement(
                 "Independent Fostering Agencies",
                 8_600_000,
-                [MovementPart("new placements", 7_300_000, 7), MovementPart("ended placements", -9_000_000, 9),
-                 MovementPart(REFORECAST, 10_300_000)],
+                [
+                    MovementPart("new placements", 7_300_000, 7),
+                    MovementPart("ended placements", -9_000_000, 9),
+                    MovementPart(REFORECAST, 10_300_000),
+                ],
             )
         },
     )
@@ -74,9 +77,12 @@ def test_line_explanation_names_amount_direction_drivers_and_movement() -> None:
 
 def test_heading_groups_lines_under_the_threshold() -> None:
     big = ifa_line()
-    small = LineResult("Staying Put", "Children Looked After", Figures(26_000_000, 0, 16_350_405, 0),
-                       movement_net_p=-94_829)
-    h = HeadingResult("Children Looked After", Figures(684_300_000, 0, 644_006_724, 0), movement_net_p=8_505_171)
+    small = LineResult(
+        "Staying Put", "Children Looked After", Figures(26_000_000, 0, 16_350_405, 0), movement_net_p=-94_829
+    )
+    h = HeadingResult(
+        "Children Looked After", Figures(684_300_000, 0, 644_006_724, 0), movement_net_p=8_505_171
+    )
     text = Explainer(BUDGET_MINUS_FORECAST, 10_000_000, "P8").heading(h, [big], [small])
     assert text == (
         "Children Looked After £403k underspend: variances of £100k or more on Independent Fostering Agencies "
@@ -146,6 +152,9 @@ def test_demo_variances_match_the_golden_text(tmp_path: Path) -> None:
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
     # the seed's ¶35 shape: heading amount and direction, named lines, the rest grouped with a total
-    assert "Children Looked After £783k underspend: variances of £100k or more on Out of Area Residential" in text
+    assert (
+        "Children Looked After £783k underspend: variances of £100k or more on Out of Area Residential"
+        in text
+    )
     assert "other variances under £100k totalling £674k underspend" in text
     assert "Continuing Healthcare Contributions £275k overspend. Income of £105k" in text
