@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from budget.cmd_commentary import register as register_commentary
 from budget.cmd_imports import (
     adjustments_app,
     budget_app,
@@ -61,6 +62,7 @@ app.add_typer(series_app, name="series")
 app.command("templates")(templates_command)
 register_month_end(app)
 register_mtfs(app)
+register_commentary(app)
 
 
 def main() -> None:

@@ -58,6 +58,7 @@ def variance_json(row: VarianceRow) -> dict[str, object]:
         "amount": pounds_float(row.amount_p),
         "direction": row.direction,
         "explanation": row.explanation,
+        "commentary": row.commentary,
     }
 
 
