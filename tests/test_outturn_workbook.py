@@ -380,6 +380,7 @@ def test_json_shape_and_numbers_match_workbook(cached: openpyxl.Workbook) -> Non
         "amount": -488_000,
         "direction": "overspend",
         "explanation": "6 more OOA placements.",
+        "commentary": "",
     }
     surplus = data["surplus_share"]
     assert surplus["council_share"] == 12_388.90 and surplus["final_contract_sum"] == 51_629_611.10
