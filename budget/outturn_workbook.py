@@ -135,7 +135,7 @@ def write_line_extras(ws: Worksheet, row: int, line: LineResult, fmts: Formats) 
     write_money(ws, row, 14, line.best_net_p, money)
     write_money(ws, row, 15, line.worst_net_p, money)
     write_text(ws, row, 16, line.funded_by, text)
-    write_text(ws, row, 17, SUSPENSE_NOTE if line.is_suspense else line.method_note, text)
+    write_text(ws, row, 17, SUSPENSE_NOTE if line.is_suspense else line.method_note, fmts.wrapped)
 
 
 def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Worksheet:
@@ -180,6 +180,7 @@ def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Wor
     ws.set_column(17, 17, 50)
     ws.freeze_panes(HEADER_ROW + 1, 1)
     set_print_setup(ws, report.authority, title, HEADER_ROW)
+    ws.set_paper(8)  # A3: the Lines sheet is 18 columns wide
     return ws
 
 
@@ -304,7 +305,12 @@ def write_surplus_share(workbook: Workbook, report: OutturnReport, fmts: Formats
         write_text(ws, band_first + i, 0, description, fmts.text)
         write_money(ws, band_first + i, 1, amount, fmts.money)
     funded_first = band_first + len(s.bands) + 2
-    ws.write_string(funded_first - 2, 0, "Lines funded by others (outside the share)", fmts.subtitle)
+    ws.write_string(
+        funded_first - 2,
+        0,
+        "Lines funded by others (their variances are within the net position above)",
+        fmts.subtitle,
+    )
     write_header(ws, funded_first - 1, ["Line", "Variance Net £000", "Funded by"], fmts)
     for i, (line, funder, variance) in enumerate(s.funded_lines):
         write_text(ws, funded_first + i, 0, line, fmts.text)

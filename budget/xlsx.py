@@ -139,7 +139,8 @@ def write_sign_line(ws: Worksheet, row: int, fmts: Formats, sign_sentence: str) 
 
 
 def write_header(ws: Worksheet, row: int, headers: list[str], fmts: Formats, money_from: int = 1) -> None:
-    """A header row; columns from ``money_from`` on are right-aligned over numbers."""
+    """A header row (tall enough for two-line headings); columns from ``money_from`` on are right-aligned."""
+    ws.set_row(row, 30)
     for col, text in enumerate(headers):
         ws.write_string(row, col, text, fmts.header_money if col >= money_from else fmts.header)
 
