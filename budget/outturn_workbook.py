@@ -12,6 +12,7 @@ from budget.savings_workbook import write_savings
 from budget.xlsx import (
     Formats,
     cell,
+    fit_row,
     formats_for,
     period_title,
     set_print_setup,
@@ -135,7 +136,9 @@ def write_line_extras(ws: Worksheet, row: int, line: LineResult, fmts: Formats) 
     write_money(ws, row, 14, line.best_net_p, money)
     write_money(ws, row, 15, line.worst_net_p, money)
     write_text(ws, row, 16, line.funded_by, text)
-    write_text(ws, row, 17, SUSPENSE_NOTE if line.is_suspense else line.method_note, fmts.wrapped)
+    note = SUSPENSE_NOTE if line.is_suspense else line.method_note
+    write_text(ws, row, 17, note, fmts.wrapped)
+    fit_row(ws, row, [(note, 50)])
 
 
 def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Worksheet:
@@ -221,6 +224,7 @@ def write_variances(workbook: Workbook, report: OutturnReport, fmts: Formats) ->
         write_text(ws, row, 5, v.explanation, fmts.wrapped)
         write_text(ws, row, 6, v.commentary, fmts.unlocked_text)
         write_text(ws, row, 7, variance_key(v.level, v.name, v.heading), fmts.text)
+        fit_row(ws, row, [(v.explanation, 60), (v.commentary, 60)])
         row += 1
     ws.set_column(0, 0, 9)
     ws.set_column(1, 2, 32)
@@ -350,12 +354,14 @@ def write_notes(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Wor
     for label, text in facts:
         write_text(ws, row, 0, label, fmts.text_bold)
         write_text(ws, row, 1, text, fmts.wrapped)
+        fit_row(ws, row, [(text, 70)])
         row += 1
-    row = write_table(ws, row + 1, fmts, "Forecast methods", ["Line", "Method", "Note"])
+    row = write_table(ws, row + 1, fmts, "Forecast methods", ["Line", "Method"])
     for line in report.lines:
+        method = line.method + (f": {line.method_note}" if line.method_note else "")
         write_text(ws, row, 0, line.name, fmts.text)
-        write_text(ws, row, 1, line.method, fmts.text)
-        write_text(ws, row, 2, line.method_note, fmts.wrapped)
+        write_text(ws, row, 1, method, fmts.wrapped)
+        fit_row(ws, row, [(method, 70)])
         row += 1
     row = write_table(ws, row + 1, fmts, "Adjustments", ["Line", "Reason", "Amount £"])
     for line_name, pence, reason in report.adjustments:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,10 +65,10 @@ def formats_for(workbook: Workbook) -> Formats:
                 "valign": "top",
             }
         ),
-        text=add({"text_wrap": False}),
-        text_bold=add({"bold": True}),
+        text=add({"text_wrap": False, "valign": "top"}),
+        text_bold=add({"bold": True, "valign": "top"}),
         wrapped=add({"text_wrap": True, "valign": "top"}),
-        money=add({"num_format": POUNDS_000}),
+        money=add({"num_format": POUNDS_000, "valign": "top"}),
         money_bold=add({"num_format": POUNDS_000, "bold": True, "top": 1, "bottom": 6}),
         pounds=add({"num_format": POUNDS}),
         percent=add({"num_format": PERCENT}),
@@ -143,6 +144,13 @@ def write_header(ws: Worksheet, row: int, headers: list[str], fmts: Formats, mon
     ws.set_row(row, 30)
     for col, text in enumerate(headers):
         ws.write_string(row, col, text, fmts.header_money if col >= money_from else fmts.header)
+
+
+def fit_row(ws: Worksheet, row: int, cells: list[tuple[str | None, float]]) -> None:
+    """Set a row tall enough for its wrapped texts: (text, column width) pairs; viewers do not auto-fit rows."""
+    lines = max((math.ceil(len(t) / max(width * 1.1, 1)) for t, width in cells if t), default=1)
+    if lines > 1:
+        ws.set_row(row, 15 * lines)
 
 
 def footer_text(text: str) -> str:
