@@ -7,6 +7,7 @@ from pathlib import Path
 from ledgers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
 from ledgers.imports import ImportContext, ImportOutcome, run_import, supersede, warn
 from ledgers.mapping import combo_lines
+from ledgers.parse import extra_json
 from ledgers.periods import FinancialYear
 from ledgers.problems import ERROR, Problem
 from ledgers.store import SUSPENSE_LINE, Store
@@ -163,7 +164,7 @@ def _save(ctx: ImportContext) -> None:
     con.execute(
         f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, trim(i.cost_centre),
             trim(i.account), {_AMOUNT}, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading,
-            c.kind
+            c.kind, {extra_json(ctx.raw, SPEC, "i")}
         FROM {t} i JOIN _combo_lines c ON trim(i.cost_centre) = c.cost_centre AND trim(i.account) = c.account""",
         [file],
     )

@@ -135,6 +135,17 @@ def parse_table(
     return problems
 
 
+def extra_json(raw: RawTable, spec: Spec, alias: str = "") -> str:
+    """SQL for the file's other columns as one JSON object (NULL when there are none): kept, not dropped."""
+    named = {c.name for c in spec.columns}
+    extras = [e for e in raw.extra if e not in named]
+    if not extras:
+        return "CAST(NULL AS JSON)"
+    prefix = f"{alias}." if alias else ""
+    fields = ", ".join(f'"{e}" := {prefix}"{e}"' for e in extras)
+    return f"to_json(struct_pack({fields}))"
+
+
 _SQL_TYPE = {
     MONEY: "BIGINT",
     DATE: "DATE",

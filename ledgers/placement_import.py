@@ -11,6 +11,7 @@ import pandas as pd
 
 from ledgers.columns import DATE, MONEY, TEXT, Col, Spec
 from ledgers.imports import ImportContext, ImportOutcome, file_sha256, run_import, supersede, warn
+from ledgers.parse import extra_json
 from ledgers.periods import FinancialYear
 from ledgers.placements import COLUMNS, check_placements, placements_frame
 from ledgers.problems import ERROR, WARNING, ImportFailed, Problem
@@ -72,7 +73,8 @@ def _save(ctx: ImportContext) -> None:
     replaced = supersede(con, "placements", "placements")
     con.execute(
         f"INSERT INTO placements SELECT trim(placement_id), trim(child_ref), trim(line), start_date, end_date, "
-        f"planned_end_date, weekly_cost_p, provider, placement_type, _row, {ctx.import_id} FROM {ctx.parsed}"
+        f"planned_end_date, weekly_cost_p, provider, placement_type, _row, {ctx.import_id}, "
+        f"{extra_json(ctx.raw, SPEC)} FROM {ctx.parsed}"
     )
     n, total = con.execute(
         "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ?",
@@ -164,14 +166,20 @@ def import_903(
         import_id = int(con.execute("SELECT nextval('import_ids')").fetchall()[0][0])
         outcome.import_id = import_id
         replaced = supersede(con, "placements", "placements")
-        rows = frame[[c for c in frame.columns if c in COLUMNS]].copy()
+        rows = frame[[c for c in frame.columns if c in COLUMNS or c == "episodes"]].copy()
         rows["source_row"] = range(1, len(rows) + 1)
         rows["import_id"] = import_id
         con.register("_placements_903", rows)
         con.execute(
             "INSERT INTO placements SELECT placement_id, child_ref, line, CAST(start_date AS DATE), "
             "CAST(end_date AS DATE), CAST(planned_end_date AS DATE), weekly_cost_p, provider, placement_type, "
-            "source_row, import_id FROM _placements_903"
+            "source_row, import_id, "
+            + (
+                "to_json(struct_pack(ssda903_episodes := episodes))"
+                if "episodes" in rows
+                else "CAST(NULL AS JSON)"
+            )
+            + " FROM _placements_903"
         )
         con.unregister("_placements_903")
         n, total = con.execute(

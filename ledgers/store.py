@@ -33,11 +33,11 @@ CREATE TABLE IF NOT EXISTS ledger (
     import_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER NOT NULL,
     fy INTEGER NOT NULL, period INTEGER NOT NULL, date DATE, cost_centre VARCHAR NOT NULL, account VARCHAR NOT NULL,
     amount_p BIGINT NOT NULL, description VARCHAR, supplier VARCHAR, reference VARCHAR, placement_id VARCHAR,
-    line VARCHAR NOT NULL, heading VARCHAR NOT NULL, kind VARCHAR NOT NULL);
+    line VARCHAR NOT NULL, heading VARCHAR NOT NULL, kind VARCHAR NOT NULL, extra JSON);
 CREATE TABLE IF NOT EXISTS placements (
     placement_id VARCHAR NOT NULL, child_ref VARCHAR NOT NULL, line VARCHAR NOT NULL, start_date DATE NOT NULL,
     end_date DATE, planned_end_date DATE, weekly_cost_p BIGINT NOT NULL, provider VARCHAR, placement_type VARCHAR,
-    source_row INTEGER, import_id INTEGER);
+    source_row INTEGER, import_id INTEGER, extra JSON);
 CREATE TABLE IF NOT EXISTS savings (
     scheme VARCHAR NOT NULL, line VARCHAR NOT NULL, year VARCHAR NOT NULL, target_p BIGINT NOT NULL,
     delivered_p BIGINT, forecast_p BIGINT, rag VARCHAR, owner VARCHAR, recurrent BOOLEAN,

@@ -223,3 +223,17 @@ def test_run_rate_excludes_a_one_off_but_keeps_a_quarterly_pattern() -> None:
     # quarterly receipts of £30,000 in June, September, December: £10,000 a month on average
     rate, note = run_rate([0, 0, 3_000_000, 0, 0, 3_000_000, 0, 0, 3_000_000])
     assert rate == 1_000_000 and "year-to-date" in note
+
+
+def test_columns_not_named_in_the_contract_are_kept(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
+    _setup(store, workspace)
+    f = write(
+        tmp_path / "x.csv",
+        "date,cost_centre,account,amount,Cost Centre Name,PO Number\n"
+        "31/12/2019,CLA10,5100,1.00,Fostering,PO-77\n",
+    )
+    import_ledger(store, f, workspace.settings.financial_year)
+    extra = store.con.execute("SELECT extra->>'cost_centre_name', extra->>'po_number' FROM ledger").fetchall()
+    assert extra == [("Fostering", "PO-77")]
