@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from budget.commentary import csv_entries, import_commentary, workbook_entries
 from budget.console import WorkspaceOpt, err, handles_errors
 from ledgers.periods import parse_month
 from ledgers.problems import WorkspaceError
@@ -29,6 +28,8 @@ def commentary_import(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Store the Commentary column of the Variances sheet (or a CSV with key, commentary) for its period."""
+    from budget.commentary import csv_entries, import_commentary, workbook_entries  # loaded on use
+
     if not file.exists():
         raise WorkspaceError(f"{file}: no such file")
     ws = load_workspace(workspace)

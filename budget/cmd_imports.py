@@ -14,8 +14,6 @@ from ledgers.imports import ImportOutcome
 from ledgers.ledger import import_ledger
 from ledgers.mapping import import_mapping
 from ledgers.periods import FinancialYear
-from ledgers.placement_import import import_903, import_placements
-from ledgers.plans import import_adjustments, import_savings
 from ledgers.store import Store
 from ledgers.workspace import load_workspace
 
@@ -74,6 +72,8 @@ def ledger_import(
 @handles_errors
 def placements_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
     """Import the placements list (placement_id, child_ref, line, start_date, weekly_cost[, end_date, …])."""
+    from ledgers.placement_import import import_placements  # pandas/pandera: loaded on use
+
     run(workspace, lambda s, fy: import_placements(s, file, fy, sheet))
 
 
@@ -81,6 +81,8 @@ def placements_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet:
 @handles_errors
 def savings_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
     """Import the savings plan (scheme, line, year, target[, delivered, forecast, rag, owner, recurrent])."""
+    from ledgers.plans import import_savings
+
     run(workspace, lambda s, fy: import_savings(s, file, fy, sheet))
 
 
@@ -88,6 +90,8 @@ def savings_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: Sh
 @handles_errors
 def adjustments_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
     """Import forecast adjustments (line, amount, reason[, period, one_off])."""
+    from ledgers.plans import import_adjustments
+
     run(workspace, lambda s, fy: import_adjustments(s, file, fy, sheet))
 
 
@@ -105,4 +109,6 @@ def placements_import_903(
     la: Annotated[str | None, typer.Option("--la", help="One authority of a stacked regional file.")] = None,
 ) -> None:
     """Import placements from SSDA903 returns; replaces the stored placements list."""
+    from ledgers.placement_import import import_903
+
     run(workspace, lambda s, fy: import_903(s, folder, fy, codes=codes, unit_costs=unit_costs, la=la))

@@ -1,4 +1,8 @@
-"""`careladder forecast`, `careladder outturn` and `careladder demo`: the month-end commands."""
+"""`careladder forecast`, `careladder outturn` and `careladder demo`: the month-end commands.
+
+The forecasting and workbook modules are imported inside the commands, so that every other command starts
+quickly (pandas, statsmodels and xlsxwriter are only loaded when a month end needs them).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,6 @@ from typing import Annotated
 import typer
 
 from budget.console import WorkspaceOpt, err, handles_errors
-from budget.demo import run_demo
-from budget.forecast_store import forecast_json, store_forecasts
-from budget.outturn import checked_period, compute_forecasts, outturn_report
-from budget.outturn_json import outturn_json
-from budget.outturn_workbook import write_outturn_workbook
 from budget.report import direction
 from ledgers.money import words
 from ledgers.workspace import load_workspace
@@ -36,6 +35,9 @@ def forecast(
     dask: Annotated[str | None, typer.Option("--dask", help="Address of an existing Dask scheduler.")] = None,
 ) -> None:
     """Forecast every line for the months after the period end and store the forecasts."""
+    from budget.forecast_store import forecast_json, store_forecasts
+    from budget.outturn import checked_period, compute_forecasts
+
     ws = load_workspace(workspace)
     fy, p = checked_period(ws.settings, period)
     if horizon is not None and horizon < 1:
@@ -62,6 +64,10 @@ def outturn(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """The forecast outturn against budget: workbook for the finance meeting and/or JSON."""
+    from budget.outturn import outturn_report
+    from budget.outturn_json import outturn_json
+    from budget.outturn_workbook import write_outturn_workbook
+
     ws = load_workspace(workspace)
     store = ws.open()
     try:
@@ -88,6 +94,8 @@ def demo(
     outdir: Annotated[Path, typer.Argument(help="Folder for the demo's inputs, workspace and workbooks.")],
 ) -> None:
     """Build a realistic sample children's trust (2019/20) and run its December month end."""
+    from budget.demo import run_demo
+
     run_demo(outdir, say=lambda s: err.print(s, markup=False))
 
 

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from budget.console import WorkspaceOpt, err, handles_errors
-from budget.mtfs import mtfs_report
-from budget.mtfs_workbook import write_mtfs_workbook
 from ledgers.money import words
 from ledgers.workspace import load_workspace
 
@@ -31,6 +29,9 @@ def mtfs(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Baseline and scenarios N years ahead: expenditure, income, net, gap, savings required."""
+    from budget.mtfs import mtfs_report  # loaded on use: keeps every other command quick to start
+    from budget.mtfs_workbook import write_mtfs_workbook
+
     ws = load_workspace(workspace)
     store = ws.open()
     try:

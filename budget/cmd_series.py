@@ -6,15 +6,16 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from forecasts.engine import ForecastResult, forecast_frame
-from forecasts.series import read_series_csv
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forecasts.engine import ForecastResult
 
 app = typer.Typer(help="Forecast long-format series (unique_id, ds, y).", pretty_exceptions_show_locals=False)
 
@@ -92,6 +93,9 @@ def forecast(
     nonnegative: Annotated[bool, typer.Option("--nonnegative", help="no forecast or bound below 0")] = False,
 ) -> None:
     """Forecast every series in FILE HORIZON periods ahead with conformal 80%/95% intervals."""
+    from forecasts.engine import forecast_frame  # loaded on use: keeps every other command quick to start
+    from forecasts.series import read_series_csv
+
     if not file.is_file():
         typer.echo(f"{file}: file not found", err=True)
         raise typer.Exit(2)

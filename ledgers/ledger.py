@@ -154,7 +154,7 @@ def _save(ctx: ImportContext) -> None:
     combos = [
         tuple(r) for r in con.execute(f"SELECT DISTINCT trim(cost_centre), trim(account) FROM {t}").fetchall()
     ]
-    con.register("_combo_lines", combo_lines(con, combos, fy.start_year))  # type: ignore[arg-type]
+    combo_lines(con, combos, fy.start_year)  # type: ignore[arg-type]
     replaced: list[int] = []
     if ctx.options.get("mode") != "append":
         con.execute(
@@ -168,7 +168,7 @@ def _save(ctx: ImportContext) -> None:
         FROM {t} i JOIN _combo_lines c ON trim(i.cost_centre) = c.cost_centre AND trim(i.account) = c.account""",
         [file],
     )
-    con.unregister("_combo_lines")
+    con.execute("DROP TABLE _combo_lines")
     out.control_total_p = int(con.execute(f"SELECT COALESCE(sum({_AMOUNT}), 0) FROM {t}").fetchall()[0][0])
     by_period = con.execute(
         "SELECT fy, period, count(*), sum(amount_p) FROM ledger WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",

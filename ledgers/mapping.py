@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from ledgers.columns import TEXT, Col, Spec
 from ledgers.imports import ImportContext, ImportOutcome, run_import, supersede
 from ledgers.periods import FinancialYear
 from ledgers.problems import ERROR, Problem
-from ledgers.store import SUSPENSE_HEADING, SUSPENSE_LINE, Store
+from ledgers.store import SUSPENSE_HEADING, SUSPENSE_LINE, Store, temp_table
 
 SPEC = Spec(
     "mapping",
@@ -119,11 +118,23 @@ def line_kinds(con: duckdb.DuckDBPyConnection, fy: int) -> dict[str, str]:
     return {line: ("income" if gross == 0 and income != 0 else "expenditure") for line, gross, income in rows}
 
 
-def combo_lines(con: duckdb.DuckDBPyConnection, combos: list[tuple[str, str]], fy: int) -> pd.DataFrame:
-    """Line, heading and kind (expenditure/income) for each (cost_centre, account); suspense when unmapped."""
+COMBO_COLUMNS = {
+    "cost_centre": "VARCHAR",
+    "account": "VARCHAR",
+    "line": "VARCHAR",
+    "heading": "VARCHAR",
+    "kind": "VARCHAR",
+}
+
+
+def combo_lines(
+    con: duckdb.DuckDBPyConnection, combos: list[tuple[str, str]], fy: int, table: str = "_combo_lines"
+) -> None:
+    """Temp table ``table``: line, heading and kind (expenditure/income) for each (cost_centre, account);
+    the suspense line when a combination matches no rule."""
     resolver = Resolver(stored_rules(con))
     kinds = line_kinds(con, fy)
-    out = []
+    out: list[tuple[object, ...]] = []
     for cc, acct in combos:
         rule = resolver.resolve(cc, acct)
         if rule is None:
@@ -131,19 +142,21 @@ def combo_lines(con: duckdb.DuckDBPyConnection, combos: list[tuple[str, str]], f
         else:
             kind = (rule.kind or "").strip().lower() or kinds.get(rule.line, "expenditure")
             out.append((cc, acct, rule.line, rule.heading, kind))
-    return pd.DataFrame(out, columns=["cost_centre", "account", "line", "heading", "kind"], dtype=object)
+    temp_table(con, table, COMBO_COLUMNS, out)
 
 
 def remap_ledger(con: duckdb.DuckDBPyConnection, fy: int) -> int:
     """Re-resolve every stored ledger row after the mapping changed; returns rows still in suspense."""
-    combos = [tuple(r) for r in con.execute("SELECT DISTINCT cost_centre, account FROM ledger").fetchall()]
-    frame = combo_lines(con, combos, fy)  # type: ignore[arg-type]
-    con.register("_combo_lines", frame)
+    combos = [
+        (str(a), str(b))
+        for a, b in con.execute("SELECT DISTINCT cost_centre, account FROM ledger").fetchall()
+    ]
+    combo_lines(con, combos, fy)
     con.execute(
         "UPDATE ledger SET line = c.line, heading = c.heading, kind = c.kind FROM _combo_lines c "
         "WHERE ledger.cost_centre = c.cost_centre AND ledger.account = c.account"
     )
-    con.unregister("_combo_lines")
+    con.execute("DROP TABLE _combo_lines")
     return int(con.execute("SELECT count(*) FROM ledger WHERE line = ?", [SUSPENSE_LINE]).fetchall()[0][0])
 
 
@@ -186,16 +199,15 @@ def _save(ctx: ImportContext) -> None:
     con, out = ctx.con, ctx.outcome
     replaced = supersede(con, "mapping", "mapping")
     rules = _rules(ctx)
-    frame = pd.DataFrame(
+    columns = {**COMBO_COLUMNS, "source_row": "INTEGER", "import_id": "INTEGER"}
+    temp_table(
+        con,
+        "_mapping_in",
+        columns,
         [(r.cost_centre, r.account, r.line, r.heading, r.kind or None, r.row, ctx.import_id) for r in rules],
-        columns=["cost_centre", "account", "line", "heading", "kind", "source_row", "import_id"],
     )
-    con.register("_mapping_in", frame)
-    con.execute(
-        "INSERT INTO mapping SELECT cost_centre, account, line, heading, kind, "
-        "CAST(source_row AS INTEGER), CAST(import_id AS INTEGER) FROM _mapping_in"
-    )
-    con.unregister("_mapping_in")
+    con.execute("INSERT INTO mapping SELECT * FROM _mapping_in")
+    con.execute("DROP TABLE _mapping_in")
     out.rows_stored = len(rules)
     out.by_period.append(("mapping", len(rules), 0))
     if replaced:

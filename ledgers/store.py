@@ -90,6 +90,20 @@ class Store:
         self.con.execute("COMMIT")
 
 
+def temp_table(
+    con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[tuple[object, ...]]
+) -> None:
+    """A temporary table of ``rows`` (column name -> SQL type), inserted in parameterised batches."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+    width = len(columns)
+    one = "(" + ", ".join(["?"] * width) + ")"
+    for i in range(0, len(rows), 500):
+        batch = rows[i : i + 500]
+        con.execute(
+            f"INSERT INTO {name} VALUES {', '.join([one] * len(batch))}", [v for r in batch for v in r]
+        )
+
+
 def create_store(path: Path) -> None:
     """Create a new store file with the current schema."""
     con = duckdb.connect(str(path))

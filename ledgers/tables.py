@@ -15,7 +15,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from ledgers.columns import Spec, normalise
 from ledgers.problems import ImportFailed, Problem
@@ -182,9 +181,7 @@ def _finish(con: duckdb.DuckDBPyConnection, table: str, header_row: int) -> tupl
     """
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     blank = " AND ".join(f'("{c}" IS NULL OR trim("{c}") = \'\')' for c in cols) or "false"
-    first, n = con.execute(
-        f"SELECT COALESCE(min(rowid), 0), count(*) FILTER (WHERE NOT ({blank})) FROM {table}"
-    ).fetchall()[0]
+    first, n = con.execute(f"SELECT COALESCE(min(rowid), 0), count(*) FROM {table}").fetchall()[0]
     return int(first), blank, int(n)
 
 
@@ -192,6 +189,7 @@ def _load_xlsx(
     con: duckdb.DuckDBPyConnection, path: Path, spec: Spec, table: str, sheet: str | None
 ) -> RawTable:
     import openpyxl
+    import pandas as pd
 
     file = path.name
     try:
