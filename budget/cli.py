@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from budget.cmd_backtest import register as register_backtest
 from budget.cmd_commentary import register as register_commentary
 from budget.cmd_imports import (
     adjustments_app,
@@ -63,6 +64,7 @@ app.command("templates")(templates_command)
 register_month_end(app)
 register_mtfs(app)
 register_commentary(app)
+register_backtest(app)
 
 
 def main() -> None:

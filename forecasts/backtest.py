@@ -108,3 +108,17 @@ def backtest_forecasts(
                 out[i + j] = fc[j : j + h]
         bt.forecasts[model.name] = out
     return bt
+
+
+def step_forecasts(bt: Backtest, forecast: np.ndarray, step: int) -> dict[int, float]:
+    """Past forecasts ``step`` periods ahead, by the position they forecast.
+
+    ``forecast`` is an (origins × steps) matrix of ``bt`` (one model's, or a weighted combination); origin
+    ``o``'s forecast of ``y[o + step - 1]`` is kept when that actual is known.
+    """
+    if not 1 <= step <= forecast.shape[1]:
+        raise ValueError(f"step {step} is outside the backtest horizon 1..{forecast.shape[1]}")
+    k = step - 1
+    return {
+        int(o) + k: float(forecast[i, k]) for i, o in enumerate(bt.origins) if not np.isnan(bt.actual[i, k])
+    }

@@ -1,0 +1,203 @@
+"""The forecast accuracy report on a small workspace whose series are known exactly.
+
+History runs April 2016 to December 2019 (45 months; the workspace year is 2019/20, P9):
+- Legal: the same 12-month pattern every year (April £1,000, May £1,100, … March £2,100), so a
+  seasonal-naive forecast is exact: MASE 0, and the ensemble chooses it alone.
+- Staff: a straight line, £50,000 in April 2016 rising £500 a month, so drift is exact (MASE 0), and naive
+  is wrong by £500 a month per month ahead.
+- IFA: ledger rows only in 2019/20 (9 months): "too short". Its placements give a 45-month numbers series.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from budget.backtest_report import AccuracyReport, accuracy_report, report_json, series_backtest
+from budget.backtest_workbook import ACCURACY_HEADERS, write_backtest_workbook
+from budget.cmd_backtest import register
+from forecasts.engine import forecast_frame
+from ledgers.budgets import import_budget
+from ledgers.ledger import import_ledger
+from ledgers.mapping import import_mapping
+from ledgers.placement_import import import_placements
+from ledgers.workspace import Workspace, init_workspace
+
+from conftest import write
+
+MONTHS = list(pd.date_range("2016-04-30", "2019-12-31", freq="ME"))  # 45 month ends
+FAST = ("seasonal-naive", "naive", "drift")  # no ETS: keeps these tests to about a second
+
+
+def legal_pounds(month: pd.Timestamp) -> int:
+    return 1000 + 100 * ((month.month - 4) % 12)
+
+
+def build(tmp: Path) -> Workspace:
+    ws = init_workspace(tmp / "ws", "Known Trust", "2019/20")
+    write(
+        tmp / "map.csv",
+        "cost_centre,account,line,heading\nC1,*,IFA,Children Looked After\nC2,*,Staff,Safeguarding\n"
+        "C3,*,Legal,Other Services\n",
+    )
+    write(
+        tmp / "budget.csv",
+        "line,heading,gross,income,method\nIFA,Children Looked After,90000,0,\n"
+        "Staff,Safeguarding,600000,0,\nLegal,Other Services,120000,0,profile\n",
+    )
+    rows = ["date,cost_centre,account,amount"]
+    for t, m in enumerate(MONTHS):
+        d = m.strftime("%Y-%m-%d")
+        rows += [f"{d},C2,5000,{50_000 + 500 * t}", f"{d},C3,5000,{legal_pounds(m)}"]
+        if m >= pd.Timestamp("2019-04-01"):
+            rows.append(f"{d},C1,5100,3000")
+    write(tmp / "gl.csv", "\n".join(rows) + "\n")
+    # month-end numbers: 1 to Mar 2017, 2 to Dec 2017, 3 to May 2018, then 2 (B ended 30 June 2018)
+    write(
+        tmp / "pl.csv",
+        "placement_id,child_ref,line,start_date,end_date,weekly_cost\n"
+        "A,C-1,IFA,2016-04-01,,800\nB,C-2,IFA,2017-04-10,2018-06-30,900\nC,C-3,IFA,2018-01-15,,1000\n",
+    )
+    s = ws.open()
+    fy = ws.settings.financial_year
+    try:
+        import_mapping(s, tmp / "map.csv", fy)
+        import_budget(s, tmp / "budget.csv", fy)
+        import_ledger(s, tmp / "gl.csv", fy, history=True)
+        import_placements(s, tmp / "pl.csv", fy)
+    finally:
+        s.close()
+    return ws
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    return build(tmp_path_factory.mktemp("backtest"))
+
+
+def report_of(ws: Workspace, period: str | None = None, horizon: int | None = None) -> AccuracyReport:
+    s = ws.open()
+    try:
+        return accuracy_report(s.con, ws.settings, period, horizon=horizon, models=FAST)
+    finally:
+        s.close()
+
+
+def test_known_series_scores(ws: Workspace) -> None:
+    r = report_of(ws)
+    assert (r.period, r.period_no, r.horizon) == ("2019-12", 9, 3)  # latest stored month; 3 months left
+    by_id = {s.unique_id: s for s in r.series}
+    assert list(by_id) == ["IFA|spend", "IFA|placements", "Staff|spend", "Legal|spend"]
+    legal = {sc.method: sc for sc in by_id["Legal|spend"].scores}
+    assert legal["seasonal-naive"].mase == 0.0 and legal["ensemble"].mase == 0.0
+    assert legal["seasonal-naive"].coverage80 == 1.0
+    assert by_id["Legal|spend"].chosen == "seasonal-naive"
+    assert by_id["Legal|spend"].weights == {"seasonal-naive": 1.0}
+    staff = {sc.method: sc for sc in by_id["Staff|spend"].scores}
+    assert staff["drift"].mase == 0.0 and by_id["Staff|spend"].chosen == "drift"
+    # origins are months 22..44 (Feb 2018 to Dec 2019); naive misses by £500, £1,000, £1,500 at steps 1–3:
+    # 21 origins with all three steps, Nov 2019 with two, Dec 2019 with one → £65,000 over 66 cells; the scale
+    # is seasonal naive's in-sample error on the 22 months before, £6,000 (12 × £500) → 65000 / 66 / 6000
+    assert staff["naive"].mase == pytest.approx(65_000 / 66 / 6_000)
+    # seasonal naive is a year behind: always £6,000 short → MASE 1
+    assert staff["seasonal-naive"].mase == pytest.approx(1.0)
+    assert by_id["IFA|placements"].months == 45
+    assert by_id["IFA|placements"].outturn_method == "commitments (default)"
+    assert by_id["Legal|spend"].outturn_method == "profile"
+    assert by_id["Staff|spend"].outturn_method == "run-rate (default)"
+    short = [(s.unique_id, s.months) for s in r.too_short]
+    assert short == [("IFA|spend", 9)]
+
+
+def test_past_forecasts_for_charts(ws: Workspace) -> None:
+    staff = next(s for s in report_of(ws).series if s.unique_id == "Staff|spend")
+    past = staff.past
+    assert past is not None
+    assert past.months[0] == "2018-02" and past.months[-1] == "2019-12" and len(past.months) == 23
+    assert past.actual[0] == 50_000 + 500 * 22  # £61,000 in Feb 2018
+    assert past.by_step[1] == past.actual  # drift on a straight line is exact
+    assert past.by_step[3][:2] == [None, None]  # no origin three months before Feb or Mar 2018
+    assert past.by_step[3][2:] == past.actual[2:]
+    ifa = next(s for s in report_of(ws).series if s.unique_id == "IFA|placements")
+    assert ifa.past is not None and ifa.past.actual[:5] == [3.0, 3.0, 3.0, 3.0, 2.0]  # Feb–Jun 2018
+
+
+def test_scores_match_the_engine() -> None:
+    y = np.array([100, 120, 90, 130, 150, 110, 95, 140, 160, 105, 125, 135] * 3, dtype=float)
+    y = y + np.arange(36) * 3.0 + np.sin(np.arange(36)) * 7
+    mine = series_backtest("s", y, 4, ("seasonal-naive", "naive", "drift", "ets"))
+    frame = pd.DataFrame({"unique_id": "s", "ds": pd.date_range("2017-01-31", periods=36, freq="ME"), "y": y})
+    engine = forecast_frame(frame, 4, models=["seasonal-naive", "naive", "drift", "ets"])
+    got = {s.method: (s.mase, s.smape, s.coverage80, s.coverage95) for s in mine.scores}
+    bt = engine.backtest
+    cols = bt[["mase", "smape", "coverage80", "coverage95"]].to_numpy(dtype=float).tolist()
+    for model, row in zip(bt["model"].astype(str), cols, strict=True):
+        assert got[model] == pytest.approx(tuple(row))
+    assert set(got) == set(bt["model"])
+    w = engine.weights
+    assert mine.weights == pytest.approx(dict(zip(w["model"].astype(str), w["weight"], strict=True)))
+
+
+def test_json_shape(ws: Workspace) -> None:
+    out = report_json(report_of(ws, period="2019-12", horizon=2))
+    assert out["period"] == "2019-12" and out["horizon"] == 2
+    assert [s["unique_id"] for s in out["series"]] == ["IFA|placements", "Staff|spend", "Legal|spend"]
+    legal = out["series"][2]
+    assert set(legal) >= {"unique_id", "line", "measure", "chosen", "weights", "scores"}
+    assert (legal["line"], legal["measure"], legal["chosen"]) == ("Legal", "spend", "seasonal-naive")
+    assert set(legal["scores"]) == {"seasonal-naive", "naive", "drift", "ensemble"}
+    assert legal["scores"]["ensemble"] == {"mase": 0.0, "smape": 0.0, "coverage80": 1.0, "coverage95": 1.0}
+    assert out["series"][0]["measure"] == "placements"
+    assert out["too_short"] == [{"unique_id": "IFA|spend", "line": "IFA", "measure": "spend", "months": 9}]
+    json.dumps(out, allow_nan=False)
+
+
+def test_workbook(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "accuracy.xlsx"
+    write_backtest_workbook(report_of(ws), path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Accuracy", "Charts", "Chart data", "Notes"]
+    sheet = wb["Accuracy"]
+    assert [c.value for c in sheet[5]] == ACCURACY_HEADERS
+    rows = {(r[0], r[1], r[3]): r for r in sheet.iter_rows(min_row=6, values_only=True)}
+    mase = ACCURACY_HEADERS.index("MASE")
+    assert rows[("Staff", "spend", "naive")][mase] == pytest.approx(65_000 / 66 / 6_000)
+    assert rows[("Legal", "spend", "seasonal-naive")][mase] == 0
+    assert rows[("IFA", "spend", "too short")][2] == 9
+    best = next(r for r in sheet.iter_rows(min_row=6) if r[0].value == "Staff" and r[3].value == "drift")
+    worst = next(r for r in sheet.iter_rows(min_row=6) if r[0].value == "Staff" and r[3].value == "naive")
+    assert (
+        best[mase].fill.fgColor.rgb.endswith("C6EFCE")
+        and worst[mase].fill.fgColor.rgb != best[mase].fill.fgColor.rgb
+    )
+    outturn = ACCURACY_HEADERS.index("Outturn method")
+    assert rows[("Legal", "spend", "ensemble")][outturn] == "profile"
+    charts = [n for n in zipfile.ZipFile(path).namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3  # IFA placements, Staff spend, Legal spend
+    notes = " ".join(str(r[0]) for r in wb["Notes"].iter_rows(values_only=True) if r[0])
+    assert "beats a seasonal-naive forecast" in notes and "Prophet is left out" in notes
+
+
+def test_cli_json_and_bad_input(ws: Workspace, tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+    runner = CliRunner()
+    out = tmp_path / "b.xlsx"
+    args = ["backtest", "-w", str(ws.path), "--models", ",".join(FAST), "--json", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["series"][1]["chosen"] == "drift" and out.exists()
+    bad = runner.invoke(app, ["backtest", "-w", str(ws.path), "--models", "arima"])
+    assert bad.exit_code == 2 and "unknown model" in bad.stderr
+    later = runner.invoke(app, ["backtest", "-w", str(ws.path), "--period", "2020-01", "--models", "naive"])
+    assert later.exit_code == 2 and "latest stored month is 2019-12" in later.stderr
