@@ -1,6 +1,7 @@
 """Backtest the placement-mix model on the synthetic SSDA903 sets: cut at a date, forecast average
 placements by line month by month, compare with what happened (MAE and bias by line) and with a naive
-"stays flat" forecast (the numbers open at the cut). Run: .venv/bin/python bench/placements_903.py"""
+"stays flat" forecast (the numbers open at the cut); bias = mean(forecast − actual), by line and for all
+lines together. Run: .venv/bin/python bench/placements_903.py"""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ledgers.ssda903 import read_903
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903"
 SETS = [
     ("cs_demand_model_combined", None, date(2019, 3, 31), date(2020, 3, 31)),
+    ("cs_demand_model_combined", None, date(2018, 3, 31), date(2021, 3, 31)),
     ("cs_demand_model_regional_v1", "Southwark", date(2019, 3, 31), date(2020, 3, 31)),
     ("cs_demand_model_regional_v1", "Bromley", date(2019, 3, 31), date(2020, 3, 31)),
     ("cs_demand_model_regional_v1", "Hillingdon", date(2019, 3, 31), date(2020, 3, 31)),
@@ -57,13 +59,14 @@ def main() -> None:
             naive_bias=("err_naive", "mean"),
         )
         total = m.groupby("month")[["numbers_fc", "numbers_actual", "naive"]].sum()
+        err, err_naive = total["numbers_fc"] - total["numbers_actual"], total["naive"] - total["numbers_actual"]
         print(
             f"\n== {name}{' / ' + la if la else ''}: cut {cut}, to {until}, {len(full)} placements, model {secs:.2f}s"
         )
         print(by.round(2).to_string())
         print(
-            f"all lines: model MAE {(total['numbers_fc'] - total['numbers_actual']).abs().mean():.2f}, "
-            f"naive MAE {(total['naive'] - total['numbers_actual']).abs().mean():.2f} "
+            f"all lines: model MAE {err.abs().mean():.2f} bias {err.mean():+.2f}, "
+            f"naive MAE {err_naive.abs().mean():.2f} bias {err_naive.mean():+.2f} "
             f"(actual mean {total['numbers_actual'].mean():.1f})"
         )
 

@@ -27,8 +27,16 @@ def commentary_import(
     ] = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """Store the Commentary column of the Variances sheet (or a CSV with key, commentary) for its period."""
-    from budget.commentary import csv_entries, import_commentary, workbook_entries  # loaded on use
+    """Store the Commentary column of the Variances sheet (or a CSV with key, commentary) for its period.
+
+    Commentary on a row with no key stops the import (nothing stored); a key the stored run of the period
+    could not produce is warned about on stderr and its words are still stored."""
+    from budget.commentary import (  # loaded on use
+        csv_entries,
+        import_commentary,
+        unknown_key_warnings,
+        workbook_entries,
+    )
 
     if not file.exists():
         raise WorkspaceError(f"{file}: no such file")
@@ -52,6 +60,8 @@ def commentary_import(
         raise WorkspaceError(f"{file.name}: no period stated in the file: give --period YYYY-MM")
     store = ws.open()
     try:
+        for warning in unknown_key_warnings(store.con, fy, p, entries):
+            err.print(f"warning: {warning}", markup=False)
         stored = import_commentary(store.con, fy, p, entries, author, ws.settings.variance_sign)
     finally:
         store.close()

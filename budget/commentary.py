@@ -17,12 +17,13 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.outturn_workbook import variance_key
 from budget.report import VarianceRow, variance_pence
 from ledgers.money import pence_from_pounds
-from ledgers.periods import FinancialYear
+from ledgers.periods import FinancialYear, month_label
 from ledgers.problems import WorkspaceError
 
 SHEET = "Variances"
@@ -30,6 +31,10 @@ REVIEW_SHARE = Decimal("0.10")
 REVIEW_PENCE = 5_000_000  # £50k
 CARRIED = re.compile(r"^carried forward from P\d{1,2}( — review)?: ", re.IGNORECASE)
 _PERIOD = re.compile(r"\bP(\d{1,2})\b")
+NO_KEY = (
+    "commentary on a row with no Key — the row was added or the Key deleted; "
+    "move the text to a row with a Key or add the key"
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Entry:
     key: str
     text: str
     variance_p: int | None = None
+    where: str = ""  # the key's cell ('Variances!H7') or CSV row ('c.csv row 2'), for messages
 
 
 def _header(ws: Worksheet, path: Path) -> tuple[int, dict[str, int]]:
@@ -55,7 +61,10 @@ def _header(ws: Worksheet, path: Path) -> tuple[int, dict[str, int]]:
 
 
 def workbook_entries(path: Path) -> tuple[int | None, list[Entry]]:
-    """(period number stated by the workbook, entries with their Amount) from an edited outturn workbook."""
+    """(period number stated by the workbook, entries with their Amount) from an edited outturn workbook.
+
+    Commentary typed on a row without a Key (an inserted row, or a deleted key) is an error naming each such
+    cell, so no words are silently dropped."""
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
     except (OSError, ValueError, KeyError) as exc:
@@ -68,15 +77,22 @@ def workbook_entries(path: Path) -> tuple[int | None, list[Entry]]:
     ws = wb[SHEET]
     header_row, cols = _header(ws, path)
     key_col, text_col, amount_col = cols["key"], cols["commentary"], cols.get("amount")
+    key_letter, text_letter = get_column_letter(key_col), get_column_letter(text_col)
     entries: list[Entry] = []
-    for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row):
-        key = row[key_col - 1].value
-        text = row[text_col - 1].value
-        if not key or text is None or not str(text).strip():
+    unkeyed: list[str] = []
+    for n, row in enumerate(ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row), start=header_row + 1):
+        key = row[key_col - 1].value if len(row) >= key_col else None
+        text = row[text_col - 1].value if len(row) >= text_col else None
+        if text is None or not str(text).strip():
             continue
-        amount = row[amount_col - 1].value if amount_col else None
+        if key is None or not str(key).strip():
+            unkeyed.append(f"{SHEET}!{text_letter}{n}: {NO_KEY}")
+            continue
+        amount = row[amount_col - 1].value if amount_col and len(row) >= amount_col else None
         variance = pence_from_pounds(amount) if isinstance(amount, int | float) else None
-        entries.append(Entry(str(key).strip(), str(text).strip(), variance))
+        entries.append(Entry(str(key).strip(), str(text).strip(), variance, f"{SHEET}!{key_letter}{n}"))
+    if unkeyed:
+        raise WorkspaceError(f"{path.name}: nothing was imported:\n" + "\n".join(unkeyed))
     return _stated_period(wb), entries
 
 
@@ -93,7 +109,7 @@ def _stated_period(wb: openpyxl.Workbook) -> int | None:
 
 
 def csv_entries(path: Path) -> list[Entry]:
-    """Entries from a CSV with columns key and commentary (any case)."""
+    """Entries from a CSV with columns key and commentary (any case); commentary with no key is an error."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
@@ -107,11 +123,20 @@ def csv_entries(path: Path) -> list[Entry]:
             f"{path.name}:1: the header should have columns key and commentary, found {rows[0]}"
         )
     k, c = header.index("key"), header.index("commentary")
-    return [
-        Entry(r[k].strip(), r[c].strip())
-        for r in rows[1:]
-        if len(r) > max(k, c) and r[k].strip() and r[c].strip()
-    ]
+    entries: list[Entry] = []
+    unkeyed: list[str] = []
+    for n, r in enumerate(rows[1:], start=2):
+        key = r[k].strip() if len(r) > k else ""
+        text = r[c].strip() if len(r) > c else ""
+        if not text:
+            continue
+        if not key:
+            unkeyed.append(f"{path.name} row {n}: commentary with no key; add the key or remove the row")
+            continue
+        entries.append(Entry(key, text, where=f"{path.name} row {n}"))
+    if unkeyed:
+        raise WorkspaceError("nothing was imported:\n" + "\n".join(unkeyed))
+    return entries
 
 
 def stored_variances(con: duckdb.DuckDBPyConnection, fy: int, period: int, sign: str) -> dict[str, int]:
@@ -127,6 +152,33 @@ def stored_variances(con: duckdb.DuckDBPyConnection, fy: int, period: int, sign:
         out[f"line|{line}"] = v
         out[f"heading|{heading}"] = out.get(f"heading|{heading}", 0) + v
     return out
+
+
+def unknown_key_warnings(
+    con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int, entries: list[Entry]
+) -> list[str]:
+    """Warnings for entries whose key the stored run of ``period`` could not produce: not 'line|<line>',
+    'heading|<heading>' or 'other|<heading>' of its outturn_lines (one warning if there is no stored run)."""
+    rows = con.execute(
+        "SELECT DISTINCT line, heading FROM outturn_lines WHERE fy = ? AND period = ?",
+        [fy.start_year, period],
+    ).fetchall()
+    label = f"P{period} ({month_label(fy, period)}) {fy.label}"
+    if not rows:
+        return (
+            [f"no stored outturn run for {label}: the keys cannot be checked; stored as given"]
+            if entries
+            else []
+        )
+    keys = {f"line|{line}" for line, _ in rows}
+    keys |= {f"{level}|{heading}" for _, heading in rows for level in ("heading", "other")}
+    return [
+        f"{e.where or 'key'}: key '{e.key}' matches no line or heading of the stored run for {label} "
+        "(a renamed line, an edited key or the wrong period?); the words are stored under that key and "
+        "will show only when a row with that key does"
+        for e in entries
+        if e.key not in keys
+    ]
 
 
 def latest_commentary(

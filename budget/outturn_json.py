@@ -51,8 +51,11 @@ def line_json(line: LineResult, sign: str) -> dict[str, object]:
 
 
 def variance_json(row: VarianceRow) -> dict[str, object]:
+    """A variance row; the grouped 'other variances under £100k' row is a line-level row (the contract's levels
+    are heading and line) and is told apart by ``grouped``."""
     return {
-        "level": row.level,
+        "level": "heading" if row.level == "heading" else "line",
+        "grouped": row.level == "other",
         "name": row.name,
         "heading": row.heading,
         "amount": pounds_float(row.amount_p),

@@ -92,8 +92,8 @@ def variance_rows(
                 )
             )
             rows.append(VarianceRow("line", ln.name, h.name, lv, direction(lv, sign), text))
-        if explained and small:
-            total = sum(ln.figures.variances(sign)[2] for ln in small)
+        total = sum(ln.figures.variances(sign)[2] for ln in small)
+        if explained and small and total != 0:  # a nil row says nothing an officer needs
             label = OTHER.format(threshold=words(threshold_p))
             named = [
                 f"{ln.name} {words(v)} {direction(v, sign)}"

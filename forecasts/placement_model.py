@@ -1,7 +1,8 @@
 """Placement-mix cost model: stock and flow by line, Monte Carlo over draws, with MTFS scenarios.
 
 Per draw: the cohort open at ``as_at`` ends at a duration drawn from its line's conditional KM survival
-(capped by planned end / recorded end dates); new placements start per line per month (Poisson) at the
+(capped by a recorded end date, or by a planned end date after as_at: a planned end on or before as_at
+has passed with the placement still open, so it tells nothing and survival decides); new placements start per line per month (Poisson) at the
 line's recent weekly cost of new placements; moves between lines happen at the historical monthly rates
 (the moved placement ends, a new one starts next day on the other line); scenario mix moves are applied
 last. Each draw is costed exactly like the commitments (placement-days × weekly pence / 7 per
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecasts.placements import month_starts
-from forecasts.survival import POOLED, SurvivalCurve, curves_by_line
+from forecasts.survival import POOLED, SurvivalCurve, complete_from, curves_by_line
 from forecasts.transitions import DAYS_PER_MONTH, ended_by_move, started_by_move, transition_rates
 
 PPM = 1_000_000
@@ -68,18 +69,20 @@ def line_rates(
     transition_months: int = 36,
     gap_days: int = 7,
 ) -> LineRates:
-    """Survival curves (moves censored), fresh starts per month and average weekly cost of new placements
-    over the last ``window_months``, monthly move rates over the last ``transition_months``, and the
-    cohort open at ``as_at`` (``s`` = start day relative to as_at, ``cap`` = last paid day from the end or
-    planned end date, inf when none)."""
+    """Survival curves (moves censored; placements older than the list enter at their age then), fresh
+    starts per month and average weekly cost of new placements over the last ``window_months``, monthly
+    move rates over the last ``transition_months`` (both windows start no earlier than the day the list is
+    complete from, see ``survival.complete_from``), and the cohort open at ``as_at`` (``s`` = start day
+    relative to as_at, ``cap`` = last paid day from the end date or a planned end date after as_at, inf
+    when none)."""
     at = pd.Timestamp(as_at)
     view = placements[placements["start_date"] <= at].copy()
     view.loc[view["end_date"] > at, "end_date"] = pd.NaT
     lines = sorted(set(placements["line"].tolist()) | set(extra_lines or []))
     index = {name: k for k, name in enumerate(lines)}
     moved_in = started_by_move(view, gap_days)
-    curves = curves_by_line(view, as_at, censored=ended_by_move(view, gap_days))
-    earliest = view["start_date"].min() if len(view) else at
+    earliest = complete_from(view, as_at)
+    curves = curves_by_line(view, as_at, censored=ended_by_move(view, gap_days), since=earliest)
     w0 = max(at - pd.DateOffset(months=window_months), earliest)
     span = max((at - w0).days / DAYS_PER_MONTH, 1.0)
     recent = view[view["start_date"] > w0]
@@ -99,7 +102,8 @@ def line_rates(
     live = placements[
         (placements["start_date"] <= at) & (placements["end_date"].isna() | (placements["end_date"] > at))
     ]
-    stop = pd.concat([live["end_date"], live["planned_end_date"]], axis=1).min(axis=1)
+    planned = live["planned_end_date"].where(live["planned_end_date"] > at)
+    stop = pd.concat([live["end_date"], planned], axis=1).min(axis=1)
     cohort = pd.DataFrame(
         {
             "line_code": live["line"].map(index).to_numpy(dtype=np.int64),

@@ -2,7 +2,9 @@
 
 Day rule: a placement is paid for every day from its start date to its end date, both inclusive. The
 commitment of a placement open at ``as_at`` runs from ``as_at + 1`` (as_at itself is already in the actuals)
-to the earliest of its end date, planned end date and ``until``, inclusive.
+to the earliest of its end date, its planned end date if that is after ``as_at``, and ``until``, inclusive. A
+planned end date on or before ``as_at`` has passed with the placement still open: it is still costing
+money, so it is committed to ``until`` (or its end date).
 
 Rounding: for each placement and calendar month the cost is ``weekly_cost_p × days / 7`` computed in
 integers and rounded half up to the penny once, i.e. ``(2 × weekly_cost_p × days + 7) // 14``. Line and
@@ -60,7 +62,9 @@ def costs_by_month(
 
 
 def commitments_by_month(placements: pd.DataFrame, as_at: date, until: date) -> pd.DataFrame:
-    """Cost committed by placements open at ``as_at``, per line per month from as_at + 1 to ``until``.
+    """Cost committed by placements open at ``as_at``, per line per month from as_at + 1 to ``until``: each
+    to its end date, else its planned end date if after as_at, else ``until`` (a planned end already
+    passed is ignored: the placement is open, so still paid for).
 
     Columns ``line, month`` (first of month), ``days``, ``cost_p`` (int pence), ``numbers`` (average open
     placements in the month: days / days in the calendar month). Rounding: see the module docstring.
@@ -73,7 +77,7 @@ def commitments_by_month(placements: pd.DataFrame, as_at: date, until: date) -> 
     stop = np.datetime64(until, "D")
     last = np.full(len(placements), stop)
     last = np.where(~np.isnat(end) & (end < last), end, last)
-    last = np.where(~np.isnat(planned) & (planned < last), planned, last)
+    last = np.where(~np.isnat(planned) & (planned > at) & (planned < last), planned, last)
     first = np.full(len(placements), at + DAY)
     first = np.where(is_open, first, np.datetime64("NaT"))
     months = month_starts(as_at + pd.Timedelta(days=1), until) if until > as_at else []

@@ -1,4 +1,4 @@
-"""Series frames: statsforecast's long format (``unique_id``, ``ds`` period end, ``y``), checked and read."""
+"""Series frames: statsforecast's long format (``unique_id``, ``ds`` period date, ``y``), checked and read."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 COLUMNS = ("unique_id", "ds", "y")
 MIN_POINTS = 3
 SEASON_LENGTH = {"M": 12, "Q": 4, "A": 1}
-_OFFSET = {"M": pd.offsets.MonthEnd(1), "Q": pd.offsets.QuarterEnd(1), "A": pd.offsets.YearEnd(1)}
 _MONTHS_APART = {1: "M", 3: "Q", 12: "A"}
+_MONTHS_PER = {freq: months for months, freq in _MONTHS_APART.items()}
 _UK_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^\d{4}-\d{1,2}$")
@@ -51,7 +51,7 @@ def checked_series(df: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise SeriesError(
             f"series frame is missing column(s) {missing}; received columns {list(df.columns)}. "
-            "Provide a long frame with columns unique_id (series name), ds (period end date) and y (value)."
+            "Provide a long frame with columns unique_id (series name), ds (period date) and y (value)."
         )
     out = df.loc[:, list(COLUMNS)].copy()
     out["unique_id"] = out["unique_id"].astype(str)
@@ -117,9 +117,18 @@ def infer_frequency(df: pd.DataFrame) -> str:
 
 
 def future_periods(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
-    """The ``horizon`` period ends after ``last`` at frequency ``freq``."""
-    start = pd.Timestamp(last) + _OFFSET[freq]
-    return pd.date_range(start, periods=horizon, freq=_OFFSET[freq])
+    """The ``horizon`` dates after ``last``, stepped 1..horizon whole periods in ``last``'s own convention.
+
+    A month-end stays a month-end (2020-01-31 then 2020-02-29); any other day keeps its day of the month
+    (2019-07-01 then 2019-08-01; an annual 2024-03-31 then 2025-03-31), clipped to shorter months.
+    """
+    start = pd.Timestamp(last).normalize()
+    months = _MONTHS_PER[freq]
+    if start.is_month_end:
+        dates = [start + pd.offsets.MonthEnd(k * months) for k in range(1, horizon + 1)]
+    else:
+        dates = [start + pd.DateOffset(months=k * months) for k in range(1, horizon + 1)]
+    return pd.DatetimeIndex(dates, dtype="datetime64[ns]")
 
 
 def read_series_csv(path: str | Path) -> pd.DataFrame:

@@ -2,7 +2,11 @@
 
 Duration of a placement = end_date − start_date in days (a placement that starts and ends the same day
 lasts 0 days). Ended placements are events, placements still open at the as-at date are censored at
-their age then. Beyond the last observed time the curve continues as an exponential tail with the
+their age then. A placements list (or SSDA903 return) holds only placements open on or after some date
+(``complete_from``): older placements that had already ended are missing, so a placement that started
+before that date enters the risk set at its age then (delayed entry, left truncation) — counting it from
+age 0 would make durations look far longer than they are, as only the long ones survive into the list.
+Beyond the last observed time the curve continues as an exponential tail with the
 hazard of its last year (or, failing that, its average hazard), so a curve that never reaches 0 still
 gives a finite expected remaining duration; with no events at all the hazard is 0 (placements never end
 unless a planned end date stops them).
@@ -83,16 +87,22 @@ class SurvivalCurve:
         return area / s_age
 
 
-def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> SurvivalCurve:
-    """Kaplan–Meier estimate from durations (days) and event flags (True = ended, False = censored)."""
+def kaplan_meier(
+    durations: np.ndarray, events: np.ndarray, entries: np.ndarray | None = None
+) -> SurvivalCurve:
+    """Kaplan–Meier estimate from durations (days) and event flags (True = ended, False = censored);
+    ``entries`` (days, default 0) are the ages at which placements came under observation: a placement is
+    at risk at t when entry ≤ t ≤ duration."""
     d = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
+    a = np.zeros(len(d)) if entries is None else np.minimum(np.asarray(entries, dtype=float), d)
     times = np.unique(d[e])
     if len(times) == 0:
         return SurvivalCurve(np.zeros(0), np.zeros(0), 0.0, 0)
-    at_risk = len(d) - np.searchsorted(np.sort(d), times, side="left")
+    entered = np.searchsorted(np.sort(a), times, side="right")
+    at_risk = entered - np.searchsorted(np.sort(d), times, side="left")
     deaths = np.bincount(np.searchsorted(times, d[e]), minlength=len(times))
-    surv = np.cumprod(1.0 - deaths / at_risk)
+    surv = np.cumprod(1.0 - deaths / np.maximum(at_risk, 1))
     return SurvivalCurve(times, surv, _tail_hazard(times, surv, float(d.max())), int(e.sum()))
 
 
@@ -119,25 +129,41 @@ def durations_as_at(placements: pd.DataFrame, as_at: date) -> tuple[np.ndarray, 
     return ((stop - start).dt.days.to_numpy(dtype=float), ended.to_numpy())
 
 
+def complete_from(placements: pd.DataFrame, as_at: date) -> pd.Timestamp:
+    """First day from which the list, as known at ``as_at``, is taken to hold every placement open: the
+    earliest end date on or before ``as_at`` (a list of placements open since some date holds no earlier
+    endings), or the earliest start when nothing had ended."""
+    at = pd.Timestamp(as_at)
+    known = placements[placements["start_date"] <= at]
+    ends = known["end_date"][known["end_date"] <= at]
+    if len(ends):
+        return pd.Timestamp(ends.min())
+    return pd.Timestamp(known["start_date"].min()) if len(known) else at
+
+
 def curves_by_line(
     placements: pd.DataFrame,
     as_at: date,
     censored: pd.Series | None = None,
     min_events: int = 5,
+    since: pd.Timestamp | None = None,
 ) -> dict[str, SurvivalCurve]:
     """A KM curve per line from placements as known at ``as_at`` plus the pooled curve under ``"*"``;
     a line with fewer than ``min_events`` endings uses the pooled curve. ``censored`` (bool, aligned with
-    placements) marks endings to treat as censoring (e.g. moves to another line, modelled separately)."""
+    placements) marks endings to treat as censoring (e.g. moves to another line, modelled separately).
+    Placements started before ``since`` (default ``complete_from``) enter the risk set at their age then."""
     at = pd.Timestamp(as_at)
     known = (placements["start_date"] <= at).to_numpy()
     durations, ended = durations_as_at(placements, as_at)
     if censored is not None:
         ended = ended & ~censored.to_numpy(dtype=bool)[known]
+    w0 = complete_from(placements, as_at) if since is None else since
+    entries = (w0 - placements.loc[known, "start_date"]).dt.days.clip(lower=0).to_numpy(dtype=float)
     lines = placements["line"].to_numpy(dtype=object)[known]
-    pooled = kaplan_meier(durations, ended)
+    pooled = kaplan_meier(durations, ended, entries)
     curves = {POOLED: pooled}
     for line in sorted(set(placements["line"].tolist())):
         on = lines == line
-        curve = kaplan_meier(durations[on], ended[on])
+        curve = kaplan_meier(durations[on], ended[on], entries[on])
         curves[line] = curve if curve.events >= min_events else pooled
     return curves

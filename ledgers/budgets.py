@@ -29,6 +29,9 @@ SPEC = Spec(
 )
 
 
+_METHOD = "regexp_replace(lower(trim(method)), '[\\s_]+', '-', 'g')"  # "Run Rate" is run-rate
+
+
 def flat_profile(net_p: int) -> list[int]:
     """Twelve equal monthly amounts, the pennies left over in P12, summing exactly to ``net_p``."""
     base = int(net_p / 12)
@@ -44,7 +47,7 @@ def _validate(ctx: ImportContext) -> list[Problem]:
     con, t, file = ctx.con, ctx.parsed, ctx.raw.file
     problems: list[Problem] = []
     for row, line, n in con.execute(
-        f"SELECT min(_row), line, count(*) FROM {t} GROUP BY line HAVING count(*) > 1 ORDER BY 1"
+        f"SELECT min(_row), line, count(*) FROM {t} WHERE line IS NOT NULL GROUP BY line HAVING count(*) > 1 ORDER BY 1"
     ).fetchall():
         problems.append(
             Problem(file, int(row), "line", f"line '{line}' appears {n} times; one row per line", ERROR)
@@ -61,10 +64,10 @@ def _validate(ctx: ImportContext) -> list[Problem]:
                 ERROR,
             )
         )
-    for row, m in con.execute(
-        f"SELECT _row, method FROM {t} WHERE method IS NOT NULL ORDER BY _row"
+    for row, m, normal in con.execute(
+        f"SELECT _row, method, {_METHOD} FROM {t} WHERE method IS NOT NULL ORDER BY _row"
     ).fetchall():
-        if m.strip().lower() not in METHODS:
+        if normal not in METHODS:
             problems.append(
                 Problem(
                     file,
@@ -102,7 +105,7 @@ def _save(ctx: ImportContext) -> None:
     replaced = supersede(con, "budget", "budget", "fy = ?", [ctx.fy.start_year])
     rows = con.execute(
         f"SELECT _row, line, heading, gross_p, income_p, [{', '.join(f'p{i}_p' for i in range(1, 13))}], "
-        f"lower(trim(method)), budget_numbers, budget_unit_cost_p, funded_by FROM {t} ORDER BY _row"
+        f"{_METHOD}, budget_numbers, budget_unit_cost_p, funded_by FROM {t} ORDER BY _row"
     ).fetchall()
     for order, (row, line, heading, gross, income, prof, method, numbers, unit, funded) in enumerate(rows):
         profile = prof if any(p is not None for p in prof) else flat_profile(gross + income)

@@ -46,6 +46,7 @@ class ImportContext:
     fy: FinancialYear
     outcome: ImportOutcome
     options: dict[str, object]
+    parse_failed: bool = False  # some cells could not be parsed: validators see NULLs there
 
 
 def file_sha256(path: Path) -> str:
@@ -106,9 +107,9 @@ def run_import(
         outcome.rows_read = int(con.execute(f"SELECT count(*) FROM {parsed}").fetchall()[0][0])
         import_id = int(con.execute("SELECT nextval('import_ids')").fetchall()[0][0])
         outcome.import_id = import_id
-        ctx = ImportContext(con, raw, parsed, import_id, fy, outcome, options or {})
-        if not any(p.severity == ERROR for p in problems):
-            problems += validate(ctx)
+        failed = any(p.severity == ERROR for p in problems)
+        ctx = ImportContext(con, raw, parsed, import_id, fy, outcome, options or {}, failed)
+        problems += validate(ctx)  # always, so one run lists every problem
         errors = [p for p in problems if p.severity == ERROR]
         if errors:
             raise ImportFailed(sorted(errors, key=lambda p: (p.row or 0, p.column or "")))

@@ -109,34 +109,40 @@ def import_ledger(
     history: bool = False,
     sheet: str | None = None,
 ) -> ImportOutcome:
-    """Import a GL export. Periods it holds replace the stored ones unless ``append``.
+    """Import a GL export. Periods it holds replace the stored ones unless ``append``. A file identical to
+    one whose rows are still stored is a no-op either way (appending it again would double count).
 
     ``history``: rows of earlier financial years are expected (prior-year history), not warned about.
     """
     options: dict[str, object] = {"mode": "append" if append else "replace", "history": history}
-    return run_import(store, path, SPEC, fy, _validate, _save, sheet, options, skip_identical=not append)
+    return run_import(store, path, SPEC, fy, _validate, _save, sheet, options)
 
 
 def _validate(ctx: ImportContext) -> list[Problem]:
+    """Rows with no amount, or with neither a date nor a period (cells that failed to parse are reported
+    already, so these look at the raw text)."""
     con, t, file = ctx.con, ctx.parsed, ctx.raw.file
-    problems: list[Problem] = []
     present = set(ctx.raw.present)
-    if "amount" not in present:
-        rows = con.execute(
-            f"SELECT _row FROM {t} WHERE debit_p IS NULL AND credit_p IS NULL ORDER BY _row"
-        ).fetchall()
-        problems += [
-            Problem(file, int(r[0]), "debit", "no amount: debit and credit are both empty", ERROR)
-            for r in rows
-        ]
-    elif "amount" in present:
-        rows = con.execute(f"SELECT _row FROM {t} WHERE amount_p IS NULL ORDER BY _row").fetchall()
-        problems += [Problem(file, int(r[0]), "amount", "is empty but required", ERROR) for r in rows]
+
+    def empty(col: str) -> str:
+        return f'("__raw_{col}" IS NULL OR trim("__raw_{col}") = \'\')' if col in present else "true"
+
+    problems: list[Problem] = []
+    if "amount" in present:
+        cond, col, msg = empty("amount"), "amount", "is empty but required"
+    else:
+        cond, col, msg = (
+            f"{empty('debit')} AND {empty('credit')}",
+            "debit",
+            "no amount: debit and credit are both empty",
+        )
+    for (r,) in con.execute(f"SELECT _row FROM {t} WHERE {cond} ORDER BY _row LIMIT 1000").fetchall():
+        problems.append(Problem(file, int(r), col, msg, ERROR))
     when = "period" if "period" in present else "date"
-    rows = con.execute(f"SELECT _row FROM {t} WHERE period IS NULL AND date IS NULL ORDER BY _row").fetchall()
-    problems += [
-        Problem(file, int(r[0]), when, "is empty: a ledger row needs a date or a period", ERROR) for r in rows
-    ]
+    for (r,) in con.execute(
+        f"SELECT _row FROM {t} WHERE {empty('period')} AND {empty('date')} ORDER BY _row LIMIT 1000"
+    ).fetchall():
+        problems.append(Problem(file, int(r), when, "is empty: a ledger row needs a date or a period", ERROR))
     return problems
 
 

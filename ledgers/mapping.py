@@ -175,14 +175,15 @@ def _rules(ctx: ImportContext) -> list[Rule]:
 
 def _validate(ctx: ImportContext) -> list[Problem]:
     file = ctx.raw.file
-    problems = ambiguous_rules(_rules(ctx), file)
+    complete = [r for r in _rules(ctx) if r.cost_centre and r.account and r.line and r.heading]
+    problems = ambiguous_rules(complete, file)
     for r in _rules(ctx):
         if r.kind and r.kind not in ("expenditure", "income"):
             problems.append(
                 Problem(file, r.row, "kind", f"'{r.kind}' should be expenditure or income", ERROR)
             )
         for col, pat in (("cost_centre", r.cost_centre), ("account", r.account)):
-            if "*" in pat[:-1]:
+            if pat and "*" in pat[:-1]:
                 problems.append(
                     Problem(
                         file,

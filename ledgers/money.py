@@ -6,6 +6,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _MONEY = re.compile(r"^-?\d+(\.\d{1,2})?$")
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$")
 
 
 def pence_from_text(text: str) -> int:
@@ -14,6 +15,9 @@ def pence_from_text(text: str) -> int:
     Accepts ``1234.56``, ``1,234.56``, ``£1,234.56``, ``-1234.56``, ``(1,234.56)`` and ``1234.56-``.
     Raises ValueError with a message fit for an officer.
     """
+    grouped = re.sub(r"[\u00a3\s()+-]", "", text)
+    if "," in grouped and not _GROUPED.match(grouped):
+        raise ValueError(f"'{text}' is not an amount: commas may only separate thousands (1,234.56)")
     s = text.strip().replace("\u00a3", "").replace(",", "").replace(" ", "")
     negative = False
     if s.startswith("(") and s.endswith(")"):

@@ -19,7 +19,9 @@ CREATE OR REPLACE TEMP MACRO cl_trail(c) AS (c LIKE '_%-');
 CREATE OR REPLACE TEMP MACRO cl_untrail(c) AS CASE WHEN cl_trail(c) THEN c[1:-2] ELSE c END;
 CREATE OR REPLACE TEMP MACRO cl_digits(x) AS cl_untrail(cl_unparen(cl_clean(x)));
 CREATE OR REPLACE TEMP MACRO cl_money_ok(x) AS regexp_full_match(cl_digits(x), '[-+]?[0-9]+(\.[0-9]{1,2})?')
-    AND NOT (cl_paren(cl_clean(x)) AND cl_trail(cl_unparen(cl_clean(x))));
+    AND NOT (cl_paren(cl_clean(x)) AND cl_trail(cl_unparen(cl_clean(x))))
+    AND (NOT contains(x, ',') OR regexp_full_match(regexp_replace(trim(x), '[£\s()+-]', '', 'g'),
+                                                 '[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?'));
 CREATE OR REPLACE TEMP MACRO cl_pence(x) AS CASE WHEN cl_money_ok(x) THEN
     CAST(CAST(cl_digits(x) AS DECIMAL(18,2)) * 100 AS BIGINT)
     * CASE WHEN cl_paren(cl_clean(x)) OR cl_trail(cl_unparen(cl_clean(x))) THEN -1 ELSE 1 END END;
@@ -50,7 +52,7 @@ CREATE OR REPLACE TEMP MACRO cl_bool(x) AS CASE
 """
 
 _HINT = {
-    MONEY: "is not an amount (write 1234.56, £1,234.56, -1234.56 or (1,234.56); at most 2 decimal places)",
+    MONEY: "is not an amount (write 1234.56, £1,234.56, -1234.56 or (1,234.56); at most 2 decimal places, commas only between thousands)",
     DATE: "is not a date (write 2019-12-31 or 31/12/2019)",
     PERIOD: "is not a period (write 2019/20-P09, P9, 2019-12 or 201912)",
     NUMBER: "is not a number",

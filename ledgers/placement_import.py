@@ -49,7 +49,12 @@ def _frame(ctx: ImportContext) -> pd.DataFrame:
 
 
 def _validate(ctx: ImportContext) -> list[Problem]:
+    if ctx.parse_failed:
+        return []  # the frame checks need every cell parsed; the cell problems are listed already
     df = _frame(ctx)
+    if df.empty:
+        # a placements list replaces the stored one: an empty file would silently wipe it
+        return [Problem(ctx.raw.file, ctx.raw.header_row, None, "the file has no placements (only a header)")]
     problems = check_placements(df, ctx.raw.file)
     lines = {
         r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
@@ -158,6 +163,10 @@ def import_903(
         la=la,
     )
     errors = [p for p in problems if p.severity == ERROR]
+    if not errors and frame.empty:
+        errors.append(
+            Problem(str(folder), None, None, "no placements found: the stored list is left as it was")
+        )
     if errors:
         raise ImportFailed(errors)
     outcome.warnings += [p for p in problems if p.severity == WARNING]
@@ -203,9 +212,9 @@ def import_903(
                     outcome,
                     outcome.file,
                     [],
-                    len(missing),
+                    int(frame["line"].isin(missing).sum()),
                     "line",
-                    "placement lines with no budget line: " + ", ".join(missing),
+                    "placements on lines with no budget line (" + ", ".join(missing) + ")",
                 )
         if replaced:
             outcome.messages.append(

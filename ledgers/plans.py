@@ -70,7 +70,7 @@ def _unknown_lines(ctx: ImportContext) -> list[Problem]:
             ctx.raw.file, int(row), "line", f"line '{line}' is not a line of the {ctx.fy.label} budget", ERROR
         )
         for row, line in ctx.con.execute(
-            f"SELECT _row, trim(line) FROM {ctx.parsed} ORDER BY _row"
+            f"SELECT _row, trim(line) FROM {ctx.parsed} WHERE line IS NOT NULL ORDER BY _row"
         ).fetchall()
         if line not in lines
     ]
@@ -78,7 +78,9 @@ def _unknown_lines(ctx: ImportContext) -> list[Problem]:
 
 def _validate_savings(ctx: ImportContext) -> list[Problem]:
     problems = _unknown_lines(ctx)
-    for row, year in ctx.con.execute(f"SELECT _row, year FROM {ctx.parsed} ORDER BY _row").fetchall():
+    for row, year in ctx.con.execute(
+        f"SELECT _row, year FROM {ctx.parsed} WHERE year IS NOT NULL ORDER BY _row"
+    ).fetchall():
         try:
             FinancialYear.parse(year)
         except ValueError as exc:

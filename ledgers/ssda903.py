@@ -61,9 +61,25 @@ def _read_episodes(folder: Path, la: str | None, problems: list[Problem]) -> pd.
         )
         if "LA" in df.columns:
             if la is not None:
+                known = sorted(set(df["LA"].dropna().str.strip()))
                 df = df[df["LA"].str.strip().str.lower() == la.strip().lower()]
+                if df.empty:
+                    problems.append(
+                        Problem(
+                            path.name,
+                            None,
+                            "LA",
+                            f"no episodes for LA '{la}' (the file has: {', '.join(known)})",
+                        )
+                    )
+                    continue
             df["_child"] = df["LA"].str.strip() + ":" + df["CHILD"].str.strip()
         else:
+            if la is not None:
+                problems.append(
+                    Problem(path.name, None, "LA", f"--la '{la}' given but the file has no LA column")
+                )
+                continue
             df["_child"] = df["CHILD"].str.strip()
         frames.append(df)
     if not frames:

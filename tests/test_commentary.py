@@ -104,7 +104,7 @@ def type_commentary(path: Path, words: dict[str, str]) -> None:
     ws = wb["Variances"]
     for row in ws.iter_rows(min_row=6):
         key = row[7].value
-        if key in words:
+        if isinstance(key, str) and key in words:
             row[6].value = words[key]
     wb.save(path)
 
@@ -199,3 +199,78 @@ def test_review_rule_ten_percent_or_fifty_thousand() -> None:
     assert needs_review(100_000_000, 105_000_100)
     assert carried_text(8, "Text", 100_000_000, 100_000_000, 9) == "carried forward from P8: Text"
     assert carried_text(9, "Text", 1, 100_000_000, 9) == "Text"
+
+
+def stored_commentary(ws: Workspace) -> list[tuple[int, str, str]]:
+    s = ws.open()
+    try:
+        rows = s.con.execute("SELECT period, key, text FROM commentary ORDER BY key").fetchall()
+    finally:
+        s.close()
+    return [(int(p), k, t) for p, k, t in rows]
+
+
+def test_commentary_on_an_inserted_row_without_a_key_stops_the_import(tmp_path: Path) -> None:
+    ws = build(tmp_path)
+    book = tmp_path / "outturn-2019-11.xlsx"
+    write_outturn_workbook(run(ws, "2019-11"), book)
+    type_commentary(book, {"line|Staff": "Two agency social workers covering vacancies."})
+    wb = openpyxl.load_workbook(book)
+    sheet = wb["Variances"]
+    sheet.insert_rows(7)
+    sheet["G7"] = "Legal: court fees above budget."
+    wb.save(book)
+    assert sheet["H7"].value is None
+    res = runner.invoke(cli, ["commentary", "import", str(book), "-w", str(ws.path)])
+    assert res.exit_code == 2, res.output
+    assert (
+        "Variances!G7: commentary on a row with no Key — the row was added or the Key deleted; "
+        "move the text to a row with a Key or add the key" in res.output
+    )
+    # all or nothing: Staff's keyed words were not stored either
+    assert stored_commentary(ws) == []
+
+    # a CSV row with words but no key is refused the same way
+    csv = write(tmp_path / "c.csv", "key,commentary\nline|Legal,Court fees\n,Staff agency cover\n")
+    res = runner.invoke(cli, ["commentary", "import", str(csv), "--period", "2019-11", "-w", str(ws.path)])
+    assert res.exit_code == 2 and "c.csv row 3: commentary with no key" in res.output
+    assert stored_commentary(ws) == []
+
+
+def test_key_matching_no_row_of_the_period_is_warned_and_kept(tmp_path: Path) -> None:
+    ws = build(tmp_path)
+    book = tmp_path / "outturn-2019-11.xlsx"
+    write_outturn_workbook(run(ws, "2019-11"), book)
+    wb = openpyxl.load_workbook(book)
+    sheet = wb["Variances"]
+    cells = {row[7].value: row[7].coordinate for row in sheet.iter_rows(min_row=6) if row[7].value}
+    assert "heading|Safeguarding" in cells and "line|Staff" in cells
+    staff = cells["line|Staff"]
+    sheet[staff] = "line|Staffing"  # an officer edited the key
+    sheet[staff.replace("H", "G")] = "Agency cover."
+    sheet[cells["heading|Safeguarding"].replace("H", "G")] = "Safeguarding overspend."
+    wb.save(book)
+    res = runner.invoke(cli, ["commentary", "import", str(book), "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    assert f"warning: Variances!{staff}: key 'line|Staffing' matches no line or heading" in res.output
+    assert "heading|Safeguarding'" not in res.output  # a real heading key is not warned about
+    assert "2 comment(s) stored for P8" in res.output
+    assert stored_commentary(ws) == [
+        (8, "heading|Safeguarding", "Safeguarding overspend."),
+        (8, "line|Staffing", "Agency cover."),
+    ]
+
+    csv = write(
+        tmp_path / "c.csv",
+        "key,commentary\nother|Other Services,Small lines.\nline|Nope,Typed against a typo.\n",
+    )
+    res = runner.invoke(cli, ["commentary", "import", str(csv), "--period", "2019-11", "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    assert "warning: c.csv row 3: key 'line|Nope' matches no line or heading" in res.output
+    assert "other|Other Services'" not in res.output
+    assert (8, "line|Nope", "Typed against a typo.") in stored_commentary(ws)
+
+    # a period with no stored run: the keys cannot be checked, said once, and the words are kept
+    res = runner.invoke(cli, ["commentary", "import", str(csv), "--period", "2019-10", "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("warning:") == 1 and "no stored outturn run for P7 (2019-10)" in res.output

@@ -78,9 +78,10 @@ def test_reimport_replaces_periods_and_identical_file_is_a_no_op(
     out = import_ledger(store, may, fy)
     assert "replaced stored periods 2019/20-P02" in out.messages[0]
     assert _ledger_total(store) == (2, 9_876_543 + 50_000)
-    # --append adds to the stored period instead
-    import_ledger(store, may, fy, append=True)
-    assert _ledger_total(store) == (3, 9_876_543 + 100_000)
+    # --append adds a second part of the month to the stored period instead
+    may2 = write(tmp_path / "may2.csv", "date,cost_centre,account,amount\n31/05/2019,CLA10,5100,250.00\n")
+    import_ledger(store, may2, fy, append=True)
+    assert _ledger_total(store) == (3, 9_876_543 + 50_000 + 25_000)
     # a year-to-date export covering P1 and P2 replaces everything stored for them
     ytd = write(
         tmp_path / "ytd.csv", "period,cost_centre,account,amount\nP1,CLA10,5100,1.00\nP2,CLA10,5100,2.00\n"
@@ -93,7 +94,7 @@ def test_reimport_replaces_periods_and_identical_file_is_a_no_op(
     assert log == [
         ("ledger.csv", "superseded"),
         ("may.csv", "superseded"),
-        ("may.csv", "superseded"),
+        ("may2.csv", "superseded"),
         ("ytd.csv", "replace"),
     ]
 
@@ -237,3 +238,32 @@ def test_columns_not_named_in_the_contract_are_kept(
     import_ledger(store, f, workspace.settings.financial_year)
     extra = store.con.execute("SELECT extra->>'cost_centre_name', extra->>'po_number' FROM ledger").fetchall()
     assert extra == [("Fostering", "PO-77")]
+
+
+def test_every_problem_in_one_run_including_empty_amounts_and_misplaced_commas(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
+    _setup(store, workspace)
+    bad = write(
+        tmp_path / "odd.csv",
+        "date,cost_centre,account,amount\n"
+        "31/12/2019,CLA10,5100,abc\n"
+        "31/12/2019,CLA10,5100,\n"
+        '31/12/2019,CLA10,5100,"1,50"\n'
+        ',CLA10,5100,"1,500.00"\n',
+    )
+    with pytest.raises(ImportFailed) as exc:
+        import_ledger(store, bad, workspace.settings.financial_year)
+    got = [(p.row, p.column) for p in exc.value.problems]
+    assert got == [(2, "amount"), (3, "amount"), (4, "amount"), (5, "date")]
+
+
+def test_appending_the_same_file_twice_does_not_double_count(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
+    _setup(store, workspace)
+    part = write(tmp_path / "part2.csv", "date,cost_centre,account,amount\n31/12/2019,CLA10,5100,100.00\n")
+    import_ledger(store, part, workspace.settings.financial_year, append=True)
+    again = import_ledger(store, part, workspace.settings.financial_year, append=True)
+    assert again.skipped
+    assert _ledger_total(store) == (1, 10_000)

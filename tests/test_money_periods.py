@@ -24,7 +24,7 @@ def test_amount_forms_of_the_contract(text: str, pence: int) -> None:
     assert pence_from_text(text) == pence
 
 
-@pytest.mark.parametrize("bad", ["12.345", "abc", "", "1.2.3", "(5)-"])
+@pytest.mark.parametrize("bad", ["12.345", "abc", "", "1.2.3", "(5)-", "1,50", "£1,00,0"])
 def test_bad_amounts_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         pence_from_text(bad)

@@ -228,6 +228,8 @@ def test_cli_json_equals_the_workbook_and_text_stays_text(tmp_path: Path) -> Non
     data = json.loads(res.stdout)
     assert data["period"] == "2019-12" and data["financial_year"] == "2019/20"
     assert data["surplus_share"]["net_position"] == -19114.28
+    assert {v["level"] for v in data["variances"]} <= {"heading", "line"}
+    assert {v["direction"] for v in data["variances"]} <= {"underspend", "overspend"}
     wb = openpyxl.load_workbook(out, data_only=True)
     summary = wb["Summary"]
     header_row = next(r for r in range(1, 15) if summary.cell(r, 1).value == "Heading")

@@ -375,6 +375,7 @@ def test_json_shape_and_numbers_match_workbook(cached: openpyxl.Workbook) -> Non
     assert data["lines"][2]["movement_net"] is None and data["lines"][2]["funded_by"] is None
     assert data["variances"][2] == {
         "level": "line",
+        "grouped": False,
         "name": "Out of Area Residential",
         "heading": CLA,
         "amount": -488_000,

@@ -71,3 +71,34 @@ def test_missing_file_and_unknown_model_exit_2(series_csv: Path, tmp_path: Path)
     assert res.exit_code == 2 and "nope.csv: file not found" in res.stderr
     res = runner.invoke(app, ["forecast", str(series_csv), "--horizon", "2", "--models", "arima"])
     assert res.exit_code == 2 and "unknown model(s) ['arima']" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        # first-of-month stays first-of-month; the first forecast is the month after the last observed
+        (["2019-05-01", "2019-06-01", "2019-07-01"], ["2019-08-01", "2019-09-01", "2019-10-01"]),
+        # quarter starts: the quarter after 2020-01-01 starts 2020-04-01
+        (["2019-07-01", "2019-10-01", "2020-01-01"], ["2020-04-01", "2020-07-01", "2020-10-01"]),
+        # calendar years written as 1 January: the year after 2019 is 2020
+        (["2017-01-01", "2018-01-01", "2019-01-01"], ["2020-01-01", "2021-01-01", "2022-01-01"]),
+        # DfE financial years ending 31 March keep their anchor month and day
+        (["2022-03-31", "2023-03-31", "2024-03-31"], ["2025-03-31", "2026-03-31", "2027-03-31"]),
+        # month ends stay month ends, through a leap February
+        (["2019-11-30", "2019-12-31", "2020-01-31"], ["2020-02-29", "2020-03-31", "2020-04-30"]),
+        # written periods are read as period ends and stay so
+        (["2019Q2", "2019Q3", "2019Q4"], ["2020-03-31", "2020-06-30", "2020-09-30"]),
+        (["2019-10", "2019-11", "2019-12"], ["2020-01-31", "2020-02-29", "2020-03-31"]),
+        (["2017", "2018", "2019"], ["2020-12-31", "2021-12-31", "2022-12-31"]),
+    ],
+)
+def test_forecast_dates_step_on_from_the_last_observed_date(
+    tmp_path: Path, history: list[str], expected: list[str]
+) -> None:
+    p = tmp_path / "dated.csv"
+    p.write_text("unique_id,ds,y\n" + "".join(f"LAC,{d},{10 * (i + 1)}\n" for i, d in enumerate(history)))
+    res = runner.invoke(app, ["forecast", str(p), "--horizon", "3", "--json", "--models", "drift"])
+    assert res.exit_code == 0, res.output
+    (s,) = json.loads(res.stdout)["series"]
+    assert [f["ds"] for f in s["forecast"]] == expected
+    assert [f["y"] for f in s["forecast"]] == pytest.approx([40.0, 50.0, 60.0])  # drift of 10 a period

@@ -166,3 +166,40 @@ def test_savings_and_adjustments(store: Store, workspace: Workspace, tmp_path: P
     assert out.stored_total_p == 20_000_000 - 500_000
     rows = store.con.execute("SELECT line, amount_p, period FROM adjustments ORDER BY source_row").fetchall()
     assert rows == [("Social Work Teams", 20_000_000, 9), ("Agency Social Workers", -500_000, None)]
+
+
+def test_an_empty_placements_file_never_wipes_the_stored_list(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
+    fy = workspace.settings.financial_year
+    f = write(
+        tmp_path / "pl.csv", "placement_id,child_ref,line,start_date,weekly_cost\nP1,C1,IFA,01/04/2019,800\n"
+    )
+    import_placements(store, f, fy)
+    empty = write(tmp_path / "empty.csv", "placement_id,child_ref,line,start_date,weekly_cost\n")
+    with pytest.raises(ImportFailed, match="no placements"):
+        import_placements(store, empty, fy)
+    assert len(stored_placements(store.con)) == 1
+
+
+def test_903_with_an_unknown_authority_is_refused(store: Store, workspace: Workspace) -> None:
+    from ledgers.placement_import import import_903
+
+    from conftest import SHARED
+
+    folder = SHARED / "data" / "synthetic_ssda903" / "cs_demand_model_regional_v1"
+    if not folder.exists():
+        pytest.skip("shared data not present")
+    with pytest.raises(ImportFailed, match="no episodes for LA 'Nowhere'.*Bromley"):
+        import_903(store, folder, workspace.settings.financial_year, la="Nowhere")
+
+
+def test_budget_method_spelling_is_forgiving(store: Store, workspace: Workspace, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "b.csv", "line,heading,gross,income,method\nA,H,100,0,Run Rate\nB,H,100,0,Commitments\n"
+    )
+    import_budget(store, f, workspace.settings.financial_year)
+    assert store.con.execute("SELECT method FROM budget ORDER BY line").fetchall() == [
+        ("run-rate",),
+        ("commitments",),
+    ]
