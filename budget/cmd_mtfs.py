@@ -18,7 +18,10 @@ def mtfs(
     years: Annotated[int, typer.Option("--years", help="Years ahead of the current year.")] = 3,
     scenario: Annotated[
         list[str] | None,
-        typer.Option("--scenario", help="A [scenarios.NAME] of careladder.toml (repeat; default: all)."),
+        typer.Option(
+            "--scenario",
+            help="A scenario named in careladder.toml (scenarios.NAME); repeat for more; default: all.",
+        ),
     ] = None,
     period: Annotated[
         str | None,

@@ -7,7 +7,7 @@ from pathlib import Path
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from budget.report import Figures, LineResult, OutturnReport, sign_statement
+from budget.report import BUDGET_MINUS_FORECAST, Figures, LineResult, OutturnReport, sign_statement
 from budget.savings_workbook import write_savings
 from budget.xlsx import (
     Formats,
@@ -266,6 +266,12 @@ def write_surplus_share(workbook: Workbook, report: OutturnReport, fmts: Formats
             fraction = s.surplus_share_to_council if value == "under" else s.overspend_share_to_council
             ws.write_number(r + i, 1, float(fraction), fmts.percent)
         write_text(ws, r + i, 2, how, fmts.text)
+    # the net position is the Summary's Grand Total net variance, read as "positive = underspend"
+    grand = cell(HEADER_ROW + 1 + len(report.headings), 9)
+    total = report.grand_total
+    if total.budget_net_p - total.forecast_net_p == s.net_position_p:
+        flip = "" if report.variance_sign == BUDGET_MINUS_FORECAST else "-"
+        write_cached_formula(ws, r + 1, 1, f"={flip}Summary!{grand}", s.net_position_p, fmts.money)
     by_rate = share_pence(
         s.net_position_p,
         s.surplus_share_to_council if s.net_position_p >= 0 else s.overspend_share_to_council,

@@ -114,3 +114,18 @@ def test_templates_are_found() -> None:
     assert {"place", "provider", "line"} <= set(codes.columns)
     assert set(codes["line"]) == set(costs["line"])
     assert costs["source"].notna().all()
+
+
+def test_planned_end_already_passed_is_committed_to_until() -> None:
+    # Planned to end 15 Dec but still open on 31 Dec: still costing money, so committed to 31 Mar
+    # (91 days at £1,000/wk = £13,000.00). A planned end on as_at itself has passed too.
+    df = frame(
+        [
+            ("late", "c1", "OOA", "2019-06-01", None, "2019-12-15", 100000),
+            ("due", "c2", "OOA", "2019-06-01", None, "2019-12-31", 100000),
+            ("ahead", "c3", "OOA", "2019-06-01", None, "2020-01-07", 100000),
+        ]
+    )
+    out = commitments_by_month(df, date(2019, 12, 31), date(2020, 3, 31))
+    assert out["days"].tolist() == [31 + 31 + 7, 29 + 29, 31 + 31]
+    assert out["cost_p"].sum() == 1300000 + 1300000 + 100000  # the third: 7 days = £1,000.00

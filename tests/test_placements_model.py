@@ -179,3 +179,61 @@ def test_thousand_open_placements_fifteen_lines_two_hundred_draws_is_fast() -> N
     assert time.perf_counter() - t < 5
     assert len(out) == 15 * 15
     assert (out["cost_low_p"] <= out["cost_p"]).all() and (out["cost_p"] <= out["cost_high_p"]).all()
+
+
+def test_kaplan_meier_delayed_entry_by_hand() -> None:
+    # durations 2,3,5,8+ ; the third came under observation at age 4, so it is not at risk at 2 or 3:
+    # S(2) = 2/3, S(3) = 2/3 × 1/2 = 1/3, S(5) = 1/3 × 1/2 = 1/6 (from age 0 it would be 3/4, 1/2, 1/4)
+    curve = kaplan_meier(
+        np.array([2, 3, 5, 8]), np.array([1, 1, 1, 0], dtype=bool), entries=np.array([0, 0, 4, 0])
+    )
+    assert np.allclose(curve.surv, [2 / 3, 1 / 3, 1 / 6])
+
+
+def stable_population(months_of_history: int, list_from: str, as_at: str) -> pd.DataFrame:
+    """10 starts a month on one line for ``months_of_history`` months, exponential durations with mean
+    24 months (so 240 open in the steady state), as a list holding only placements open on or after
+    ``list_from`` (like a placements list or an SSDA903 return), known at ``as_at``."""
+    rng = np.random.default_rng(11)
+    at = pd.Timestamp(as_at)
+    first = at - pd.DateOffset(months=months_of_history)
+    n = 10 * months_of_history
+    start = first + pd.to_timedelta(rng.integers(0, (at - first).days, n), unit="D")
+    end = start + pd.to_timedelta(np.floor(rng.exponential(24 * DAYS_PER_MONTH, n)), unit="D")
+    df = pd.DataFrame(
+        {
+            "placement_id": [f"p{i}" for i in range(n)],
+            "child_ref": [f"c{i}" for i in range(n)],
+            "line": "IFA",
+            "start_date": start,
+            "end_date": pd.Series(end).where(end <= at),
+            "planned_end_date": pd.NaT,
+            "weekly_cost_p": 80000,
+        }
+    )
+    keep = df["end_date"].isna() | (df["end_date"] >= pd.Timestamp(list_from))
+    return placements_frame(df[keep].reset_index(drop=True))
+
+
+def test_stable_population_is_forecast_flat_over_three_years() -> None:
+    # 15 years of history but the list only holds placements open since 2016-04-01: the long-running
+    # ones from before then must not make durations look longer than 24 months (they did: +40% in 3 years).
+    df = stable_population(180, "2016-04-01", "2019-12-31")
+    open_now = int(df["end_date"].isna().sum())
+    assert 215 <= open_now <= 265
+    out = placement_forecast(df, date(2019, 12, 31), date(2022, 12, 31), draws=100)
+    assert len(out) == 36
+    ratio = out["numbers"].to_numpy() / open_now
+    assert np.all(np.abs(ratio - 1) < 0.06), ratio.round(3)
+    assert abs(ratio[-12:].mean() - 1) < 0.04
+
+
+def test_planned_end_already_passed_leaves_the_placement_to_survival() -> None:
+    # Open on 31 Dec with a planned end of 30 Nov: it did not end then, so it is not ended on 1 Jan.
+    # No endings in history (hazard 0) and no starters: it stays open to the horizon, like commitments.
+    df = frame([("p1", "c1", "IFA", "2019-01-01", None, "2019-11-30", 70000)])
+    out = placement_forecast(df, date(2019, 12, 31), date(2020, 2, 29), starts_per_month={"IFA": 0}, draws=5)
+    assert out["numbers"].tolist() == [1.0, 1.0]
+    assert out["cost_p"].tolist() == [310000, 290000]  # £700/wk × 31 and 29 days
+    commit = commitments_by_month(df, date(2019, 12, 31), date(2020, 2, 29))
+    assert commit["cost_p"].tolist() == out["cost_p"].tolist()
