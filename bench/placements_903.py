@@ -59,7 +59,10 @@ def main() -> None:
             naive_bias=("err_naive", "mean"),
         )
         total = m.groupby("month")[["numbers_fc", "numbers_actual", "naive"]].sum()
-        err, err_naive = total["numbers_fc"] - total["numbers_actual"], total["naive"] - total["numbers_actual"]
+        err, err_naive = (
+            total["numbers_fc"] - total["numbers_actual"],
+            total["naive"] - total["numbers_actual"],
+        )
         print(
             f"\n== {name}{' / ' + la if la else ''}: cut {cut}, to {until}, {len(full)} placements, model {secs:.2f}s"
         )

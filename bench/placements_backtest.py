@@ -34,7 +34,9 @@ def month_end_counts(placements: pd.DataFrame, months: list[pd.Timestamp]) -> pd
     rows = []
     for m in months:
         me = m + pd.offsets.MonthEnd(0)
-        on = (placements["start_date"] <= me) & (placements["end_date"].isna() | (placements["end_date"] > me))
+        on = (placements["start_date"] <= me) & (
+            placements["end_date"].isna() | (placements["end_date"] > me)
+        )
         counts = placements[on].groupby("line").size()
         for line in sorted(set(placements["line"])):
             rows.append((line, m, float(counts.get(line, 0))))
@@ -87,10 +89,16 @@ def main() -> None:
         print(pd.concat({"9-12m": s1, "all": s2}, axis=1).round(1).to_string())
         grand.append((cut, s1.loc["TOTAL", "bias"], s2.loc["TOTAL", "bias"], s2.loc["TOTAL", "mae"]))
         tot = m.groupby("ahead")[["numbers", "actual"]].sum()
-        print("total by months ahead:", " ".join(f"{k}:{r.numbers:.0f}/{r.actual:.0f}" for k, r in tot.iterrows()
-                                                   if k in (3, 6, 12, 24, 33)))
+        print(
+            "total by months ahead:",
+            " ".join(
+                f"{k}:{r.numbers:.0f}/{r.actual:.0f}" for k, r in tot.iterrows() if k in (3, 6, 12, 24, 33)
+            ),
+        )
     g = np.array([x[1:] for x in grand])
-    print(f"\nmean over cuts: total bias 9-12m {g[:, 0].mean():.1f}, all {g[:, 1].mean():.1f}, MAE {g[:, 2].mean():.1f}")
+    print(
+        f"\nmean over cuts: total bias 9-12m {g[:, 0].mean():.1f}, all {g[:, 1].mean():.1f}, MAE {g[:, 2].mean():.1f}"
+    )
 
 
 if __name__ == "__main__":

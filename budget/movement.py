@@ -168,7 +168,8 @@ def placement_parts(
         now_open["planned_end_date"],
         strict=True,
     ):
-        until = min(planned.date(), fy.end) if not pd.isna(planned) else fy.end
+        # a planned end that has already passed is no end at all (as in the commitments): cost to year end
+        until = min(planned.date(), fy.end) if not pd.isna(planned) and planned.date() >= after else fy.end
         old = prev.placements.get(pid)
         if old is None:
             cost = _cost(int(weekly), max(start.date(), after), until)
@@ -183,7 +184,7 @@ def placement_parts(
             continue
         ended = ends.get(pid)
         stop = max(ended + timedelta(days=1), after) if ended else after
-        until = min(planned, fy.end) if planned else fy.end
+        until = min(planned, fy.end) if planned and planned >= after else fy.end
         out.setdefault(line, []).append(("ended placements", -_cost(weekly, stop, until)))
     return out
 

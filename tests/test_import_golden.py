@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import DATA
 from ledgers.budgets import import_budget
 from ledgers.ledger import import_ledger
 from ledgers.mapping import import_mapping
 from ledgers.store import Store
 from ledgers.workspace import Workspace
+
+from conftest import DATA
 
 GOLDEN = Path(__file__).parent / "golden" / "import_small.txt"
 

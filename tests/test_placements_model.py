@@ -217,7 +217,7 @@ def stable_population(months_of_history: int, list_from: str, as_at: str) -> pd.
 
 def test_stable_population_is_forecast_flat_over_three_years() -> None:
     # 15 years of history but the list only holds placements open since 2016-04-01: the long-running
-    # ones from before then must not make durations look longer than 24 months (they did: +40% in 3 years).
+    # ones from before then must not make durations look longer than 24 months (they did: +30% in 3 years).
     df = stable_population(180, "2016-04-01", "2019-12-31")
     open_now = int(df["end_date"].isna().sum())
     assert 215 <= open_now <= 265
