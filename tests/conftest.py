@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import pytest
 
 from ledgers.store import Store
 from ledgers.workspace import Workspace, init_workspace
+
+if TYPE_CHECKING:
+    from budget.report import OutturnReport
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -29,3 +34,43 @@ def store(workspace: Workspace) -> Iterator[Store]:
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def import_all(ws: Workspace, *steps: tuple[Callable[..., object], Path]) -> None:
+    """Run importers (function, file) in order against one open store of ``ws``."""
+    s = ws.open()
+    try:
+        for fn, path in steps:
+            fn(s, path, ws.settings.financial_year)
+    finally:
+        s.close()
+
+
+def outturn_at(ws: Workspace, period: str, **kwargs: Any) -> OutturnReport:
+    """The outturn of ``period`` computed (and its run stored) in ``ws``."""
+    from budget.outturn import outturn_report
+
+    s = ws.open()
+    try:
+        return outturn_report(s.con, ws.settings, period, **kwargs)
+    finally:
+        s.close()
+
+
+def placements_of(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """A placements frame from (placement_id, child_ref, line, start, end, planned_end, weekly pence) rows."""
+    from ledgers.placements import placements_frame
+
+    cols = [
+        "placement_id",
+        "child_ref",
+        "line",
+        "start_date",
+        "end_date",
+        "planned_end_date",
+        "weekly_cost_p",
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    for c in ("start_date", "end_date", "planned_end_date"):
+        df[c] = pd.to_datetime(df[c])
+    return placements_frame(df)

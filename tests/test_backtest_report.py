@@ -10,6 +10,7 @@ History runs April 2016 to December 2019 (45 months; the workspace year is 2019/
 
 from __future__ import annotations
 
+import functools
 import json
 import zipfile
 from pathlib import Path
@@ -31,7 +32,7 @@ from ledgers.mapping import import_mapping
 from ledgers.placement_import import import_placements
 from ledgers.workspace import Workspace, init_workspace
 
-from conftest import write
+from conftest import import_all, write
 
 MONTHS = list(pd.date_range("2016-04-30", "2019-12-31", freq="ME"))  # 45 month ends
 FAST = ("seasonal-naive", "naive", "drift")  # no ETS: keeps these tests to about a second
@@ -66,15 +67,13 @@ def build(tmp: Path) -> Workspace:
         "placement_id,child_ref,line,start_date,end_date,weekly_cost\n"
         "A,C-1,IFA,2016-04-01,,800\nB,C-2,IFA,2017-04-10,2018-06-30,900\nC,C-3,IFA,2018-01-15,,1000\n",
     )
-    s = ws.open()
-    fy = ws.settings.financial_year
-    try:
-        import_mapping(s, tmp / "map.csv", fy)
-        import_budget(s, tmp / "budget.csv", fy)
-        import_ledger(s, tmp / "gl.csv", fy, history=True)
-        import_placements(s, tmp / "pl.csv", fy)
-    finally:
-        s.close()
+    import_all(
+        ws,
+        (import_mapping, tmp / "map.csv"),
+        (import_budget, tmp / "budget.csv"),
+        (functools.partial(import_ledger, history=True), tmp / "gl.csv"),
+        (import_placements, tmp / "pl.csv"),
+    )
     return ws
 
 

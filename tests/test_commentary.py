@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from budget.cmd_commentary import register
 from budget.commentary import carried_text, needs_review, workbook_entries
-from budget.outturn import outturn_report
 from budget.outturn_workbook import write_outturn_workbook
 from budget.report import OutturnReport
 from ledgers.budgets import import_budget
@@ -21,7 +20,7 @@ from ledgers.plans import import_adjustments
 from ledgers.problems import WorkspaceError
 from ledgers.workspace import Workspace, init_workspace, load_workspace
 
-from conftest import write
+from conftest import import_all, outturn_at, write
 
 MONTH_ENDS = [
     "2019-04-30",
@@ -74,24 +73,18 @@ def build(tmp: Path) -> Workspace:
         rows += [f"{d},C2,5000,52000", f"{d},C3,5000,12000"]
     write(tmp / "gl.csv", "\n".join(rows) + "\n")
     write(tmp / "adj.csv", "line,amount,reason,period\nStaff,60000,Agency pay uplift,P9\n")
-    s = ws.open()
-    fy = ws.settings.financial_year
-    try:
-        import_mapping(s, tmp / "map.csv", fy)
-        import_budget(s, tmp / "budget.csv", fy)
-        import_ledger(s, tmp / "gl.csv", fy)
-        import_adjustments(s, tmp / "adj.csv", fy)
-    finally:
-        s.close()
+    import_all(
+        ws,
+        (import_mapping, tmp / "map.csv"),
+        (import_budget, tmp / "budget.csv"),
+        (import_ledger, tmp / "gl.csv"),
+        (import_adjustments, tmp / "adj.csv"),
+    )
     return ws
 
 
 def run(ws: Workspace, period: str) -> OutturnReport:
-    s = ws.open()
-    try:
-        return outturn_report(s.con, ws.settings, period, models=())
-    finally:
-        s.close()
+    return outturn_at(ws, period, models=())
 
 
 def commentary(report: OutturnReport) -> dict[str, str]:

@@ -7,23 +7,11 @@ from datetime import date
 import pandas as pd
 
 from forecasts.placements import actual_cost_by_month, commitments_by_month, cost_pence, placement_series
-from ledgers.placements import check_placements, placements_frame, template_path
+from ledgers.placements import check_placements, template_path
 
+from conftest import placements_of
 
-def frame(rows: list[tuple]) -> pd.DataFrame:
-    cols = [
-        "placement_id",
-        "child_ref",
-        "line",
-        "start_date",
-        "end_date",
-        "planned_end_date",
-        "weekly_cost_p",
-    ]
-    df = pd.DataFrame(rows, columns=cols)
-    for c in ("start_date", "end_date", "planned_end_date"):
-        df[c] = pd.to_datetime(df[c])
-    return placements_frame(df)
+frame = placements_of
 
 
 def test_seven_hundred_a_week_to_planned_end_is_fourteen_days_exactly() -> None:

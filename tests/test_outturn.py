@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from budget.cli import app
-from budget.outturn import outturn_report
 from budget.report import OutturnReport
 from budget.surplus import surplus_share
 from ledgers.budgets import import_budget
@@ -20,7 +19,7 @@ from ledgers.placement_import import import_placements
 from ledgers.plans import import_adjustments
 from ledgers.workspace import Workspace, init_workspace, load_workspace
 
-from conftest import write
+from conftest import import_all, outturn_at, write
 
 MONTHS = [
     "2019-04-30",
@@ -83,24 +82,18 @@ def build(tmp: Path, periods: int = 9, threshold: int = 10_000) -> Workspace:
         "placement_id,child_ref,line,start_date,end_date,planned_end_date,weekly_cost\n"
         "P1,C-1,IFA,2019-04-01,,,800\nP2,C-2,IFA,2019-04-01,,2020-01-14,1000\n",
     )
-    s = ws.open()
-    fy = ws.settings.financial_year
-    try:
-        import_mapping(s, tmp / "map.csv", fy)
-        import_budget(s, tmp / "budget.csv", fy)
-        import_ledger(s, tmp / "gl.csv", fy)
-        import_placements(s, tmp / "pl.csv", fy)
-    finally:
-        s.close()
+    import_all(
+        ws,
+        (import_mapping, tmp / "map.csv"),
+        (import_budget, tmp / "budget.csv"),
+        (import_ledger, tmp / "gl.csv"),
+        (import_placements, tmp / "pl.csv"),
+    )
     return ws
 
 
 def run(ws: Workspace, period: str) -> OutturnReport:
-    s = ws.open()
-    try:
-        return outturn_report(s.con, ws.settings, period)
-    finally:
-        s.close()
+    return outturn_at(ws, period)
 
 
 def nets(r: OutturnReport) -> dict[str, int]:
@@ -146,9 +139,7 @@ def test_variances_at_or_over_threshold(tmp_path: Path) -> None:
 def test_year_end_outturn_is_the_actuals_and_ignores_adjustments(tmp_path: Path) -> None:
     ws = build(tmp_path, periods=12)
     write(tmp_path / "adj.csv", "line,amount,reason\nStaff,5000,Agency uplift\n")
-    s = ws.open()
-    import_adjustments(s, tmp_path / "adj.csv", ws.settings.financial_year)
-    s.close()
+    import_all(ws, (import_adjustments, tmp_path / "adj.csv"))
     r = run(ws, "2020-03")
     assert nets(r) == {
         "IFA": 8_311_428,  # the two invoices: £41,828.59 + £41,285.69
@@ -165,9 +156,7 @@ def test_adjustments_and_movement_between_two_month_ends(tmp_path: Path) -> None
     first = run(ws, "2019-11")
     assert all(ln.movement_net_p is None for ln in first.lines)
     write(tmp_path / "adj.csv", "line,amount,reason,period\nStaff,5000,Agency pay uplift,2019-12\n")
-    s = ws.open()
-    import_adjustments(s, tmp_path / "adj.csv", ws.settings.financial_year)
-    s.close()
+    import_all(ws, (import_adjustments, tmp_path / "adj.csv"))
     second = run(ws, "2019-12")
     staff = next(ln for ln in second.lines if ln.name == "Staff")
     legal = next(ln for ln in second.lines if ln.name == "Legal")

@@ -15,21 +15,9 @@ from forecasts.survival import kaplan_meier
 from forecasts.transitions import DAYS_PER_MONTH, moves, transition_rates
 from ledgers.placements import placements_frame
 
+from conftest import placements_of
 
-def frame(rows: list[tuple]) -> pd.DataFrame:
-    cols = [
-        "placement_id",
-        "child_ref",
-        "line",
-        "start_date",
-        "end_date",
-        "planned_end_date",
-        "weekly_cost_p",
-    ]
-    df = pd.DataFrame(rows, columns=cols)
-    for c in ("start_date", "end_date", "planned_end_date"):
-        df[c] = pd.to_datetime(df[c])
-    return placements_frame(df)
+frame = placements_of
 
 
 def test_kaplan_meier_by_hand() -> None:
