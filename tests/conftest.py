@@ -59,18 +59,9 @@ def outturn_at(ws: Workspace, period: str, **kwargs: Any) -> OutturnReport:
 
 def placements_of(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     """A placements frame from (placement_id, child_ref, line, start, end, planned_end, weekly pence) rows."""
-    from ledgers.placements import placements_frame
+    from ledgers.placements import COLUMNS, placements_frame
 
-    cols = [
-        "placement_id",
-        "child_ref",
-        "line",
-        "start_date",
-        "end_date",
-        "planned_end_date",
-        "weekly_cost_p",
-    ]
-    df = pd.DataFrame(rows, columns=cols)
+    df = pd.DataFrame(rows, columns=COLUMNS[:7])
     for c in ("start_date", "end_date", "planned_end_date"):
         df[c] = pd.to_datetime(df[c])
     return placements_frame(df)
