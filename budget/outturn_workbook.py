@@ -7,7 +7,14 @@ from pathlib import Path
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from budget.report import BUDGET_MINUS_FORECAST, Figures, LineResult, OutturnReport, sign_statement
+from budget.report import (
+    BUDGET_MINUS_FORECAST,
+    Figures,
+    LineResult,
+    OutturnReport,
+    VarianceRow,
+    sign_statement,
+)
 from budget.savings_workbook import write_savings
 from budget.xlsx import (
     Formats,
@@ -60,8 +67,8 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
     try:
         fmts = formats_for(workbook)
         write_summary(workbook, report, fmts)
-        write_lines(workbook, report, fmts)
-        write_variances(workbook, report, fmts)
+        line_rows = write_lines(workbook, report, fmts)
+        write_variances(workbook, report, fmts, line_rows)
         write_surplus_share(workbook, report, fmts)
         if report.savings is not None and report.savings.rows:
             write_savings(
@@ -141,8 +148,10 @@ def write_line_extras(ws: Worksheet, row: int, line: LineResult, fmts: Formats) 
     fit_row(ws, row, [(note, 50)])
 
 
-def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Worksheet:
-    """Lines: each heading's lines with a SUM subtotal row, a Grand Total, RAG colours by formula."""
+def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats) -> dict[tuple[str, str], int]:
+    """Lines: each heading's lines with a SUM subtotal row, a Grand Total, RAG colours by formula.
+
+    Returns the row of each (heading, line), so the Variances sheet can refer to its variance cells."""
     ws = workbook.add_worksheet("Lines")
     title = f"Forecast outturn by line {period_title(report.financial_year, report.period, report.period_no)}"
     write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign))
@@ -150,6 +159,7 @@ def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Wor
     sign = report.variance_sign
     row = HEADER_ROW + 1
     subtotal_rows: list[int] = []
+    rows_by_line: dict[tuple[str, str], int] = {}
     total = Figures()
     for heading, lines in grouped_lines(report):
         write_text(ws, row, 0, heading, fmts.text_bold)
@@ -163,6 +173,7 @@ def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Wor
             write_line_extras(ws, row, line, fmts)
             subtotal.add(line.figures)
             line_rows.append(row)
+            rows_by_line[(heading, line.name)] = row
             row += 1
         write_text(ws, row, 0, f"Total {heading}", fmts.text_bold)
         write_total_row(ws, row, line_rows, subtotal, sign, fmts.money_bold)
@@ -184,7 +195,7 @@ def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Wor
     ws.freeze_panes(HEADER_ROW + 1, 1)
     set_print_setup(ws, report.authority, title, HEADER_ROW)
     ws.set_paper(8)  # A3: the Lines sheet is 18 columns wide
-    return ws
+    return rows_by_line
 
 
 def write_rag_colours(ws: Worksheet, report: OutturnReport, fmts: Formats, first: int, last: int) -> None:
@@ -205,7 +216,35 @@ def variance_key(level: str, name: str, heading: str) -> str:
     return f"other|{heading}" if level == "other" else f"{level}|{name}"
 
 
-def write_variances(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Worksheet:
+def variance_formula_for(
+    v: VarianceRow, report: OutturnReport, line_rows: dict[tuple[str, str], int]
+) -> str | None:
+    """A live formula for a Variances amount: the Summary's or the Lines sheet's variance net cell, or for the
+    grouped row the sum of its lines' cells. None (a plain value) unless the cells add up to the row's amount."""
+    net = 9  # column J: Variance Net on Summary and Lines
+    sign = report.variance_sign
+    if v.level == "heading":
+        for i, h in enumerate(report.headings):
+            if h.name == v.name and h.figures.variances(sign)[2] == v.amount_p:
+                return f"=Summary!{cell(HEADER_ROW + 1 + i, net)}"
+        return None
+    by_key = {(ln.heading, ln.name): ln for ln in report.lines}
+    if v.level == "line":
+        ln = by_key.get((v.heading, v.name))
+        row = line_rows.get((v.heading, v.name))
+        if ln is None or row is None or ln.figures.variances(sign)[2] != v.amount_p:
+            return None
+        return f"=Lines!{cell(row, net)}"
+    listed = {(r.heading, r.name) for r in report.variances if r.level == "line"}
+    small = [k for k in line_rows if k[0] == v.heading and k not in listed]
+    if not small or sum(by_key[k].figures.variances(sign)[2] for k in small) != v.amount_p:
+        return None
+    return "=" + "+".join(f"Lines!{cell(line_rows[k], net)}" for k in small)
+
+
+def write_variances(
+    workbook: Workbook, report: OutturnReport, fmts: Formats, line_rows: dict[tuple[str, str], int]
+) -> Worksheet:
     """Variances at or over the threshold, with an open Commentary column and a hidden Key column."""
     ws = workbook.add_worksheet("Variances")
     period = period_title(report.financial_year, report.period, report.period_no)
@@ -219,7 +258,11 @@ def write_variances(workbook: Workbook, report: OutturnReport, fmts: Formats) ->
         write_text(ws, row, 0, v.level, text)
         write_text(ws, row, 1, v.heading, text)
         write_text(ws, row, 2, v.name, text)
-        write_money(ws, row, 3, v.amount_p, fmts.money)
+        formula = variance_formula_for(v, report, line_rows)
+        if formula is None:
+            write_money(ws, row, 3, v.amount_p, fmts.money)
+        else:
+            write_cached_formula(ws, row, 3, formula, v.amount_p, fmts.money)
         write_text(ws, row, 4, v.direction, text)
         write_text(ws, row, 5, v.explanation, fmts.wrapped)
         write_text(ws, row, 6, v.commentary, fmts.unlocked_text)

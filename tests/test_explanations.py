@@ -135,7 +135,7 @@ def test_movement_split_by_hand() -> None:
 
 
 def variances_text(path: Path) -> str:
-    ws = openpyxl.load_workbook(path)["Variances"]
+    ws = openpyxl.load_workbook(path, data_only=True)["Variances"]  # amounts are formulas: cached values
     header = next(i for i, row in enumerate(ws.iter_rows(values_only=True), 1) if row and row[-1] == "Key")
     lines = []
     for row in ws.iter_rows(min_row=header + 1, values_only=True):

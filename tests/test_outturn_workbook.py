@@ -256,8 +256,10 @@ def test_lines_rag_conditional_formats(book: openpyxl.Workbook) -> None:
     ]
 
 
-def test_variances_sheet_has_commentary_and_hidden_key(book: openpyxl.Workbook) -> None:
-    ws = book["Variances"]
+def test_variances_sheet_has_commentary_and_hidden_key(
+    book: openpyxl.Workbook, cached: openpyxl.Workbook
+) -> None:
+    ws, values = book["Variances"], cached["Variances"]
     assert [c.value for c in ws[5]] == [
         "Level",
         "Heading",
@@ -269,8 +271,10 @@ def test_variances_sheet_has_commentary_and_hidden_key(book: openpyxl.Workbook) 
         "Key",
     ]
     assert ws["C7"].value == "Independent Fostering Agencies"
-    assert ws["D7"].value == 500_000 and ws["E7"].value == "underspend"
-    assert ws["D8"].value == -488_000 and ws["E8"].value == "overspend"
+    # amounts are live references to the Lines / Summary variance cells, with the values cached
+    assert ws["D7"].value == "=Lines!J7" and ws["D6"].value == "=Summary!J6"
+    assert values["D7"].value == 500_000 and ws["E7"].value == "underspend"
+    assert values["D8"].value == -488_000 and ws["E8"].value == "overspend"
     assert ws["H7"].value == "line|Independent Fostering Agencies"
     assert ws["H6"].value == f"heading|{CLA}"
     assert ws.column_dimensions["H"].hidden

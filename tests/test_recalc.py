@@ -48,10 +48,11 @@ def test_every_formula_recalculates_to_its_cached_value(recalculated: dict[str, 
     original, copy = recalculated["outturn"]
     formulas = formula_cells(original)
     sheets = {sheet for sheet, _ in formulas}
-    assert sheets == {"Summary", "Lines", "Surplus share"}
+    assert sheets == {"Summary", "Lines", "Surplus share", "Variances"}
     # Summary: 4 headings x 5 formulas + Grand Total 9; Lines: 6 lines x 5, 4 subtotals x 10, Grand Total 9;
-    # Surplus share: net position, council share, retained share, final contract sum
-    assert len(formulas) == (4 * 5 + 9) + (6 * 5 + 4 * 10 + 9) + 4
+    # Surplus share: net position, council share, retained share, final contract sum;
+    # Variances: 2 headings (Summary cells) + 3 lines (Lines cells)
+    assert len(formulas) == (4 * 5 + 9) + (6 * 5 + 4 * 10 + 9) + 4 + 5
     assert cache_mismatches(original, copy) == {}
 
 
