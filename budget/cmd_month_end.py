@@ -12,9 +12,10 @@ from typing import Annotated
 
 import typer
 
-from budget.console import WorkspaceOpt, err, handles_errors
+from budget.console import UnusedWorkspaceOpt, WorkspaceOpt, err, handles_errors
 from budget.report import direction
 from ledgers.money import words
+from ledgers.queries import ledger_rows_to
 from ledgers.workspace import load_workspace
 
 PeriodOpt = Annotated[
@@ -72,6 +73,13 @@ def outturn(
     store = ws.open()
     try:
         report = outturn_report(store.con, ws.settings, period)
+        fy = ws.settings.financial_year
+        if ledger_rows_to(store.con, fy.start_year, report.period_no) == 0:
+            err.print(
+                f"warning: no ledger rows are stored for {fy.label} P1–P{report.period_no}: the forecast has no "
+                "actuals to go on (run 'careladder ledger import FILE')",
+                markup=False,
+            )
     finally:
         store.close()
     if out is not None:
@@ -92,6 +100,7 @@ def outturn(
 @handles_errors
 def demo(
     outdir: Annotated[Path, typer.Argument(help="Folder for the demo's inputs, workspace and workbooks.")],
+    workspace: UnusedWorkspaceOpt = Path("."),
 ) -> None:
     """Build a realistic sample children's trust (2019/20) and run its December month end."""
     from budget.demo import run_demo

@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from budget.console import UnusedWorkspaceOpt
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -91,6 +93,7 @@ def forecast(
     jobs: Annotated[int, typer.Option("--jobs", help="worker processes")] = 1,
     dask: Annotated[str | None, typer.Option("--dask", help="address of a running Dask scheduler")] = None,
     nonnegative: Annotated[bool, typer.Option("--nonnegative", help="no forecast or bound below 0")] = False,
+    workspace: UnusedWorkspaceOpt = Path("."),
 ) -> None:
     """Forecast every series in FILE HORIZON periods ahead with conformal 80%/95% intervals."""
     from forecasts.engine import forecast_frame  # loaded on use: keeps every other command quick to start

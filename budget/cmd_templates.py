@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from budget.console import UnusedWorkspaceOpt
 from budget.templates import copy_templates
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 def templates_command(
     outdir: Path = typer.Argument(..., help="Folder to copy the templates into (created if needed)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace templates already in OUTDIR."),
+    workspace: UnusedWorkspaceOpt = Path("."),
 ) -> None:
     """Copy the input templates into OUTDIR; templates already there are kept unless --overwrite."""
     written = copy_templates(outdir, overwrite=overwrite)

@@ -19,6 +19,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 WorkspaceOpt = Annotated[
     Path, typer.Option("--workspace", "-w", help="Workspace folder (careladder.toml + store).")
 ]
+# Commands that need no workspace still accept -w, so that every command takes it (the contract's promise).
+UnusedWorkspaceOpt = Annotated[
+    Path, typer.Option("--workspace", "-w", help="Accepted for uniformity; this command uses no workspace.")
+]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX file (default: the first).")]
 
 F = TypeVar("F", bound=Callable[..., Any])

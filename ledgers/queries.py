@@ -171,3 +171,10 @@ def income_placement_counts(con: duckdb.DuckDBPyConnection, fy: int, period: int
         [fy, period],
     ).fetchall()
     return {r[0]: int(r[1]) for r in rows}
+
+
+def ledger_rows_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> int:
+    """How many ledger rows are stored for ``fy`` up to ``period``."""
+    return int(
+        con.execute("SELECT count(*) FROM ledger WHERE fy = ? AND period <= ?", [fy, period]).fetchall()[0][0]
+    )
