@@ -153,41 +153,43 @@ _PERIOD = "COALESCE(period.p, CAST((month(date) + 8) % 12 + 1 AS INTEGER))"
 def _save(ctx: ImportContext) -> None:
     con, t, fy, out = ctx.con, ctx.parsed, ctx.fy, ctx.outcome
     file = ctx.raw.file
-    # financial year and period: the period column when given, else from the date (April = P1)
-    periods = con.execute(
-        f"SELECT DISTINCT {_FY} AS fy, {_PERIOD} AS period FROM {t} ORDER BY 1, 2"
-    ).fetchall()
+    # text columns are parsed trimmed, so the codes join to the mapping as they stand
     combos = [
-        tuple(r) for r in con.execute(f"SELECT DISTINCT trim(cost_centre), trim(account) FROM {t}").fetchall()
+        (str(a), str(b)) for a, b in con.execute(f"SELECT DISTINCT cost_centre, account FROM {t}").fetchall()
     ]
-    combo_lines(con, combos, fy.start_year)  # type: ignore[arg-type]
-    replaced: list[int] = []
-    if ctx.options.get("mode") != "append":
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _periods AS SELECT DISTINCT {_FY} AS fy, {_PERIOD} AS period FROM {t}"
-        )
-        replaced = supersede(con, "ledger", "ledger", "(fy, period) IN (SELECT (fy, period) FROM _periods)")
+    combo_lines(con, combos, fy.start_year)
+    # financial year and period: the period column when given, else from the date (April = P1)
     con.execute(
-        f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, trim(i.cost_centre),
-            trim(i.account), {_AMOUNT}, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading,
+        f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, i.cost_centre,
+            i.account, {_AMOUNT}, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading,
             c.kind, {extra_json(ctx.raw, SPEC, "i")}
-        FROM {t} i JOIN _combo_lines c ON trim(i.cost_centre) = c.cost_centre AND trim(i.account) = c.account""",
+        FROM {t} i JOIN _combo_lines c ON i.cost_centre = c.cost_centre AND i.account = c.account""",
         [file],
     )
     con.execute("DROP TABLE _combo_lines")
-    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum({_AMOUNT}), 0) FROM {t}").fetchall()[0][0])
     by_period = con.execute(
         "SELECT fy, period, count(*), sum(amount_p) FROM ledger WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
         [ctx.import_id],
     ).fetchall()
+    replaced: list[int] = []
+    if ctx.options.get("mode") != "append":
+        # the periods this file holds replace what was stored for them
+        replaced = supersede(
+            con,
+            "ledger",
+            "ledger",
+            "import_id <> ? AND (fy, period) IN (SELECT (fy, period) FROM ledger WHERE import_id = ?)",
+            [ctx.import_id, ctx.import_id],
+        )
+    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum({_AMOUNT}), 0) FROM {t}").fetchall()[0][0])
     out.rows_stored = sum(int(r[2]) for r in by_period)
     out.stored_total_p = sum(int(r[3]) for r in by_period)
-    for pfy, p, n, total in by_period:
-        out.by_period.append((f"{FinancialYear(int(pfy)).label}-P{int(p):02d}", int(n), int(total)))
+    labels = [f"{FinancialYear(int(pfy)).label}-P{int(p):02d}" for pfy, p, _, _ in by_period]
+    for label, (_, _, n, total) in zip(labels, by_period, strict=True):
+        out.by_period.append((label, int(n), int(total)))
     if replaced:
-        labels = ", ".join(f"{FinancialYear(int(a)).label}-P{int(b):02d}" for a, b in periods)
         out.messages.append(
-            f"replaced stored periods {labels} (previously from import(s) #"
+            f"replaced stored periods {', '.join(labels)} (previously from import(s) #"
             + ", #".join(str(i) for i in replaced)
             + ")"
         )
