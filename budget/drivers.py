@@ -10,7 +10,7 @@ from ledgers.money import words
 from ledgers.periods import FinancialYear
 from ledgers.queries import BudgetLine
 
-OTHER = "other / rounding"
+OTHER = "other (timing and items outside these drivers)"
 AGENCY_SHARE = Fraction(1, 10)  # agency spend at least 10% of gross to date makes a line a staffing line
 
 
@@ -72,7 +72,7 @@ def pence_rounded(amount: Fraction) -> int:
 
 
 def exact_parts(cost_parts: list[tuple[str, Fraction, str]], total_cost_p: int, sign: str) -> list[Driver]:
-    """Round each cost part (forecast minus budget) to pence, put the residue into 'other / rounding', and turn
+    """Round each cost part (forecast minus budget) to pence, put the residue into the 'other' part, and turn
     each into a variance under ``sign``; zero parts other than those named are dropped."""
     rounded = [(label, pence_rounded(amount), detail) for label, amount, detail in cost_parts]
     residue = total_cost_p - sum(p for _, p, _ in rounded)
@@ -131,6 +131,8 @@ def high_cost_memo(b: PlacementBasis) -> list[str]:
     avg = Fraction(sum(costs), len(costs))
     top = costs[:3]
     premium = pence_rounded((sum(top) - 3 * avg) * b.weeks)
+    if premium < 100_000:  # under £1k a year: the costs are alike, nothing to say
+        return []
     return [
         f"the 3 most expensive of {len(costs)} open placements average £{_pounds(Fraction(sum(top), 3))} a week "
         f"against the line's average of £{_pounds(avg)}, {_words_abs(premium)} a year above average"

@@ -48,7 +48,7 @@ def movement_sentence(movement_p: int | None, detail: LineMovement | None, prev_
     """'Forecast up £86k since P8: 4 new placements adding £40k; …' (the largest parts first)."""
     if movement_p is None or prev_label is None:
         return "No previous forecast to compare."
-    if movement_p == 0:
+    if abs(movement_p) < 100:  # under £1: pennies of rounding, not a movement
         return f"Forecast unchanged since {prev_label}."
     way = "up" if movement_p > 0 else "down"
     text = f"Forecast {way} {words(movement_p)} since {prev_label}"
@@ -77,6 +77,7 @@ class Explainer:
     drivers: dict[str, Decomposition] = field(default_factory=dict)
     movements: dict[str, LineMovement] = field(default_factory=dict)
     income_counts: dict[str, int] = field(default_factory=dict)
+    savings_text: dict[str, str] = field(default_factory=dict)  # line -> what its savings schemes deliver
 
     def line(self, ln: LineResult) -> str:
         """'Independent Fostering Agencies £306k underspend. volume: …; price: …. Forecast up £86k since P8: …'"""
@@ -91,6 +92,8 @@ class Explainer:
             body += "".join(f"; {m}" for m in dec.memo) + "."
         if ln.funded_by:
             body += f" Funded by {ln.funded_by}."
+        if self.savings_text.get(ln.name):
+            body += " " + self.savings_text[ln.name]
         return (
             head
             + body
@@ -104,10 +107,10 @@ class Explainer:
         forecast, budget = -f.forecast_net_p, -f.budget_net_p
         word = "a shortfall" if forecast < budget else "an excess"
         count = self.income_counts.get(ln.name)
-        funded = f", from {count} placement(s) attracting funding" if count else ""
+        funded = f" {count} placement(s) attract this funding." if count else ""
         return (
-            f"Income of {words(forecast)} is forecast{funded} against a budget of {words(budget)}, "
-            f"{word} of {words(v)}."
+            f"Income of {words(forecast)} is forecast against a budget of {words(budget)}, "
+            f"{word} of {words(v)}.{funded}"
         )
 
     def heading(self, h: HeadingResult, big: list[LineResult], small: list[LineResult]) -> str:

@@ -12,7 +12,7 @@ from budget.explain import explainer_for
 from budget.forecast_store import stored_forecasts
 from budget.movement import save_snapshot
 from budget.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
-from budget.savings import tracker_for
+from budget.savings import savings_for_line, tracker_for
 from budget.surplus import surplus_share
 from budget.variance import variance_rows
 from forecasts.lines import STAT_MODELS, LineForecast, line_forecasts, placement_numbers_to_date
@@ -185,6 +185,7 @@ def outturn_report(
     net_position = variance_pence(total.budget_net_p, total.forecast_net_p, "budget-minus-forecast")
     funded = [(ln.name, ln.funded_by or "", ln.figures.variances(sign)[2]) for ln in results if ln.funded_by]
     savings = tracker_for(con, settings, fy, p, placements)
+    explainer.savings_text = {ln.name: savings_for_line(savings, ln.name) for ln in results}
     report = OutturnReport(
         savings=savings,
         authority=settings.authority,

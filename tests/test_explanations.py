@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 
 from budget.demo import run_demo
-from budget.drivers import Decomposition, Driver
+from budget.drivers import OTHER, Decomposition, Driver
 from budget.explain import Explainer
 from budget.movement import REFORECAST, LineMovement, MovementPart, Snapshot, line_movements
 from budget.report import BUDGET_MINUS_FORECAST, Figures, HeadingResult, LineResult
@@ -49,7 +49,7 @@ def test_line_explanation_names_amount_direction_drivers_and_movement() -> None:
                 [
                     Driver("volume", 29_100_000, "156.1 average placements forecast against 163.3 budgeted"),
                     Driver("price", 3_300_000, "average weekly cost £769 against £773 budgeted"),
-                    Driver("other / rounding", -1_756_319, "rounding"),
+                    Driver(OTHER, -1_756_319, "rounding"),
                 ],
             )
         },
@@ -69,7 +69,7 @@ def test_line_explanation_names_amount_direction_drivers_and_movement() -> None:
         "Independent Fostering Agencies £306k underspend. "
         "volume (156.1 average placements forecast against 163.3 budgeted): £291k underspend; "
         "price (average weekly cost £769 against £773 budgeted): £33k underspend; "
-        "other / rounding: £18k overspend. "
+        "other (timing and items outside these drivers): £18k overspend. "
         "Forecast up £86k since P8: re-forecast of the remaining months adding £103k; "
         "9 ended placements reducing it by £90k; 7 new placements adding £73k."
     )
