@@ -62,7 +62,15 @@ def commentary_import(
     try:
         for warning in unknown_key_warnings(store.con, fy, p, entries):
             err.print(f"warning: {warning}", markup=False)
-        stored = import_commentary(store.con, fy, p, entries, author, ws.settings.variance_sign)
+        stored = import_commentary(
+            store.con,
+            fy,
+            p,
+            entries,
+            author,
+            ws.settings.variance_sign,
+            ws.settings.variance_threshold_p,
+        )
     finally:
         store.close()
     err.print(

@@ -41,7 +41,11 @@ def mtfs(
         report = mtfs_report(store.con, ws.settings, years=years, names=scenario or None, period=period)
     finally:
         store.close()
+    for warning in report.warnings:
+        err.print(f"Warning: {warning}", markup=False)
     write_mtfs_workbook(report, out)
+    for warning in report.warnings:
+        err.print(f"warning: {warning}", markup=False)
     err.print(f"Wrote {out}", markup=False)
     for s in report.scenarios:
         last = s.years[-1]

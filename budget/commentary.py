@@ -3,7 +3,8 @@
 Commentary is only ever added to the store, never deleted or overwritten, so nothing an officer wrote is lost
 on a re-run. The next run shows the latest words for each Variances row; words from an earlier period are
 prefixed 'carried forward from P8: ' — or 'carried forward from P8 — review: ' when the row's variance has
-moved by more than 10% or £50k since they were written.
+moved by more than 10% or £50k since they were written. Variances kept with the words are budget − forecast
+(positive = underspend) whatever the workspace's variance_sign, so changing that setting moves nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.outturn_workbook import variance_key
-from budget.report import VarianceRow, variance_pence
+from budget.report import BUDGET_MINUS_FORECAST, FORECAST_MINUS_BUDGET, VarianceRow, variance_pence
 from ledgers.money import pence_from_pounds
 from ledgers.periods import FinancialYear, month_label
 from ledgers.problems import WorkspaceError
@@ -80,9 +81,12 @@ def workbook_entries(path: Path) -> tuple[int | None, list[Entry]]:
     key_letter, text_letter = get_column_letter(key_col), get_column_letter(text_col)
     entries: list[Entry] = []
     unkeyed: list[str] = []
+    key_cells: dict[str, list[str]] = {}
     for n, row in enumerate(ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row), start=header_row + 1):
         key = row[key_col - 1].value if len(row) >= key_col else None
         text = row[text_col - 1].value if len(row) >= text_col else None
+        if key is not None and str(key).strip():
+            key_cells.setdefault(str(key).strip(), []).append(f"{SHEET}!{key_letter}{n}")
         if text is None or not str(text).strip():
             continue
         if key is None or not str(key).strip():
@@ -91,6 +95,13 @@ def workbook_entries(path: Path) -> tuple[int | None, list[Entry]]:
         amount = row[amount_col - 1].value if amount_col and len(row) >= amount_col else None
         variance = pence_from_pounds(amount) if isinstance(amount, int | float) else None
         entries.append(Entry(str(key).strip(), str(text).strip(), variance, f"{SHEET}!{key_letter}{n}"))
+    with_text = {e.key for e in entries}
+    unkeyed += [
+        f"{' and '.join(cells)}: the same Key '{key}' is on {len(cells)} rows; only one row may carry it "
+        "(delete the copied row or restore its own key)"
+        for key, cells in key_cells.items()
+        if len(cells) > 1 and key in with_text
+    ]
     if unkeyed:
         raise WorkspaceError(f"{path.name}: nothing was imported:\n" + "\n".join(unkeyed))
     return _stated_period(wb), entries
@@ -139,19 +150,37 @@ def csv_entries(path: Path) -> list[Entry]:
     return entries
 
 
-def stored_variances(con: duckdb.DuckDBPyConnection, fy: int, period: int, sign: str) -> dict[str, int]:
-    """Net variance by Variances key ('line|…', 'heading|…') of the stored run of ``period``."""
+def stored_variances(
+    con: duckdb.DuckDBPyConnection, fy: int, period: int, threshold_p: int | None
+) -> dict[str, int]:
+    """Budget − forecast net variance by Variances key ('line|…', 'heading|…', 'other|…') of the stored run of
+    ``period``; 'other|<heading>' (only when ``threshold_p`` is given) sums that heading's lines whose |variance|
+    is under the threshold, as budget/variance.py does."""
     rows = con.execute(
-        "SELECT line, heading, budget_gross_p + budget_income_p, forecast_gross_p + forecast_income_p "
+        "SELECT line, heading, budget_gross_p, budget_income_p, forecast_gross_p + forecast_income_p "
         "FROM outturn_lines WHERE fy = ? AND period = ?",
         [fy, period],
     ).fetchall()
     out: dict[str, int] = {}
-    for line, heading, budget, forecast in rows:
-        v = variance_pence(int(budget or 0), int(forecast), sign)
+    for line, heading, budget_gross, budget_income, forecast in rows:
+        v = variance_pence(
+            int(budget_gross or 0) + int(budget_income or 0), int(forecast), BUDGET_MINUS_FORECAST
+        )
         out[f"line|{line}"] = v
         out[f"heading|{heading}"] = out.get(f"heading|{heading}", 0) + v
+        if threshold_p is not None and abs(v) < threshold_p:
+            out[f"other|{heading}"] = out.get(f"other|{heading}", 0) + v
     return out
+
+
+def budget_minus_forecast(variance_p: int, sign: str) -> int:
+    """A variance under ``sign`` restated as budget − forecast (the convention the store keeps)."""
+    return -variance_p if sign == FORECAST_MINUS_BUDGET else variance_p
+
+
+def officer_words(text: str) -> str:
+    """The words without a leading 'carried forward from P8[ — review]: ' mark."""
+    return CARRIED.sub("", text, count=1).strip()
 
 
 def unknown_key_warnings(
@@ -200,22 +229,28 @@ def import_commentary(
     entries: list[Entry],
     author: str | None,
     sign: str,
+    threshold_p: int,
 ) -> int:
-    """Add the entries as ``period``'s commentary; words still carrying a 'carried forward' mark (untouched by
-    the officer) and words identical to the latest stored are skipped. Returns how many were stored."""
+    """Add the entries as ``period``'s commentary. A 'carried forward' mark is dropped; what remains is skipped
+    when identical to the latest stored words for the key (untouched by the officer), else stored. The variance
+    kept with the words is the stored run's (else the workbook's Amount), as budget − forecast. Returns how
+    many were stored."""
     known = latest_commentary(con, fy.start_year, period)
-    variances = stored_variances(con, fy.start_year, period, sign)
+    variances = stored_variances(con, fy.start_year, period, threshold_p)
     now = datetime.now()
     stored = 0
     con.execute("BEGIN TRANSACTION")
     try:
         for e in entries:
-            if CARRIED.match(e.text) or (e.key in known and known[e.key][1] == e.text):
+            text = officer_words(e.text)
+            if not text or (e.key in known and known[e.key][1] == text):
                 continue
-            variance = e.variance_p if e.variance_p is not None else variances.get(e.key)
+            variance = variances.get(e.key)
+            if variance is None and e.variance_p is not None:
+                variance = budget_minus_forecast(e.variance_p, sign)
             con.execute(
                 "INSERT INTO commentary VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [fy.start_year, period, e.key, e.text, author, variance, now],
+                [fy.start_year, period, e.key, text, author, variance, now],
             )
             stored += 1
     except BaseException:
@@ -226,9 +261,10 @@ def import_commentary(
 
 
 def needs_review(then_p: int | None, now_p: int) -> bool:
-    """True when the variance moved by more than 10% (of the earlier variance) or £50k since the words."""
+    """True when the variance moved by more than 10% (of the earlier variance) or £50k since the words; both in
+    one convention. False when the earlier variance is unknown (no claim of a review without evidence)."""
     if then_p is None:
-        return True
+        return False
     moved = abs(now_p - then_p)
     return moved > REVIEW_PENCE or Decimal(moved) > REVIEW_SHARE * abs(then_p)
 
@@ -242,10 +278,21 @@ def carried_text(written_period: int, text: str, then_p: int | None, now_p: int,
 
 
 def with_commentary(con: duckdb.DuckDBPyConnection, fy: int, period: int, rows: list[VarianceRow]) -> None:
-    """Fill each row's commentary with the latest words an officer wrote for its key (at or before ``period``)."""
+    """Fill each row's commentary with the latest words an officer wrote for its key (at or before ``period``).
+
+    The row's variance is compared as budget − forecast (read from its direction, so the workspace's sign
+    convention does not matter); words stored without a variance take the line or heading's variance from the
+    stored run of the period they were written in."""
     known = latest_commentary(con, fy, period)
+    runs: dict[int, dict[str, int]] = {}
     for row in rows:
-        found = known.get(variance_key(row.level, row.name, row.heading))
+        key = variance_key(row.level, row.name, row.heading)
+        found = known.get(key)
         if found:
             written, text, then = found
-            row.commentary = carried_text(written, text, then, row.amount_p, period)
+            if then is None and written != period:
+                if written not in runs:
+                    runs[written] = stored_variances(con, fy, written, None)
+                then = runs[written].get(key)
+            now = abs(row.amount_p) if row.direction == "underspend" else -abs(row.amount_p)
+            row.commentary = carried_text(written, text, then, now, period)

@@ -10,13 +10,16 @@ Year 0 is the current year's forecast outturn. For a later year n:
 - a scenario's price change on a non-placement line multiplies its gross from year 1.
 
 Net = expenditure + income (income negative, the contract line left out); gap = net − contract value
-(positive: a shortfall savings must close). The savings plan's effect in year n, against year 0, is the
-modelled schemes' effect plus the fixed schemes' recurrent amounts of years 1..n and one-off amounts of year n.
+(positive: a shortfall savings must close); savings required = the gap when positive. The baseline (and any
+scenario without ``savings = true``) is before the savings plan. On a scenario with the plan applied, the
+savings plan effect is the effect included in its net: its net run without the plan less its net with it (the
+modelled schemes through the placement model). The plan as the tracker has it (a memo): the modelled schemes'
+formula effect plus the fixed schemes' recurrent amounts of years 1..n and one-off amounts of year n.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -85,7 +88,8 @@ class ScenarioYear:
     gross_p: dict[str, int]
     income_p: dict[str, int]
     contract_p: int
-    plan_effect_p: int
+    plan_effect_p: int  # the savings plan's effect included in net (0 when the plan is not applied)
+    plan_as_planned_p: int  # memo: the plan as the tracker has it (formula), against year 0
     plan_included: bool
 
     @property
@@ -105,12 +109,13 @@ class ScenarioYear:
         return self.net_p - self.contract_p
 
     @property
-    def gap_after_plan_p(self) -> int:
-        return self.gap_p if self.plan_included else self.gap_p - self.plan_effect_p
+    def gap_before_plan_p(self) -> int:
+        return self.gap_p + self.plan_effect_p
 
     @property
     def savings_required_p(self) -> int:
-        return max(self.gap_after_plan_p, 0)
+        """The gap left after what is included in net (nothing of the plan on the baseline)."""
+        return max(self.gap_p, 0)
 
 
 @dataclass
@@ -125,6 +130,13 @@ class MtfsReport:
     base: MtfsBase
     scenarios: list[ScenarioResult]
     notes: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+ZERO_CONTRACT = (
+    "the contract value is £0, so the gap shows the whole net expenditure as headroom or shortfall: "
+    "set [contract] value in careladder.toml"
+)
 
 
 def _compound(pence: int, rate: Decimal, n: int) -> int:
@@ -300,8 +312,18 @@ def scenario_years(
     plan: list[PlanRow],
     from_weekly: dict[str, int],
     years: int,
+    costs_without_plan: dict[str, list[int]] | None = None,
 ) -> ScenarioResult:
-    """The scenario's years 0..``years`` from year 0 and the placement model's costs by line and year."""
+    """The scenario's years 0..``years`` from year 0 and the placement model's costs by line and year.
+
+    With the plan applied, its included effect is the net of the same scenario without the plan (placement
+    costs ``costs_without_plan``, default ``costs``) less the net with it.
+    """
+    without = None
+    if spec.savings:
+        alone = replace(spec, savings=False)
+        plain = costs if costs_without_plan is None else costs_without_plan
+        without = scenario_years(base, plain, assumptions, alone, plan, from_weekly, years).years
     pay = assumptions.pay_award if spec.pay_award is None else spec.pay_award
     growth = assumptions.contract_growth if spec.contract_growth is None else spec.contract_growth
     staffing = Assumptions(assumptions.inflation, assumptions.uplift, pay, growth, assumptions.contract_line)
@@ -326,9 +348,12 @@ def scenario_years(
                 g += model[n] - model[0]
             gross[b.line] = g - fixed.get(b.line, 0) + running.get(b.line, 0)
             income[b.line] = b.income_p
-        effect = plan_effect_p(plan, base, n, from_weekly, assumptions) if n else 0
+        planned = plan_effect_p(plan, base, n, from_weekly, assumptions) if n else 0
         contract = _compound(base.contract_value_p, growth, n) if n else base.contract_year0_p
-        out.append(ScenarioYear(fy.label, gross, income, contract, effect, spec.savings))
+        year = ScenarioYear(fy.label, gross, income, contract, 0, planned, spec.savings)
+        if without is not None:
+            year.plan_effect_p = without[n].net_p - year.net_p
+        out.append(year)
     words = [
         f"Year 0 ({base.fy.label}): {base.source}",
         f"Placement lines: placement model from {base.as_at:%d/%m/%Y} with starts per month from the last 12 "
@@ -383,5 +408,11 @@ def mtfs_report(
             spec.savings, spec.pay_award, spec.contract_growth,
         )  # fmt: skip
         costs = placement_costs(placements, base, years, assumptions, clean, plan, draws)
-        results.append(scenario_years(base, costs, assumptions, clean, plan, from_weekly, years))
-    return MtfsReport(base, results, notes)
+        plain = None
+        if clean.savings:
+            plain = placement_costs(
+                placements, base, years, assumptions, replace(clean, savings=False), plan, draws
+            )
+        results.append(scenario_years(base, costs, assumptions, clean, plan, from_weekly, years, plain))
+    warnings = [ZERO_CONTRACT] if base.contract_value_p == 0 else []
+    return MtfsReport(base, results, notes, warnings)

@@ -136,16 +136,19 @@ def write_scenario(
 
     exp_row = block("Expenditure", "gross_p", False)
     inc_row = block("Income", "income_p", True)
-    r = {k: row + i for i, k in enumerate(("net", "contract", "gap", "effect", "after", "required"))}
+    keys = ("net", "contract", "gap", "effect", "before", "required", "memo")
+    r = {k: row + i + (1 if k == "memo" else 0) for i, k in enumerate(keys)}
     texts = {
-        "net": "Net expenditure",
+        "net": "Net expenditure"
+        + (" (savings plan included)" if s.spec.savings else " (before the savings plan)"),
         "contract": "Contract value",
         "gap": "Gap against the contract value",
-        "effect": "Savings plan effect (included above)"
+        "effect": "Savings plan effect (modelled, included above)"
         if s.spec.savings
-        else "Savings plan effect (not above)",
-        "after": "Gap after the savings plan",
-        "required": "Savings required",
+        else "Savings plan effect (none included: before the plan)",
+        "before": "Gap before the savings plan",
+        "required": "Savings required (gap after what is included)",
+        "memo": "Memo: Savings plan as planned (tracker), not added in",
     }
     for c, y in enumerate(s.years):
         col = c + 1
@@ -159,18 +162,22 @@ def write_scenario(
         write_money(ws, r["contract"], col, y.contract_p, fmts.money)
         write_cached_formula(ws, r["gap"], col, f"={ref('net')}-{ref('contract')}", y.gap_p, fmts.money_bold)
         write_money(ws, r["effect"], col, y.plan_effect_p, fmts.money)
-        after = f"={ref('gap')}" if s.spec.savings else f"={ref('gap')}-{ref('effect')}"
-        write_cached_formula(ws, r["after"], col, after, y.gap_after_plan_p, fmts.money)
+        before = f"={ref('gap')}+{ref('effect')}"
+        write_cached_formula(ws, r["before"], col, before, y.gap_before_plan_p, fmts.money)
         write_cached_formula(
-            ws, r["required"], col, f"=MAX(0,{ref('after')})", y.savings_required_p, fmts.money_bold
+            ws, r["required"], col, f"=MAX(0,{ref('gap')})", y.savings_required_p, fmts.money_bold
         )
+        write_money(ws, r["memo"], col, y.plan_as_planned_p, fmts.money)
     for key, text in texts.items():
         write_text(ws, r[key], 0, text, fmts.text_bold if key in ("gap", "required") else fmts.text)
     note = (
-        "Savings plan effect: modelled schemes as planned (children stay on the new line; beds kept full) plus "
-        "fixed schemes' recurrent amounts from year 1; against the current year."
+        "Savings plan effect: this scenario's net without the savings plan less its net with it (modelled "
+        "schemes run through the placement model, fixed schemes taken off their lines); 0 when the plan is "
+        "not applied. Memo: the plan as the savings tracker has it (modelled schemes by formula: children "
+        "stay on the new line, beds kept full; plus fixed schemes' recurrent amounts from year 1), against "
+        "the current year; shown for comparison, not added to any figure above."
     )
-    write_text(ws, r["required"] + 2, 0, note, fmts.sign)
+    write_text(ws, r["memo"] + 2, 0, note, fmts.sign)
     out.rows = {
         "Net expenditure": r["net"],
         "Gap against the contract value": r["gap"],
@@ -191,6 +198,8 @@ def write_summary(
     title = _title(report)
     write_title_rows(ws, fmts, report.base.authority, f"{title}: scenarios compared", SIGN)
     years = report.scenarios[0].years if report.scenarios else []
+    if report.warnings:
+        write_text(ws, 3, 0, "Warning: " + "; ".join(report.warnings), fmts.text_bold)
     row = 4
     gap_rows: tuple[int, int] = (0, -1)
     for measure in MEASURES:

@@ -6,6 +6,8 @@ provision costs ``annual_running_cost`` a year. Its effect in a year (against no
 the moved children's days in the year × (the from line's weekly cost of the baseline placements − the to
 line's weekly cost) / 7, less the running cost pro rata to the days since ``start``. A plan row's target is
 the year's *new* saving (MTFS convention), so a modelled row's forecast is effect(year) − effect(year before).
+Its full-year effect is what the children moved by the year end save over a whole year at that year's prices,
+less the whole annual running cost (the part-year effect had every move been at the start of the year).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class TrackerRow:
     mitigation: str = ""
     slipped_p: int = 0  # undelivered at year close, carried into next year (recurrent schemes)
     written_off_p: int = 0  # undelivered at year close, not carried (one-off schemes)
+    full_year_p: int | None = None  # modelled schemes: full-year effect of the moves made by the year end
 
     @property
     def at_risk_p(self) -> int:
@@ -192,6 +195,24 @@ def modelled_saving_p(
     return int(saving.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def full_year_saving_p(
+    model: SchemeModel,
+    fy: FinancialYear,
+    from_weekly_p: int,
+    from_factor: Decimal = Decimal(1),
+    to_factor: Decimal = Decimal(1),
+) -> int:
+    """The full-year effect (pence, half up) of the children moved by the end of ``fy``: each on the to line
+    every day of ``fy`` at its prices, less the whole annual running cost (0 before the scheme starts)."""
+    if model.start > fy.end:
+        return 0
+    gap = Decimal(from_weekly_p) * from_factor - Decimal(model.weekly_cost_p) * to_factor
+    children = sum((n for _, n in tranches(model, fy.end)), Decimal(0))
+    year_days = (fy.end - fy.start).days + 1
+    saving = children * year_days * gap / 7 - model.annual_running_cost_p
+    return int(saving.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def rag_for(target_p: int, forecast_p: int, red_at_risk: Decimal) -> str:
     """Red when more than ``red_at_risk`` of the target is at risk, amber when any is, green otherwise."""
     at_risk = target_p - forecast_p
@@ -221,7 +242,7 @@ def savings_tracker(
     tracker = SavingsTracker(fy.label, period, red_share)
     mitigation: dict[str, str] = {}
     for row in sorted(plan, key=lambda r: r.year):
-        basis, forecast = "target", row.target_p
+        basis, forecast, full_year = "target", row.target_p, None
         if row.model is not None:
             m = row.model
             weekly = tracker.from_weekly_p.setdefault(
@@ -232,6 +253,8 @@ def savings_tracker(
                 for y in (row.year, FinancialYear(row.year.start_year - 1))
             )
             basis, forecast = "model", this - before
+            steps = row.year.start_year - fy.start_year
+            full_year = full_year_saving_p(m, row.year, weekly, *_factors(price_factor, m, steps))
         elif row.forecast_p is not None:
             basis, forecast = "officer forecast", row.forecast_p
         text = row.mitigation or mitigation.get(row.scheme, "")
@@ -245,6 +268,7 @@ def savings_tracker(
             row.scheme, row.line, row.year.label, row.target_p, delivered, forecast, basis,
             rag_for(row.target_p, forecast, red_share), row.recurrent, row.owner or "", text,
         )  # fmt: skip
+        out.full_year_p = full_year
         tracker.rows.append(out)
         short = max(row.target_p - delivered, 0) if closed else 0
         if short and row.recurrent:

@@ -20,7 +20,9 @@ from budget.xlsx import (
 SAVINGS_HEADERS = [
     "Scheme", "Line", "Year", "Owner", "Basis of forecast", "Target", "Delivered to date", "Forecast",
     "At risk", "RAG", "Slipped to next year", "Written off", "Recurrent", "Mitigation",
+    "Full-year effect (modelled)",
 ]  # fmt: skip
+FULL_YEAR_COL = 14  # O: modelled schemes only; not totalled (each year's figure is cumulative)
 MONEY_COLS = (5, 6, 7, 8, 10, 11)  # F G H I K L
 HEADER_ROW = 4
 SIGN = "Savings positive: at risk = target − forecast, so a positive figure is a shortfall, (brackets) over-delivery."
@@ -48,7 +50,9 @@ def write_savings(
         3,
         0,
         f"RAG: red when more than {tracker.red_at_risk:.0%} of the target is at risk, amber when any is. "
-        "Closed years: undelivered recurrent savings slip to next year, one-off savings are written off.",
+        "Closed years: undelivered recurrent savings slip to next year, one-off savings are written off. "
+        "Full-year effect: a modelled scheme's children moved by the year end, a whole year at that year's "
+        "prices, less the whole running cost (the forecast is the part-year increase).",
         fmts.sign,
     )
     write_header(ws, HEADER_ROW, SAVINGS_HEADERS, fmts, money_from=5)
@@ -73,6 +77,8 @@ def write_savings(
             write_text(ws, row, 9, r.rag, fmts.text)
             write_text(ws, row, 12, "yes" if r.recurrent else "no", fmts.text)
             write_text(ws, row, 13, r.mitigation, fmts.text)
+            if r.full_year_p is not None:
+                write_money(ws, row, FULL_YEAR_COL, r.full_year_p, fmts.money)
             for c in MONEY_COLS:
                 totals[c] += pence[c]
             row += 1
@@ -101,6 +107,7 @@ def write_savings(
     ws.set_column(2, 4, 14)
     ws.set_column(5, 11, 12)
     ws.set_column(13, 13, 50)
+    ws.set_column(FULL_YEAR_COL, FULL_YEAR_COL, 14)
     ws.freeze_panes(HEADER_ROW + 1, 1)
     set_print_setup(ws, authority, title, HEADER_ROW)
     return ws

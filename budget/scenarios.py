@@ -13,7 +13,8 @@ demand_change = 0.10             # +10% starts on every placement line (or a tab
 [scenarios.inflation-shock]
 price_change = { "Independent Fostering Agencies" = 0.08 }   # in year 1, and on from there
 [scenarios.placements-strategy]
-savings = true                   # the savings plan applied (modelled schemes through the placement model)
+savings = true                   # the savings plan applied (modelled schemes through the placement model);
+                                 # without it a scenario (and the baseline) is before the savings plan
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ class ScenarioSpec:
             "Savings plan applied: modelled schemes run through the placement model, fixed schemes taken off "
             "their lines"
             if self.savings
-            else "Savings plan not applied: its effect is shown below the gap"
+            else "Savings plan not applied: figures are before the plan (the plan as the tracker has it is a "
+            "memo below)"
         )
         return out
 

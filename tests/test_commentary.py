@@ -46,10 +46,12 @@ register(cli)
 runner = CliRunner()
 
 
-def build(tmp: Path) -> Workspace:
+def build(tmp: Path, travel: bool = False) -> Workspace:
     """Staff: budget £600,000 (£50,000 a month), spending £52,000 a month → £24,000 overspend by run rate.
     Legal: budget £120,000 (£10,000 a month), spending £12,000 a month → £24,000 overspend.
-    At P9 an officer adds £60,000 to Staff (agency pay uplift): its variance moves to £84,000 overspend."""
+    At P9 an officer adds £60,000 to Staff (agency pay uplift): its variance moves to £84,000 overspend.
+    With ``travel``: Travel (Other Services) budget £12,000, spending £1,500 a month → £6,000 overspend,
+    under the £10,000 threshold, so Other Services has an 'other variances' row."""
     ws = init_workspace(tmp / "ws", "Hand Trust", "2019/20", contract_value=0)
     toml = (
         (ws.path / "careladder.toml")
@@ -60,17 +62,19 @@ def build(tmp: Path) -> Workspace:
     ws = load_workspace(ws.path)
     write(
         tmp / "map.csv",
-        "cost_centre,account,line,heading\nC2,*,Staff,Safeguarding\nC3,*,Legal,Other Services\n",
+        "cost_centre,account,line,heading\nC2,*,Staff,Safeguarding\nC3,*,Legal,Other Services\n"
+        "C4,*,Travel,Other Services\n",
     )
     write(
         tmp / "budget.csv",
         "line,heading,gross,income," + ",".join(f"p{i}" for i in range(1, 13)) + "\n"
         f"Staff,Safeguarding,600000,0,{','.join(['50000'] * 12)}\n"
-        f"Legal,Other Services,120000,0,{','.join(['10000'] * 12)}\n",
+        f"Legal,Other Services,120000,0,{','.join(['10000'] * 12)}\n"
+        + (f"Travel,Other Services,12000,0,{','.join(['1000'] * 12)}\n" if travel else ""),
     )
     rows = ["date,cost_centre,account,amount"]
     for d in MONTH_ENDS:
-        rows += [f"{d},C2,5000,52000", f"{d},C3,5000,12000"]
+        rows += [f"{d},C2,5000,52000", f"{d},C3,5000,12000"] + ([f"{d},C4,5000,1500"] if travel else [])
     write(tmp / "gl.csv", "\n".join(rows) + "\n")
     write(tmp / "adj.csv", "line,amount,reason,period\nStaff,60000,Agency pay uplift,P9\n")
     import_all(
@@ -267,3 +271,98 @@ def test_key_matching_no_row_of_the_period_is_warned_and_kept(tmp_path: Path) ->
     res = runner.invoke(cli, ["commentary", "import", str(csv), "--period", "2019-10", "-w", str(ws.path)])
     assert res.exit_code == 0, res.output
     assert res.output.count("warning:") == 1 and "no stored outturn run for P7 (2019-10)" in res.output
+
+
+def import_book(ws: Workspace, book: Path) -> str:
+    res = runner.invoke(cli, ["commentary", "import", str(book), "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_words_appended_to_carried_forward_commentary_are_stored(tmp_path: Path) -> None:
+    ws = build(tmp_path)
+    book = tmp_path / "outturn-2019-11.xlsx"
+    write_outturn_workbook(run(ws, "2019-11"), book)
+    type_commentary(book, {"line|Staff": "Agency cover.", "line|Legal": "Court fees above budget."})
+    import_book(ws, book)
+    book9 = tmp_path / "outturn-2019-12.xlsx"
+    write_outturn_workbook(run(ws, "2019-12"), book9)
+    type_commentary(
+        book9,
+        {
+            "line|Staff": "carried forward from P8 — review: Agency cover. December: £60k pay uplift added.",
+            "line|Legal": "carried forward from P8: Court fees above budget. December: two more hearings.",
+        },
+    )
+    assert "2 comment(s) stored for P9" in import_book(ws, book9)
+    assert commentary(run(ws, "2019-12")) == {
+        "line|Staff": "Agency cover. December: £60k pay uplift added.",
+        "line|Legal": "Court fees above budget. December: two more hearings.",
+    }
+    # the regenerated P9 workbook imported again stores nothing new; a mark left untouched is skipped too
+    write_outturn_workbook(run(ws, "2019-12"), book9)
+    type_commentary(
+        book9,
+        {"line|Legal": "carried forward from P8: Court fees above budget. December: two more hearings."},
+    )
+    assert "0 comment(s) stored for P9" in import_book(ws, book9)
+
+
+def test_other_variances_row_is_not_marked_for_review_when_unchanged(tmp_path: Path) -> None:
+    ws = build(tmp_path, travel=True)
+    p8 = run(ws, "2019-11")
+    other = [v for v in p8.variances if v.level == "other"]
+    # Travel: £12,000 budget against £18,000 forecast by run rate → £6,000 overspend, the only small line
+    assert [(v.heading, v.amount_p) for v in other] == [("Other Services", -600_000)]
+    book = tmp_path / "outturn-2019-11.xlsx"
+    write_outturn_workbook(p8, book)
+    type_commentary(book, {"other|Other Services": "Travel claims.", "line|Legal": "Court fees."})
+    import_book(ws, book)  # saved by openpyxl: no cached Amount values in the workbook
+    s = ws.open()
+    try:
+        kept = dict(s.con.execute("SELECT key, variance_p FROM commentary").fetchall())
+    finally:
+        s.close()
+    assert kept == {"other|Other Services": -600_000, "line|Legal": -2_400_000}
+    shown = commentary(run(ws, "2019-12"))
+    assert shown["other|Other variances under £10k"] == "carried forward from P8: Travel claims."
+    assert shown["line|Legal"] == "carried forward from P8: Court fees."
+
+
+def test_changing_the_variance_sign_alone_marks_nothing_for_review(tmp_path: Path) -> None:
+    ws = build(tmp_path)
+    book = tmp_path / "outturn-2019-11.xlsx"
+    write_outturn_workbook(run(ws, "2019-11"), book)
+    type_commentary(book, {"line|Staff": "Agency cover.", "line|Legal": "Court fees."})
+    import_book(ws, book)
+    toml = ws.path / "careladder.toml"
+    toml.write_text(toml.read_text().replace('"budget-minus-forecast"', '"forecast-minus-budget"', 1))
+    ws = load_workspace(ws.path)
+    assert ws.settings.variance_sign == "forecast-minus-budget"
+    p9 = run(ws, "2019-12")
+    assert {v.name: v.amount_p for v in p9.variances if v.level == "line"} == {
+        "Staff": 8_400_000,
+        "Legal": 2_400_000,
+    }
+    # Legal is £24,000 overspend in both periods; Staff really moved £60,000
+    assert commentary(p9) == {
+        "line|Staff": "carried forward from P8 — review: Agency cover.",
+        "line|Legal": "carried forward from P8: Court fees.",
+    }
+
+
+def test_the_same_key_on_two_rows_stops_the_import(tmp_path: Path) -> None:
+    ws = build(tmp_path)
+    book = tmp_path / "outturn-2019-11.xlsx"
+    write_outturn_workbook(run(ws, "2019-11"), book)
+    type_commentary(book, {"line|Staff": "Agency cover.", "line|Legal": "Court fees."})
+    wb = openpyxl.load_workbook(book)
+    sheet = wb["Variances"]
+    cells = {row[7].value: row[7].coordinate for row in sheet.iter_rows(min_row=6) if row[7].value}
+    sheet[cells["line|Legal"]] = "line|Staff"
+    wb.save(book)
+    res = runner.invoke(cli, ["commentary", "import", str(book), "-w", str(ws.path)])
+    assert res.exit_code == 2, res.output
+    first, second = sorted([cells["line|Staff"], cells["line|Legal"]], key=lambda c: int(c[1:]))
+    assert f"Variances!{first} and Variances!{second}: the same Key 'line|Staff' is on 2 rows" in res.output
+    assert stored_commentary(ws) == []

@@ -53,10 +53,11 @@ def test_year_two_of_a_scenario_by_hand() -> None:
     assert y2.net_p == 341_394_500  # less the £100,000 grant
     assert y2.contract_p == 306_030_000  # £3,000,000 x 1.01^2
     assert y2.gap_p == 35_364_500
-    # plan: £50,000 recurrent from 2020/21 + £20,000 one-off in 2021/22, not applied in this scenario
-    assert y2.plan_effect_p == 7_000_000
-    assert y2.savings_required_p == 28_364_500
-    assert _run(SHOCK).years[1].plan_effect_p == 5_000_000
+    # plan: £50,000 recurrent from 2020/21 + £20,000 one-off in 2021/22, not applied in this scenario:
+    # none of it is included, it is a memo only, and the savings required is the whole gap
+    assert (y2.plan_effect_p, y2.plan_as_planned_p) == (0, 7_000_000)
+    assert y2.savings_required_p == 35_364_500
+    assert _run(SHOCK).years[1].plan_as_planned_p == 5_000_000
 
 
 def test_year_zero_is_the_outturn_and_the_plan_applied_closes_the_same_gap() -> None:
@@ -73,6 +74,12 @@ def test_year_zero_is_the_outturn_and_the_plan_applied_closes_the_same_gap() -> 
     y2 = _run(applied).years[2]
     assert y2.gross_p["Social Work"] == 111_394_500 - 7_000_000
     assert (y2.gap_p, y2.savings_required_p) == (28_364_500, 28_364_500)
+    # the effect included is the net without the plan (£3,413,945) less the net with it (£3,343,945)
+    assert (y2.plan_effect_p, y2.plan_as_planned_p, y2.gap_before_plan_p) == (
+        7_000_000,
+        7_000_000,
+        35_364_500,
+    )
 
 
 def test_scenarios_from_settings(workspace: Workspace) -> None:

@@ -10,7 +10,7 @@ from test_mtfs import ASSUME, COSTS, PLAN, SHOCK, small_base
 from test_outturn_workbook import sample_report
 from test_savings import _placements
 
-from budget.mtfs import MtfsReport, scenario_years
+from budget.mtfs import ZERO_CONTRACT, MtfsReport, scenario_years
 from budget.mtfs_workbook import write_mtfs_workbook
 from budget.outturn_workbook import write_outturn_workbook
 from budget.savings import PlanRow, savings_tracker
@@ -49,8 +49,12 @@ def test_mtfs_cached_values(tmp_path: Path) -> None:
     net, gap, effect, required = summary
     # year 1: £1,081,500 social work + £2,200,000 IFA - £100,000 grant - £3,030,000 contract
     assert gap[1:] == (-100_000, pytest.approx(151_500), pytest.approx(353_645))
-    assert required[3] == pytest.approx(283_645)
-    assert effect[1:] == (0, 50_000, 70_000)
+    assert required[3] == pytest.approx(353_645)  # the scenario is before the plan: the whole gap
+    assert effect[1:] == (0, 0, 0)
+    memo = next(
+        r for r in wb["shock"].iter_rows(values_only=True) if str(r[0]).startswith("Memo: Savings plan")
+    )
+    assert memo[1:] == (0, 50_000, 70_000)
     assert "Expenditure positive" in str(wb["shock"]["A3"].value)
     wb.close()
 
@@ -75,3 +79,12 @@ def test_libreoffice_recalculates_to_the_cached_values(tmp_path: Path) -> None:
     assert "Savings" in {s for s, _ in formula_cells(files[1])}
     for original, copy in zip(files, copies, strict=True):
         assert cache_mismatches(original, copy) == {}
+
+
+def test_zero_contract_value_warning_on_the_summary(tmp_path: Path) -> None:
+    base = small_base()
+    results = [scenario_years(base, COSTS, ASSUME, ScenarioSpec(BASELINE), PLAN, {}, 2)]
+    write_mtfs_workbook(MtfsReport(base, results, [], [ZERO_CONTRACT]), tmp_path / "m.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "m.xlsx", data_only=True)
+    assert "set [contract] value in careladder.toml" in str(wb["Summary"]["A4"].value)
+    wb.close()

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import pandas as pd
 
-from budget.savings import PlanRow, SchemeModel, modelled_saving_p, savings_for_line, savings_tracker
+from budget.savings import (
+    PlanRow,
+    SchemeModel,
+    full_year_saving_p,
+    modelled_saving_p,
+    savings_for_line,
+    savings_tracker,
+)
 from ledgers.periods import FinancialYear
 
 FY19, FY20, FY21 = FinancialYear(2019), FinancialYear(2020), FinancialYear(2021)
@@ -36,6 +43,21 @@ def test_one_child_moved_part_year_and_full_year() -> None:
     # full year: 365 days x £2,400 / 7 = £125,142.857 -> £125,142.86
     assert modelled_saving_p(once, FY21, 500_000) == 12_514_286
     assert modelled_saving_p(once, FY19, 500_000) == 0
+
+
+def test_full_year_effect_of_a_once_only_move() -> None:
+    three = SchemeModel("OOA", "Homes", date(2020, 10, 15), Decimal(3), None, 260_000, 1_000_000)
+    # part year: 15 Oct 2020 to 31 Mar 2021 = 168 days x 3 children = 504 child-days x £2,400 / 7 = £172,800,
+    # less £10,000 running cost x 168/365 = £4,602.74 -> £168,197.26
+    assert modelled_saving_p(three, FY20, 500_000) == 16_819_726
+    # full year: 3 x 365 days x £2,400 / 7 = £375,428.57, less the whole £10,000 = £365,428.57
+    assert full_year_saving_p(three, FY20, 500_000) == 36_542_857
+    # the next year delivers the full-year effect; before the start there is none
+    assert modelled_saving_p(three, FY21, 500_000) == full_year_saving_p(three, FY21, 500_000) == 36_542_857
+    assert full_year_saving_p(three, FY19, 500_000) == 0
+    plan = [PlanRow("Homes", "OOA", FY20, 20_000_000, model=three), PlanRow("Fixed", "OOA", FY20, 1)]
+    modelled, fixed = savings_tracker(plan, _placements(), FY19, 9).rows
+    assert (modelled.forecast_p, modelled.full_year_p, fixed.full_year_p) == (16_819_726, 36_542_857, None)
 
 
 def test_two_every_quarter_with_running_cost() -> None:
