@@ -36,22 +36,21 @@ def forecast(
     dask: Annotated[str | None, typer.Option("--dask", help="Address of an existing Dask scheduler.")] = None,
 ) -> None:
     """Forecast every line for the months after the period end and store the forecasts."""
-    from budget.forecast_store import forecast_json, store_forecasts
-    from budget.outturn import checked_period, compute_forecasts
+    from budget.forecast_store import forecast_json
+    from budget.outturn import forecast_run
 
-    ws = load_workspace(workspace)
-    fy, p = checked_period(ws.settings, period)
     if horizon is not None and horizon < 1:
         err.print(f"error: --horizon must be at least 1 month; received {horizon}", markup=False)
         raise typer.Exit(2)
+    ws = load_workspace(workspace)
     store = ws.open()
     try:
-        forecasts, _ = compute_forecasts(
-            store.con, ws.settings, fy, p, horizon=horizon, n_jobs=jobs, dask_address=dask
+        forecasts = forecast_run(
+            store.con, ws.settings, period, horizon=horizon, n_jobs=jobs, dask_address=dask
         )
-        n = store_forecasts(store.con, fy, p, forecasts)
     finally:
         store.close()
+    n = sum(len(lf.months) for lf in forecasts.values())
     err.print(f"Forecast {len(forecasts)} lines, {n} line-months stored for {period}", markup=False)
     if as_json:
         typer.echo(json.dumps(forecast_json(period, forecasts)))

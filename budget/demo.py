@@ -8,10 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from budget.demo_authority import write_demo_inputs
-from budget.forecast_store import store_forecasts
 from budget.mtfs import mtfs_report
 from budget.mtfs_workbook import write_mtfs_workbook
-from budget.outturn import checked_period, compute_forecasts, outturn_report
+from budget.outturn import forecast_run, outturn_report
 from budget.outturn_workbook import write_outturn_workbook
 from budget.report import OutturnReport, direction
 from ledgers.budgets import import_budget
@@ -67,9 +66,7 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
                 say(f"    warning: {w}")
         report = None
         for period in PERIODS:
-            fy_, p = checked_period(ws.settings, period)
-            forecasts, _ = compute_forecasts(store.con, ws.settings, fy_, p)
-            store_forecasts(store.con, fy_, p, forecasts)
+            forecast_run(store.con, ws.settings, period)
             report = outturn_report(store.con, ws.settings, period)
         assert report is not None
         mtfs = mtfs_report(store.con, ws.settings)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from budget.commentary import with_commentary
 from budget.explain import explainer_for
-from budget.forecast_store import stored_forecasts
+from budget.forecast_store import store_forecasts, stored_forecasts
 from budget.movement import save_snapshot
 from budget.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
 from budget.savings import savings_for_line, tracker_for
@@ -94,6 +94,24 @@ def compute_forecasts(
         dask_address=dask_address,
     )
     return forecasts, placements
+
+
+def forecast_run(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    *,
+    horizon: int | None = None,
+    n_jobs: int = 1,
+    dask_address: str | None = None,
+) -> dict[str, LineForecast]:
+    """`careladder forecast`: every line's forecast after ``period``, stored for the outturn to reuse."""
+    fy, p = checked_period(settings, period)
+    forecasts, _ = compute_forecasts(
+        con, settings, fy, p, horizon=horizon, n_jobs=n_jobs, dask_address=dask_address
+    )
+    store_forecasts(con, fy, p, forecasts)
+    return forecasts
 
 
 def outturn_report(

@@ -175,6 +175,13 @@ def _days(first: date, fy: FinancialYear) -> int:
     return max((fy.end - max(first, fy.start)).days + 1, 0)
 
 
+def weekly_saving(
+    model: SchemeModel, from_weekly_p: int, from_factor: Decimal, to_factor: Decimal
+) -> Decimal:
+    """Pence a week saved by one child moving: the from line's weekly cost less the to line's, at the prices."""
+    return Decimal(from_weekly_p) * from_factor - Decimal(model.weekly_cost_p) * to_factor
+
+
 def modelled_saving_p(
     model: SchemeModel,
     fy: FinancialYear,
@@ -187,7 +194,7 @@ def modelled_saving_p(
     Children moved stay on the to line to the year end; weekly costs are multiplied by the year's price
     factors (e.g. 1.03 after one April uplift); the running cost is pro rata to the days since ``start``.
     """
-    gap = Decimal(from_weekly_p) * from_factor - Decimal(model.weekly_cost_p) * to_factor
+    gap = weekly_saving(model, from_weekly_p, from_factor, to_factor)
     child_days = sum((n * _days(when, fy) for when, n in tranches(model, fy.end)), Decimal(0))
     year_days = (fy.end - fy.start).days + 1
     running = Decimal(model.annual_running_cost_p) * _days(model.start, fy) / year_days
@@ -206,7 +213,7 @@ def full_year_saving_p(
     every day of ``fy`` at its prices, less the whole annual running cost (0 before the scheme starts)."""
     if model.start > fy.end:
         return 0
-    gap = Decimal(from_weekly_p) * from_factor - Decimal(model.weekly_cost_p) * to_factor
+    gap = weekly_saving(model, from_weekly_p, from_factor, to_factor)
     children = sum((n for _, n in tranches(model, fy.end)), Decimal(0))
     year_days = (fy.end - fy.start).days + 1
     saving = children * year_days * gap / 7 - model.annual_running_cost_p

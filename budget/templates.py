@@ -10,7 +10,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-import budget
+from ledgers.templates import templates_dir
 
 INPUT_TEMPLATES = ("mapping", "budget", "ledger", "placements", "savings", "adjustments")
 # Columns kept as text in the XLSX templates (codes and identifiers, whatever they look like).
@@ -27,17 +27,6 @@ TEXT_COLUMNS = {
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _FIXED_TIME = datetime(2020, 1, 1)  # document properties, so the committed XLSX do not change on rebuild
-
-
-def templates_dir() -> Path:
-    """The templates folder: ``templates/`` beside the packages (editable install) or ``budget/_templates``."""
-    package = Path(budget.__file__).resolve().parent
-    for candidate in (package.parent / "templates", package / "_templates"):
-        if (candidate / "mapping.csv").is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"the input templates are missing: looked in {package.parent / 'templates'} and {package / '_templates'}"
-    )
 
 
 def copy_templates(outdir: Path, overwrite: bool = False) -> list[Path]:

@@ -12,7 +12,6 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import numpy as np
 import pandas as pd
 
 from forecasts.engine import forecast_frame
@@ -376,6 +375,3 @@ def placement_numbers_to_date(placements: pd.DataFrame, fy: FinancialYear, perio
     days = (end - fy.start + timedelta(days=1)).days
     totals = cost.groupby("line")["days"].sum()
     return {str(k): int(v) / days for k, v in zip(totals.index, totals.tolist(), strict=True)}
-
-
-__all__ = ["METHODS", "LineForecast", "MonthForecast", "line_forecasts", "months_after", "run_rate", "np"]

@@ -101,7 +101,6 @@ def run_import(
             return outcome
     with store.transaction():
         raw = load_raw(con, path, spec, f"raw_{spec.kind}", sheet)
-        outcome.rows_read = raw.rows
         parsed = f"parsed_{spec.kind}"
         problems = parse_table(con, raw, spec, parsed, fy)
         outcome.rows_read = int(con.execute(f"SELECT count(*) FROM {parsed}").fetchall()[0][0])

@@ -1,4 +1,4 @@
-"""The placements frame (stage boundary): schema, checks of doubtful rows, and shipped template lookup.
+"""The placements frame (stage boundary): schema and checks of doubtful rows.
 
 One row per placement: ``placement_id`` str, ``child_ref`` str, ``line`` str, ``start_date`` /
 ``end_date`` / ``planned_end_date`` (datetime64[ns], NaT when open or absent), ``weekly_cost_p`` int64
@@ -9,12 +9,9 @@ to a workbook: problems name the row and the placement_id only.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-
-import ledgers
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -115,15 +112,3 @@ def check_placements(df: pd.DataFrame, file: str) -> list[Problem]:
             )
         )
     return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
-
-
-def template_path(name: str) -> Path:
-    """A shipped template: ``templates/NAME`` beside the packages (editable install) or
-    ``budget/_templates/NAME`` inside an installed wheel."""
-    root = Path(ledgers.__file__).resolve().parent.parent
-    for candidate in (root / "templates" / name, root / "budget" / "_templates" / name):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"template '{name}' not found in {root / 'templates'} or {root / 'budget/_templates'}"
-    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from ledgers.store import SUSPENSE_HEADING, SUSPENSE_LINE
+from ledgers.store import SUSPENSE_LINE
 
 
 @dataclass
@@ -147,9 +147,6 @@ def imports_used(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, in
         "WHERE mode <> 'superseded' ORDER BY import_id"
     ).fetchall()
     return [(int(r[0]), r[1], r[2], int(r[3]), r[4]) for r in rows]
-
-
-__all__ = ["SUSPENSE_HEADING", "SUSPENSE_LINE"]
 
 
 def agency_to_date(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> dict[str, int]:

@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from ledgers.money import pence_from_text
-from ledgers.placements import check_placements, placements_frame, template_path
+from ledgers.placements import check_placements, placements_frame
 from ledgers.problems import ERROR, Problem
+from ledgers.templates import template_path
 
 REQUIRED = ["CHILD", "DECOM", "PLACE", "PLACE_PROVIDER", "DEC"]
 _YEARLY = re.compile(r"^(\d{4})-episodes\.csv$", re.IGNORECASE)
