@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecasts.engine import forecast_frame
+from forecasts.series.engine import forecast_frame
 
 DATA = (
     Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from forecasts.engine import forecast_frame
-from forecasts.models import DEFAULT_MODELS
+from forecasts.series.engine import forecast_frame
+from forecasts.series.models import DEFAULT_MODELS
 
 
 def synthetic_panel(n: int, months: int = 60, seed: int = 0) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budget.templates import write_xlsx_templates
+from budget.workbooks.templates import write_xlsx_templates
 
 if __name__ == "__main__":
     for path in write_xlsx_templates():

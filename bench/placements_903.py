@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecasts.placement_model import placement_forecast
-from forecasts.placements import actual_cost_by_month
-from ledgers.ssda903 import read_903
+from forecasts.placements.commitments import actual_cost_by_month
+from forecasts.placements.model import placement_forecast
+from ledgers.importers.ssda903 import read_903
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903"
 SETS = [

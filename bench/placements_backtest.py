@@ -15,8 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from forecasts.placement_model import placement_forecast
-from ledgers.placement_import import stored_placements
+from forecasts.placements.model import placement_forecast
+from ledgers.importers.placements import stored_placements
 
 CUTS = [date(2017, 3, 31), date(2017, 9, 30), date(2018, 3, 31), date(2018, 9, 30), date(2019, 3, 31)]
 

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from forecasts.engine import forecast_frame
-from forecasts.placement_model import placement_forecast
-from forecasts.placements import actual_cost_by_month, commitments_by_month
-from ledgers.periods import FinancialYear
-from ledgers.queries import BudgetLine
+from forecasts.placements.commitments import actual_cost_by_month, commitments_by_month
+from forecasts.placements.model import placement_forecast
+from forecasts.series.engine import forecast_frame
+from ledgers.readers.periods import FinancialYear
+from ledgers.store.queries import BudgetLine
 
 METHODS = ("actuals", "run-rate", "profile", "commitments", "forecast")
 MIN_HISTORY = 12  # months of history a statistical forecast needs; fewer falls back to run-rate

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pytest
 
-from ledgers.store import Store
-from ledgers.workspace import Workspace, init_workspace
+from ledgers.store.schema import Store
+from ledgers.store.workspace import Workspace, init_workspace
 
 if TYPE_CHECKING:
-    from budget.report import OutturnReport
+    from budget.monthend.report import OutturnReport
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -48,7 +48,7 @@ def import_all(ws: Workspace, *steps: tuple[Callable[..., object], Path]) -> Non
 
 def outturn_at(ws: Workspace, period: str, **kwargs: Any) -> OutturnReport:
     """The outturn of ``period`` computed (and its run stored) in ``ws``."""
-    from budget.outturn import outturn_report
+    from budget.monthend.outturn import outturn_report
 
     s = ws.open()
     try:
@@ -59,7 +59,7 @@ def outturn_at(ws: Workspace, period: str, **kwargs: Any) -> OutturnReport:
 
 def placements_of(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     """A placements frame from (placement_id, child_ref, line, start, end, planned_end, weekly pence) rows."""
-    from ledgers.placements import COLUMNS, placements_frame
+    from ledgers.store.placements import COLUMNS, placements_frame
 
     df = pd.DataFrame(rows, columns=COLUMNS[:7])
     for c in ("start_date", "end_date", "planned_end_date"):

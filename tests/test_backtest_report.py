@@ -22,15 +22,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from budget.backtest_report import AccuracyReport, accuracy_report, report_json, series_backtest
-from budget.backtest_workbook import ACCURACY_HEADERS, write_backtest_workbook
-from budget.cmd_backtest import register
-from forecasts.engine import forecast_frame
-from ledgers.budgets import import_budget
-from ledgers.ledger import import_ledger
-from ledgers.mapping import import_mapping
-from ledgers.placement_import import import_placements
-from ledgers.workspace import Workspace, init_workspace
+from budget.cli.backtest import register
+from budget.monthend.accuracy import AccuracyReport, accuracy_report, report_json, series_backtest
+from budget.workbooks.backtest import ACCURACY_HEADERS, write_backtest_workbook
+from forecasts.series.engine import forecast_frame
+from ledgers.importers.budgets import import_budget
+from ledgers.importers.ledger import import_ledger
+from ledgers.importers.mapping import import_mapping
+from ledgers.importers.placements import import_placements
+from ledgers.store.workspace import Workspace, init_workspace
 
 from conftest import import_all, write
 

@@ -9,16 +9,16 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from budget.cmd_commentary import register
-from budget.commentary import carried_text, needs_review, workbook_entries
-from budget.outturn_workbook import write_outturn_workbook
-from budget.report import OutturnReport
-from ledgers.budgets import import_budget
-from ledgers.ledger import import_ledger
-from ledgers.mapping import import_mapping
-from ledgers.plans import import_adjustments
-from ledgers.problems import WorkspaceError
-from ledgers.workspace import Workspace, init_workspace, load_workspace
+from budget.cli.commentary import register
+from budget.monthend.commentary import carried_text, needs_review, workbook_entries
+from budget.monthend.report import OutturnReport
+from budget.workbooks.outturn import write_outturn_workbook
+from ledgers.importers.budgets import import_budget
+from ledgers.importers.ledger import import_ledger
+from ledgers.importers.mapping import import_mapping
+from ledgers.importers.plans import import_adjustments
+from ledgers.readers.problems import WorkspaceError
+from ledgers.store.workspace import Workspace, init_workspace, load_workspace
 
 from conftest import import_all, outturn_at, write
 

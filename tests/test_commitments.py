@@ -6,9 +6,14 @@ from datetime import date
 
 import pandas as pd
 
-from forecasts.placements import actual_cost_by_month, commitments_by_month, cost_pence, placement_series
-from ledgers.placements import check_placements
-from ledgers.templates import template_path
+from forecasts.placements.commitments import (
+    actual_cost_by_month,
+    commitments_by_month,
+    cost_pence,
+    placement_series,
+)
+from ledgers.readers.templates import template_path
+from ledgers.store.placements import check_placements
 
 from conftest import placements_of
 

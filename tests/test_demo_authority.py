@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from budget.demo_authority import DemoInputs, write_demo_inputs
-from ledgers.money import pence_from_text
+from budget.demo.authority import DemoInputs, write_demo_inputs
+from ledgers.readers.money import pence_from_text
 
 CARE_LINES = {
     "Out of Area Residential",

@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget.drivers import (
+from budget.monthend.drivers import (
     OTHER,
     PlacementBasis,
     high_cost_memo,
@@ -17,8 +17,8 @@ from budget.drivers import (
     staffing_drivers,
     weeks_in_year,
 )
-from budget.report import BUDGET_MINUS_FORECAST, FORECAST_MINUS_BUDGET
-from ledgers.periods import FinancialYear
+from budget.monthend.report import BUDGET_MINUS_FORECAST, FORECAST_MINUS_BUDGET
+from ledgers.readers.periods import FinancialYear
 
 WEEKS_2018 = Fraction(365, 7)  # 2018/19: 1 April 2018 to 31 March 2019, no 29 February: 52 1/7 weeks
 

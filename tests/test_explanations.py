@@ -18,12 +18,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from budget.demo import run_demo
-from budget.drivers import OTHER, Decomposition, Driver
-from budget.explain import Explainer
-from budget.movement import REFORECAST, LineMovement, MovementPart, Snapshot, line_movements
-from budget.report import BUDGET_MINUS_FORECAST, Figures, HeadingResult, LineResult
-from ledgers.periods import FinancialYear
+from budget.demo.run import run_demo
+from budget.monthend.drivers import OTHER, Decomposition, Driver
+from budget.monthend.explain import Explainer
+from budget.monthend.movement import REFORECAST, LineMovement, MovementPart, Snapshot, line_movements
+from budget.monthend.report import BUDGET_MINUS_FORECAST, Figures, HeadingResult, LineResult
+from ledgers.readers.periods import FinancialYear
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_variances_2019-12.txt"
 FY = FinancialYear(2019)

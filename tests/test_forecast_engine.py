@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasts.engine import forecast_frame
+from forecasts.series.engine import forecast_frame
 
 CHEAP = ["seasonal-naive", "naive", "drift"]
 

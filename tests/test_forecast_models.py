@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasts.backtest import (
+from forecasts.series.backtest import (
     Backtest,
     actual_matrix,
     backtest_forecasts,
@@ -17,11 +17,11 @@ from forecasts.backtest import (
     rolling_origins,
     smape,
 )
-from forecasts.ensemble import chosen_weights, inverse_mase_weights, method_label
-from forecasts.intervals import conformal_quantile, coverage, halfwidths
-from forecasts.models import ETS, Drift, Naive, SeasonalNaive, models_named
-from forecasts.prophet_adapter import ProphetModel
-from forecasts.series import SeriesError, future_periods, infer_frequency, period_end, read_series_csv
+from forecasts.series.combination import chosen_weights, inverse_mase_weights, method_label
+from forecasts.series.frames import SeriesError, future_periods, infer_frequency, period_end, read_series_csv
+from forecasts.series.intervals import conformal_quantile, coverage, halfwidths
+from forecasts.series.models import ETS, Drift, Naive, SeasonalNaive, models_named
+from forecasts.series.prophet_adapter import ProphetModel
 
 
 def frame(uid: str, ds: list[str], y: Sequence[float | str]) -> pd.DataFrame:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ledgers.budgets import import_budget
-from ledgers.ledger import import_ledger
-from ledgers.mapping import import_mapping
-from ledgers.store import Store
-from ledgers.workspace import Workspace
+from ledgers.importers.budgets import import_budget
+from ledgers.importers.ledger import import_ledger
+from ledgers.importers.mapping import import_mapping
+from ledgers.store.schema import Store
+from ledgers.store.workspace import Workspace
 
 from conftest import DATA
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ledgers.budgets import import_budget
-from ledgers.ledger import import_ledger
-from ledgers.mapping import import_mapping
-from ledgers.problems import ImportFailed
-from ledgers.store import SUSPENSE_LINE, Store
-from ledgers.workspace import Workspace
+from ledgers.importers.budgets import import_budget
+from ledgers.importers.ledger import import_ledger
+from ledgers.importers.mapping import import_mapping
+from ledgers.readers.problems import ImportFailed
+from ledgers.store.schema import SUSPENSE_LINE, Store
+from ledgers.store.workspace import Workspace
 
 from conftest import DATA, write
 

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from ledgers.money import pence_from_pounds, pence_from_text, share_pence, words
-from ledgers.periods import FinancialYear, parse_month, period_of
+from ledgers.readers.money import pence_from_pounds, pence_from_text, share_pence, words
+from ledgers.readers.periods import FinancialYear, parse_month, period_of
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from budget.mtfs import BaseLine, MtfsBase, ScenarioResult, scenario_years
-from budget.savings import PlanRow
-from budget.scenarios import Assumptions, ScenarioSpec, selected_scenarios
-from ledgers.periods import FinancialYear
-from ledgers.problems import WorkspaceError
-from ledgers.workspace import Workspace
+from budget.mtfs.projection import BaseLine, MtfsBase, ScenarioResult, scenario_years
+from budget.plans.savings import PlanRow
+from budget.plans.scenarios import Assumptions, ScenarioSpec, selected_scenarios
+from ledgers.readers.periods import FinancialYear
+from ledgers.readers.problems import WorkspaceError
+from ledgers.store.workspace import Workspace
 
 FY19 = FinancialYear(2019)
 

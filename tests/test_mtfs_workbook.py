@@ -10,12 +10,12 @@ from test_mtfs import ASSUME, COSTS, PLAN, SHOCK, small_base
 from test_outturn_workbook import sample_report
 from test_savings import _placements
 
-from budget.mtfs import ZERO_CONTRACT, MtfsReport, scenario_years
-from budget.mtfs_workbook import write_mtfs_workbook
-from budget.outturn_workbook import write_outturn_workbook
-from budget.savings import PlanRow, savings_tracker
-from budget.scenarios import BASELINE, ScenarioSpec
-from ledgers.periods import FinancialYear
+from budget.mtfs.projection import ZERO_CONTRACT, MtfsReport, scenario_years
+from budget.plans.savings import PlanRow, savings_tracker
+from budget.plans.scenarios import BASELINE, ScenarioSpec
+from budget.workbooks.mtfs import write_mtfs_workbook
+from budget.workbooks.outturn import write_outturn_workbook
+from ledgers.readers.periods import FinancialYear
 
 from recalc import cache_mismatches, formula_cells, recalculated_copies, soffice
 

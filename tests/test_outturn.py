@@ -10,14 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from budget.cli import app
-from budget.report import OutturnReport
-from budget.surplus import surplus_share
-from ledgers.budgets import import_budget
-from ledgers.ledger import import_ledger
-from ledgers.mapping import import_mapping
-from ledgers.placement_import import import_placements
-from ledgers.plans import import_adjustments
-from ledgers.workspace import Workspace, init_workspace, load_workspace
+from budget.monthend.report import OutturnReport
+from budget.monthend.surplus import surplus_share
+from ledgers.importers.budgets import import_budget
+from ledgers.importers.ledger import import_ledger
+from ledgers.importers.mapping import import_mapping
+from ledgers.importers.placements import import_placements
+from ledgers.importers.plans import import_adjustments
+from ledgers.store.workspace import Workspace, init_workspace, load_workspace
 
 from conftest import import_all, outturn_at, write
 
@@ -262,7 +262,7 @@ def test_libreoffice_recalculates_the_computed_workbook_to_the_cached_values(tmp
     ws = build(tmp_path)
     run(ws, "2019-11")
     r = run(ws, "2019-12")
-    from budget.outturn_workbook import write_outturn_workbook
+    from budget.workbooks.outturn import write_outturn_workbook
 
     out = tmp_path / "outturn.xlsx"
     write_outturn_workbook(r, out)

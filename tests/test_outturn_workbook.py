@@ -9,9 +9,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from budget.outturn_json import outturn_json
-from budget.outturn_workbook import LINES_HEADERS, SUMMARY_HEADERS, write_outturn_workbook
-from budget.report import (
+from budget.monthend.outturn_json import outturn_json
+from budget.monthend.report import (
     BUDGET_MINUS_FORECAST,
     FORECAST_MINUS_BUDGET,
     Figures,
@@ -21,7 +20,8 @@ from budget.report import (
     SurplusShare,
     VarianceRow,
 )
-from budget.xlsx import POUNDS_000
+from budget.workbooks.outturn import LINES_HEADERS, SUMMARY_HEADERS, write_outturn_workbook
+from budget.workbooks.xlsx import POUNDS_000
 
 INJECTION = '=HYPERLINK("http://x","y")'
 CLA = "Children Looked After"

@@ -9,11 +9,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from forecasts.placement_model import MixMove, Scenario, placement_forecast
-from forecasts.placements import commitments_by_month
-from forecasts.survival import kaplan_meier
-from forecasts.transitions import DAYS_PER_MONTH, moves, transition_rates
-from ledgers.placements import placements_frame
+from forecasts.placements.commitments import commitments_by_month
+from forecasts.placements.model import MixMove, Scenario, placement_forecast
+from forecasts.placements.survival import kaplan_meier
+from forecasts.placements.transitions import DAYS_PER_MONTH, moves, transition_rates
+from ledgers.store.placements import placements_frame
 
 from conftest import placements_of
 

@@ -8,9 +8,9 @@ import pytest
 from test_outturn_workbook import sample_report
 from xlsxwriter.workbook import Workbook
 
-from budget.outturn_workbook import write_outturn_workbook
-from budget.report import FORECAST_MINUS_BUDGET
-from budget.xlsx import formats_for, write_cached_formula
+from budget.monthend.report import FORECAST_MINUS_BUDGET
+from budget.workbooks.outturn import write_outturn_workbook
+from budget.workbooks.xlsx import formats_for, write_cached_formula
 
 from recalc import cache_mismatches, formula_cells, recalculated_copies, soffice
 

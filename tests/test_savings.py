@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from budget.savings import (
+from budget.plans.savings import (
     PlanRow,
     SchemeModel,
     full_year_saving_p,
@@ -15,7 +15,7 @@ from budget.savings import (
     savings_for_line,
     savings_tracker,
 )
-from ledgers.periods import FinancialYear
+from ledgers.readers.periods import FinancialYear
 
 FY19, FY20, FY21 = FinancialYear(2019), FinancialYear(2020), FinancialYear(2021)
 FPS = SchemeModel("OOA", "Homes", date(2020, 4, 1), Decimal(2), 3, 260_000, 6_000_000)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from budget.cmd_series import app
+from budget.cli.series import app
 
 runner = CliRunner()
 

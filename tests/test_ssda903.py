@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledgers.ssda903 import episode_files, join_episodes, parse_dates, read_903
+from ledgers.importers.ssda903 import episode_files, join_episodes, parse_dates, read_903
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903"
 HEAD = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"

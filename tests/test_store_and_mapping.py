@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ledgers.budgets import import_budget
-from ledgers.mapping import Resolver, Rule, import_mapping
-from ledgers.placement_import import import_placements, stored_placements
-from ledgers.plans import import_adjustments, import_savings
-from ledgers.problems import ImportFailed, WorkspaceError
-from ledgers.store import Store
-from ledgers.workspace import Workspace, load_workspace
+from ledgers.importers.budgets import import_budget
+from ledgers.importers.mapping import Resolver, Rule, import_mapping
+from ledgers.importers.placements import import_placements, stored_placements
+from ledgers.importers.plans import import_adjustments, import_savings
+from ledgers.readers.problems import ImportFailed, WorkspaceError
+from ledgers.store.schema import Store
+from ledgers.store.workspace import Workspace, load_workspace
 
 from conftest import DATA, write
 
@@ -183,7 +183,7 @@ def test_an_empty_placements_file_never_wipes_the_stored_list(
 
 
 def test_903_with_an_unknown_authority_is_refused(store: Store, workspace: Workspace) -> None:
-    from ledgers.placement_import import import_903
+    from ledgers.importers.placements import import_903
 
     from conftest import SHARED
 

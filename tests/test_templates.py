@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from budget.cmd_templates import app
-from budget.templates import INPUT_TEMPLATES, copy_templates, templates_dir, xlsx_from_csv
-from ledgers.money import pence_from_text
+from budget.cli.templates import app
+from budget.workbooks.templates import INPUT_TEMPLATES, copy_templates, templates_dir, xlsx_from_csv
+from ledgers.readers.money import pence_from_text
 
 COLUMNS = {
     "mapping": ["cost_centre", "account", "line", "heading", "kind"],
@@ -99,13 +99,13 @@ def test_templates_command_copies_into_outdir(tmp_path: Path) -> None:
 
 def test_the_templates_import_together_into_a_fresh_workspace(tmp_path: Path) -> None:
     """An officer trying careladder with the templates alone gets every file accepted."""
-    from budget.templates import templates_dir
-    from ledgers.budgets import import_budget
-    from ledgers.ledger import import_ledger
-    from ledgers.mapping import import_mapping
-    from ledgers.placement_import import import_placements
-    from ledgers.plans import import_adjustments, import_savings
-    from ledgers.workspace import init_workspace
+    from budget.workbooks.templates import templates_dir
+    from ledgers.importers.budgets import import_budget
+    from ledgers.importers.ledger import import_ledger
+    from ledgers.importers.mapping import import_mapping
+    from ledgers.importers.placements import import_placements
+    from ledgers.importers.plans import import_adjustments, import_savings
+    from ledgers.store.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "ws", "Template Trust", "2019/20")
     fy = ws.settings.financial_year

@@ -1,0 +1,242 @@
+"""The forecast accuracy workbook: sheets Accuracy, Charts (with their Chart data) and Notes."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from budget.monthend.accuracy import CHART_STEPS, MIN_MONTHS, PLACEMENTS, AccuracyReport, SeriesAccuracy
+from budget.workbooks.xlsx import (
+    Formats,
+    cell,
+    formats_for,
+    period_title,
+    set_print_setup,
+    write_header,
+    write_text,
+)
+from forecasts.series.backtest import MAX_ORIGINS
+from forecasts.series.engine import REFIT_EVERY
+from forecasts.series.models import models_named
+
+ACCURACY_HEADERS = [
+    "Line",
+    "Measure",
+    "Months",
+    "Method",
+    "Weight",
+    "MASE",
+    "sMAPE %",
+    "80% coverage",
+    "95% coverage",
+    "Ensemble chose",
+    "Outturn method",
+]
+DATA_HEADERS = ["Series", "Month", "Actual", *(f"Forecast {k} month(s) before" for k in CHART_STEPS)]
+BEST_FILL = "#C6EFCE"
+CHARTS_PER_ROW = 2
+CHART_ROWS = 16  # worksheet rows a chart takes, with a gap
+
+
+def write_backtest_workbook(report: AccuracyReport, path: Path) -> None:
+    """Write the accuracy workbook to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    try:
+        fmts = formats_for(wb)
+        extra = {
+            "ratio": wb.add_format({"num_format": "0.000"}),
+            "ratio_best": wb.add_format({"num_format": "0.000", "bold": True, "bg_color": BEST_FILL}),
+            "one_dp": wb.add_format({"num_format": "0.0"}),
+            "text_best": wb.add_format({"bold": True, "bg_color": BEST_FILL}),
+            "number": wb.add_format({"num_format": "#,##0.00"}),
+        }
+        accuracy = wb.add_worksheet("Accuracy")
+        charts = wb.add_worksheet("Charts")
+        data = wb.add_worksheet("Chart data")
+        notes = wb.add_worksheet("Notes")
+        _accuracy_sheet(accuracy, report, fmts, extra)
+        _chart_sheets(wb, charts, data, report, fmts, extra["number"])
+        _notes_sheet(notes, report, fmts)
+    finally:
+        wb.close()
+
+
+def _title(ws: Worksheet, report: AccuracyReport, fmts: Formats, title: str) -> None:
+    write_text(ws, 0, 0, report.authority, fmts.title)
+    write_text(ws, 1, 0, f"{title}: {period_title(report.financial_year, report.period, report.period_no)}")
+    write_text(
+        ws,
+        2,
+        0,
+        f"Backtest over up to {MAX_ORIGINS} monthly origins, {report.horizon} month(s) ahead; "
+        "spend in pounds (net of income), placements as month-end numbers. See Notes.",
+        fmts.sign,
+    )
+
+
+def _accuracy_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats, extra: dict[str, Format]) -> None:
+    _title(ws, report, fmts, "Forecast accuracy")
+    header = 4
+    write_header(ws, header, ACCURACY_HEADERS, fmts, money_from=2)
+    widths = [34, 11, 8, 16, 8, 9, 9, 11, 11, 42, 32]
+    for col, w in enumerate(widths):
+        ws.set_column(col, col, w)
+    row = header + 1
+    for s in report.scored:
+        best = s.best_methods()
+        for sc in s.scores:
+            is_best = sc.method in best
+            text_fmt = extra["text_best"] if is_best else None
+            write_text(ws, row, 0, s.line, text_fmt)
+            write_text(ws, row, 1, s.measure, text_fmt)
+            ws.write_number(row, 2, s.months)
+            write_text(ws, row, 3, sc.method, text_fmt)
+            if sc.method == "ensemble":
+                ws.write_blank(row, 4, None)
+            else:
+                ws.write_number(row, 4, s.weights.get(sc.method, 0.0), fmts.percent)
+            _number(ws, row, 5, sc.mase, extra["ratio_best"] if is_best else extra["ratio"])
+            _number(ws, row, 6, sc.smape, extra["one_dp"])
+            _number(ws, row, 7, sc.coverage80, fmts.percent)
+            _number(ws, row, 8, sc.coverage95, fmts.percent)
+            write_text(ws, row, 9, s.chosen)
+            write_text(ws, row, 10, s.outturn_method)
+            row += 1
+    for s in report.too_short:
+        write_text(ws, row, 0, s.line)
+        write_text(ws, row, 1, s.measure)
+        ws.write_number(row, 2, s.months)
+        write_text(ws, row, 3, "too short")
+        write_text(ws, row, 9, f"not scored: fewer than {MIN_MONTHS} months of history")
+        write_text(ws, row, 10, s.outturn_method)
+        row += 1
+    ws.freeze_panes(header + 1, 1)
+    if row > header + 1:
+        ws.autofilter(header, 0, row - 1, len(ACCURACY_HEADERS) - 1)
+    set_print_setup(ws, report.authority, f"{report.financial_year} P{report.period_no}", header)
+
+
+def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Format) -> None:
+    if math.isfinite(value):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_blank(row, col, None, fmt)
+
+
+def _chart_sheets(
+    wb: Workbook, charts: Worksheet, data: Worksheet, report: AccuracyReport, fmts: Formats, number: Format
+) -> None:
+    _title(charts, report, fmts, "Actuals against past forecasts")
+    footer = f"{report.financial_year} P{report.period_no}"
+    set_print_setup(charts, report.authority, footer, 2)
+    set_print_setup(data, report.authority, footer, 0)
+    write_header(data, 0, DATA_HEADERS, fmts, money_from=2)
+    data.set_column(0, 0, 40)
+    data.set_column(1, 1, 10)
+    data.set_column(2, 2 + len(CHART_STEPS), 16)
+    row = 1
+    for i, s in enumerate(x for x in report.scored if x.past is not None):
+        first, last = row, _write_data(data, row, s, number)
+        row = last + 1
+        chart = wb.add_chart({"type": "line"})
+        assert chart is not None
+        categories = ["Chart data", first, 1, last - 1, 1]
+        chart.add_series(
+            {"name": "Actual", "categories": categories, "values": ["Chart data", first, 2, last - 1, 2]}
+        )
+        for j, step in enumerate(CHART_STEPS):
+            chart.add_series(
+                {
+                    "name": f"Forecast {step} month{'s' if step > 1 else ''} before",
+                    "categories": categories,
+                    "values": ["Chart data", first, 3 + j, last - 1, 3 + j],
+                    "line": {"dash_type": "dash" if j else "solid", "width": 1.5},
+                }
+            )
+        unit = "placements at month end" if s.measure == PLACEMENTS else "net spend, £"
+        chart.set_title({"name": f"{s.line}: {unit} ({s.chosen})", "name_font": {"size": 10}})
+        chart.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+        chart.set_x_axis({"num_font": {"rotation": -45}})
+        chart.set_legend({"position": "bottom"})
+        chart.show_blanks_as("gap")
+        chart.set_size({"width": 620, "height": 300})
+        place_row = 4 + (i // CHARTS_PER_ROW) * CHART_ROWS
+        charts.insert_chart(cell(place_row, (i % CHARTS_PER_ROW) * 10), chart)
+
+
+def _write_data(ws: Worksheet, row: int, s: SeriesAccuracy, number: Format) -> int:
+    """The chart's rows (series, month, actual, past forecasts); returns the row after them."""
+    past = s.past
+    assert past is not None
+    for k, month in enumerate(past.months):
+        write_text(ws, row, 0, f"{s.line} ({s.measure})")
+        write_text(ws, row, 1, month)
+        ws.write_number(row, 2, past.actual[k], number)
+        for j, step in enumerate(CHART_STEPS):
+            v = past.by_step[step][k]
+            if v is None:
+                ws.write_blank(row, 3 + j, None, number)
+            else:
+                ws.write_number(row, 3 + j, v, number)
+        row += 1
+    return row
+
+
+def notes_lines(report: AccuracyReport) -> list[str]:
+    """The Notes sheet's paragraphs."""
+    cadence = ", ".join(
+        f"{m.name} every {1 if m.cheap else REFIT_EVERY['M'] * m.refit_factor} origin(s)"
+        for m in models_named(report.models)
+    )
+    prophet = (
+        "Prophet is included (--models asked for it)."
+        if "prophet" in report.models
+        else "Prophet is left out to keep the run quick (the default models are the engine's quick ones); "
+        "add it with --models seasonal-naive,naive,drift,ets,prophet."
+    )
+    return [
+        f"Period: {report.period} (P{report.period_no} of {report.financial_year}). Horizon: "
+        f"{report.horizon} month(s) ahead. Models: {', '.join(report.models)}. {prophet}",
+        "Series: each budget line's monthly net spend in pounds (expenditure plus income, from the ledger "
+        "history in the store, from the line's first month with spend) and, on placement lines, the number of "
+        "placements open at each month end (from the stored placements list; placements that ended before "
+        "the list was drawn up and are missing from it make early months too low).",
+        f"Too short: a series with fewer than {MIN_MONTHS} months is listed as too short and not scored.",
+        f"Origins: each of the last (up to) {MAX_ORIGINS} months is a forecast origin. At each origin every "
+        "model is fitted on the months before it only and forecasts the next months; those forecasts are "
+        "compared with what happened. Only months with an actual are scored.",
+        f"Refit cadence: {cadence}. Between refits a model's forecast is read further ahead from its last "
+        "fit (the newer months are not used), as the engine does when it chooses weights.",
+        "MASE (mean absolute scaled error): the mean absolute error divided by the mean absolute error of a "
+        "seasonal-naive forecast (the same month last year) over the months before the first origin. "
+        "Below 1 beats a seasonal-naive forecast; 0 is perfect.",
+        "sMAPE: symmetric mean absolute percentage error, 0% (perfect) to 200%; a month where forecast and "
+        "actual are both 0 counts as 0%.",
+        "Coverage: the share of actuals that fell inside the 80% and 95% intervals built, at each origin, "
+        "only from errors already known then. Near 80% and 95% means the ranges can be trusted.",
+        "Ensemble: inverse-MASE weights over the three best models, used only when it beats the best single "
+        "model (otherwise that model alone). The 'ensemble' row scores the chosen method; it is chosen on the "
+        "same backtest, so its score is slightly optimistic. The best MASE of each series is highlighted.",
+        "Outturn method: the method the month-end outturn uses for the line (the budget's method column, or "
+        "the default: commitments on placement lines, run-rate elsewhere). Statistical accuracy matters most "
+        "where the method is 'forecast'.",
+        "Charts: actuals against the chosen method's past forecasts made 1 and 3 months before each month, "
+        "over the backtest window; their figures are on the sheet 'Chart data'.",
+        "No child-level data is held in this workbook.",
+    ]
+
+
+def _notes_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats) -> None:
+    write_text(ws, 0, 0, report.authority, fmts.title)
+    write_text(ws, 1, 0, f"Notes: forecast accuracy {report.period}", fmts.subtitle)
+    ws.set_column(0, 0, 120)
+    set_print_setup(ws, report.authority, f"{report.financial_year} P{report.period_no}", 1)
+    for i, text in enumerate(notes_lines(report), start=3):
+        write_text(ws, i, 0, text, fmts.wrapped)
+        ws.set_row(i, 15 * max(1, math.ceil(len(text) / 125)))

@@ -1,0 +1,234 @@
+"""General-ledger export import: rows by period, mapped to lines, unmapped rows kept in suspense."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledgers.importers.mapping import combo_lines
+from ledgers.readers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
+from ledgers.readers.parse import extra_json
+from ledgers.readers.periods import FinancialYear
+from ledgers.readers.problems import ERROR, Problem
+from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede, warn
+from ledgers.store.schema import SUSPENSE_LINE, Store
+
+SPEC = Spec(
+    "ledger",
+    (
+        Col(
+            "date",
+            DATE,
+            False,
+            (
+                "transaction_date",
+                "posting_date",
+                "trans_date",
+                "gl_date",
+                "document_date",
+                "invoice_date",
+                "txn_date",
+            ),
+        ),
+        Col(
+            "period",
+            PERIOD,
+            False,
+            ("accounting_period", "fin_period", "financial_period", "gl_period", "prd"),
+        ),
+        Col(
+            "cost_centre",
+            TEXT,
+            True,
+            (
+                "cost_center",
+                "cost_centre_code",
+                "cc",
+                "resp",
+                "responsibility",
+                "responsibility_centre",
+                "cost_code",
+            ),
+        ),
+        Col(
+            "account",
+            TEXT,
+            True,
+            (
+                "subjective",
+                "subjective_code",
+                "account_code",
+                "nominal",
+                "gl_account",
+                "expense_type",
+                "natural_account",
+            ),
+        ),
+        Col(
+            "amount",
+            MONEY,
+            False,
+            ("value", "net_amount", "amount_gbp", "actual", "actuals", "net", "amount_£"),
+        ),
+        Col("debit", MONEY, False, ("dr", "debit_amount")),
+        Col("credit", MONEY, False, ("cr", "credit_amount")),
+        Col(
+            "description",
+            TEXT,
+            False,
+            ("narrative", "details", "desc", "line_description", "transaction_description"),
+        ),
+        Col("supplier", TEXT, False, ("supplier_name", "vendor", "vendor_name", "payee", "creditor")),
+        Col(
+            "reference",
+            TEXT,
+            False,
+            (
+                "ref",
+                "document_number",
+                "invoice_number",
+                "transaction_reference",
+                "doc_no",
+                "journal",
+                "voucher",
+            ),
+        ),
+        Col("placement_id", TEXT, False, ("placement", "placement_ref")),
+    ),
+    one_of=(("date", "period"), ("amount", "debit", "credit")),
+)
+
+_AMOUNT = "COALESCE(amount_p, COALESCE(debit_p, 0) - COALESCE(credit_p, 0))"
+
+
+def import_ledger(
+    store: Store,
+    path: Path,
+    fy: FinancialYear,
+    *,
+    append: bool = False,
+    history: bool = False,
+    sheet: str | None = None,
+) -> ImportOutcome:
+    """Import a GL export. Periods it holds replace the stored ones unless ``append``. A file identical to
+    one whose rows are still stored is a no-op either way (appending it again would double count).
+
+    ``history``: rows of earlier financial years are expected (prior-year history), not warned about.
+    """
+    options: dict[str, object] = {"mode": "append" if append else "replace", "history": history}
+    return run_import(store, path, SPEC, fy, _validate, _save, sheet, options)
+
+
+def _validate(ctx: ImportContext) -> list[Problem]:
+    """Rows with no amount, or with neither a date nor a period (cells that failed to parse are reported
+    already, so these look at the raw text)."""
+    con, t, file = ctx.con, ctx.parsed, ctx.raw.file
+    present = set(ctx.raw.present)
+
+    def empty(col: str) -> str:
+        return f'("__raw_{col}" IS NULL OR trim("__raw_{col}") = \'\')' if col in present else "true"
+
+    problems: list[Problem] = []
+    if "amount" in present:
+        cond, col, msg = empty("amount"), "amount", "is empty but required"
+    else:
+        cond, col, msg = (
+            f"{empty('debit')} AND {empty('credit')}",
+            "debit",
+            "no amount: debit and credit are both empty",
+        )
+    for (r,) in con.execute(f"SELECT _row FROM {t} WHERE {cond} ORDER BY _row LIMIT 1000").fetchall():
+        problems.append(Problem(file, int(r), col, msg, ERROR))
+    when = "period" if "period" in present else "date"
+    for (r,) in con.execute(
+        f"SELECT _row FROM {t} WHERE {empty('period')} AND {empty('date')} ORDER BY _row LIMIT 1000"
+    ).fetchall():
+        problems.append(Problem(file, int(r), when, "is empty: a ledger row needs a date or a period", ERROR))
+    return problems
+
+
+_FY = "COALESCE(period.fy, CAST(year(date) - CASE WHEN month(date) < 4 THEN 1 ELSE 0 END AS INTEGER))"
+_PERIOD = "COALESCE(period.p, CAST((month(date) + 8) % 12 + 1 AS INTEGER))"
+
+
+def _save(ctx: ImportContext) -> None:
+    con, t, fy, out = ctx.con, ctx.parsed, ctx.fy, ctx.outcome
+    file = ctx.raw.file
+    # text columns are parsed trimmed, so the codes join to the mapping as they stand
+    combos = [
+        (str(a), str(b)) for a, b in con.execute(f"SELECT DISTINCT cost_centre, account FROM {t}").fetchall()
+    ]
+    combo_lines(con, combos, fy.start_year)
+    # financial year and period: the period column when given, else from the date (April = P1)
+    con.execute(
+        f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, i.cost_centre,
+            i.account, {_AMOUNT}, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading,
+            c.kind, {extra_json(ctx.raw, SPEC, "i")}
+        FROM {t} i JOIN _combo_lines c ON i.cost_centre = c.cost_centre AND i.account = c.account""",
+        [file],
+    )
+    con.execute("DROP TABLE _combo_lines")
+    by_period = con.execute(
+        "SELECT fy, period, count(*), sum(amount_p) FROM ledger WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
+        [ctx.import_id],
+    ).fetchall()
+    replaced: list[int] = []
+    if ctx.options.get("mode") != "append":
+        # the periods this file holds replace what was stored for them
+        replaced = supersede(
+            con,
+            "ledger",
+            "ledger",
+            "import_id <> ? AND (fy, period) IN (SELECT (fy, period) FROM ledger WHERE import_id = ?)",
+            [ctx.import_id, ctx.import_id],
+        )
+    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum({_AMOUNT}), 0) FROM {t}").fetchall()[0][0])
+    out.rows_stored = sum(int(r[2]) for r in by_period)
+    out.stored_total_p = sum(int(r[3]) for r in by_period)
+    labels = [f"{FinancialYear(int(pfy)).label}-P{int(p):02d}" for pfy, p, _, _ in by_period]
+    for label, (_, _, n, total) in zip(labels, by_period, strict=True):
+        out.by_period.append((label, int(n), int(total)))
+    if replaced:
+        out.messages.append(
+            f"replaced stored periods {', '.join(labels)} (previously from import(s) #"
+            + ", #".join(str(i) for i in replaced)
+            + ")"
+        )
+    _doubtful(ctx)
+
+
+def _doubtful(ctx: ImportContext) -> None:
+    """Readable but doubtful rows, already stored: counted and listed by their first rows."""
+    con, out, fy, file = ctx.con, ctx.outcome, ctx.fy, ctx.raw.file
+
+    def rows_where(cond: str) -> tuple[list[int], int]:
+        n, first = con.execute(
+            f"SELECT count(*), list(source_row ORDER BY source_row)[1:10] FROM ledger "
+            f"WHERE import_id = {ctx.import_id} AND ({cond})"
+        ).fetchall()[0]
+        return [int(r) for r in first or []], int(n)
+
+    rows, n = rows_where(f"fy > {fy.start_year}")
+    warn(out, file, rows, n, "date", f"dates after the workspace year {fy.label} (future periods)")
+    if not ctx.options.get("history"):
+        rows, n = rows_where(f"fy < {fy.start_year}")
+        warn(out, file, rows, n, "date", f"dates before the workspace year {fy.label} (stored as history)")
+    rows, n = rows_where(
+        f"reference IN (SELECT reference FROM ledger WHERE import_id = {ctx.import_id} AND reference IS NOT NULL "
+        "GROUP BY reference HAVING count(*) > 1)"
+    )
+    warn(out, file, rows, n, "reference", "duplicate references")
+    rows, n = rows_where(f"line = '{SUSPENSE_LINE}'")
+    if n:
+        combos, total = con.execute(
+            "SELECT count(DISTINCT (cost_centre, account)), COALESCE(sum(amount_p), 0) FROM ledger "
+            "WHERE import_id = ? AND line = ?",
+            [ctx.import_id, SUSPENSE_LINE],
+        ).fetchall()[0]
+        warn(
+            out,
+            file,
+            rows,
+            n,
+            "cost_centre",
+            f"unmapped code combinations ({combos}) held on the line '{SUSPENSE_LINE}', total £{int(total) / 100:,.2f}",
+        )

@@ -1,0 +1,177 @@
+"""Reading the store back: budget lines, actuals by line and month, adjustments, previous outturn runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from ledgers.store.schema import SUSPENSE_LINE
+
+
+@dataclass
+class BudgetLine:
+    line: str
+    heading: str
+    order: int
+    gross_p: int
+    income_p: int
+    profile_p: list[int]  # net, P1..P12
+    method: str | None
+    budget_numbers: float | None
+    budget_unit_cost_p: int | None
+    funded_by: str | None
+
+    @property
+    def net_p(self) -> int:
+        return self.gross_p + self.income_p
+
+    @property
+    def is_income(self) -> bool:
+        return self.gross_p == 0 and self.income_p != 0
+
+
+@dataclass
+class Actuals:
+    """Actuals of the year to a period, by line: gross (expenditure) and income, and per month."""
+
+    gross_p: dict[str, int] = field(default_factory=dict)
+    income_p: dict[str, int] = field(default_factory=dict)
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # line, kind, period, amount_p
+
+
+def budget_lines(con: duckdb.DuckDBPyConnection, fy: int) -> list[BudgetLine]:
+    rows = con.execute(
+        "SELECT line, heading, line_order, gross_p, income_p, profile_p, method, budget_numbers, "
+        "budget_unit_cost_p, funded_by FROM budget WHERE fy = ? ORDER BY line_order",
+        [fy],
+    ).fetchall()
+    return [
+        BudgetLine(
+            r[0],
+            r[1],
+            int(r[2]),
+            int(r[3]),
+            int(r[4]),
+            [int(x) for x in (r[5] or [0] * 12)],
+            r[6],
+            r[7],
+            None if r[8] is None else int(r[8]),
+            r[9],
+        )
+        for r in rows
+    ]
+
+
+def actuals_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> Actuals:
+    """Ledger actuals of ``fy`` for P1..``period``, gross and income by line, and by month."""
+    monthly = con.execute(
+        "SELECT line, kind, period, sum(amount_p) AS amount_p FROM ledger WHERE fy = ? AND period <= ? "
+        "GROUP BY ALL ORDER BY line, kind, period",
+        [fy, period],
+    ).df()
+    out = Actuals(monthly=monthly)
+    for line, kind, amount in zip(
+        monthly["line"], monthly["kind"], monthly["amount_p"].tolist(), strict=True
+    ):
+        target = out.income_p if kind == "income" else out.gross_p
+        target[str(line)] = target.get(str(line), 0) + int(amount)
+    return out
+
+
+def monthly_history(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> pd.DataFrame:
+    """Every stored month up to ``period`` of ``fy``: line, kind, fy, period, amount_p (zeros filled)."""
+    return con.execute(
+        """WITH months AS (SELECT DISTINCT fy, period FROM ledger WHERE fy < ? OR (fy = ? AND period <= ?)),
+                keys AS (SELECT DISTINCT line, kind FROM ledger)
+           SELECT k.line, k.kind, m.fy, m.period, COALESCE(sum(l.amount_p), 0) AS amount_p
+           FROM keys k CROSS JOIN months m
+           LEFT JOIN ledger l ON l.line = k.line AND l.kind = k.kind AND l.fy = m.fy AND l.period = m.period
+           GROUP BY ALL ORDER BY k.line, k.kind, m.fy, m.period""",
+        [fy, fy, period],
+    ).df()
+
+
+def placement_invoiced(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> pd.DataFrame:
+    """Ledger actuals to date that carry a placement id, by line and placement id."""
+    return con.execute(
+        "SELECT line, placement_id, sum(amount_p) AS amount_p FROM ledger WHERE fy = ? AND period <= ? "
+        "AND placement_id IS NOT NULL GROUP BY ALL",
+        [fy, period],
+    ).df()
+
+
+def adjustments_for(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> list[tuple[str, int, str, bool]]:
+    """(line, pence, reason, one_off) of the adjustments in force at ``period``."""
+    rows = con.execute(
+        "SELECT line, amount_p, reason, COALESCE(one_off, true) FROM adjustments WHERE fy = ? "
+        "AND (period IS NULL OR period <= ?) ORDER BY source_row",
+        [fy, period],
+    ).fetchall()
+    return [(r[0], int(r[1]), r[2], bool(r[3])) for r in rows]
+
+
+def suspense_rows(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> list[tuple[str, str, int, int]]:
+    """Unmapped code combinations to date: (cost_centre, account, rows, pence)."""
+    rows = con.execute(
+        "SELECT cost_centre, account, count(*), sum(amount_p) FROM ledger WHERE fy = ? AND period <= ? "
+        "AND line = ? GROUP BY ALL ORDER BY 1, 2",
+        [fy, period, SUSPENSE_LINE],
+    ).fetchall()
+    return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+
+def previous_run(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> tuple[int | None, dict[str, int]]:
+    """The latest stored outturn run before ``period``: (its period, forecast net by line)."""
+    row = con.execute(
+        "SELECT max(period) FROM outturn_lines WHERE fy = ? AND period < ?", [fy, period]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None, {}
+    prev = int(row[0])
+    nets = {
+        r[0]: int(r[1])
+        for r in con.execute(
+            "SELECT line, forecast_gross_p + forecast_income_p FROM outturn_lines WHERE fy = ? AND period = ?",
+            [fy, prev],
+        ).fetchall()
+    }
+    return prev, nets
+
+
+def imports_used(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, int, str]]:
+    """(import id, kind, file, rows, when) of the imports whose rows are still stored."""
+    rows = con.execute(
+        "SELECT import_id, kind, file_name, rows, strftime(imported_at, '%Y-%m-%d %H:%M') FROM imports "
+        "WHERE mode <> 'superseded' ORDER BY import_id"
+    ).fetchall()
+    return [(int(r[0]), r[1], r[2], int(r[3]), r[4]) for r in rows]
+
+
+def agency_to_date(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> dict[str, int]:
+    """Agency staff spend to date by line: ledger rows whose description or mapped line mentions agency."""
+    rows = con.execute(
+        "SELECT line, sum(amount_p) FROM ledger WHERE fy = ? AND period <= ? AND kind = 'expenditure' "
+        "AND (description ILIKE '%agency%' AND description NOT ILIKE '%fostering agenc%' "
+        "OR line ILIKE '%agency staff%') GROUP BY line",
+        [fy, period],
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def income_placement_counts(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> dict[str, int]:
+    """Distinct placements carrying income to date by line (e.g. children attracting health funding)."""
+    rows = con.execute(
+        "SELECT line, count(DISTINCT placement_id) FROM ledger WHERE fy = ? AND period <= ? AND kind = 'income' "
+        "AND placement_id IS NOT NULL GROUP BY line",
+        [fy, period],
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def ledger_rows_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> int:
+    """How many ledger rows are stored for ``fy`` up to ``period``."""
+    return int(
+        con.execute("SELECT count(*) FROM ledger WHERE fy = ? AND period <= ?", [fy, period]).fetchall()[0][0]
+    )

@@ -1,0 +1,147 @@
+"""The workspace store: one DuckDB file, versioned schema, money in integer pence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ledgers.readers.problems import WorkspaceError
+
+SCHEMA_VERSION = 1
+STORE_FILE = "careladder.duckdb"
+SUSPENSE_LINE = "Unmapped (suspense)"
+SUSPENSE_HEADING = "Unmapped (suspense)"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS import_ids START 1;
+CREATE TABLE IF NOT EXISTS imports (
+    import_id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, file_name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+    rows INTEGER NOT NULL, control_total_p BIGINT, periods VARCHAR, imported_at TIMESTAMP NOT NULL,
+    mode VARCHAR, note VARCHAR);
+CREATE TABLE IF NOT EXISTS mapping (
+    cost_centre VARCHAR NOT NULL, account VARCHAR NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL,
+    kind VARCHAR, source_row INTEGER, import_id INTEGER);
+CREATE TABLE IF NOT EXISTS budget (
+    fy INTEGER NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL, line_order INTEGER NOT NULL,
+    gross_p BIGINT NOT NULL, income_p BIGINT NOT NULL, profile_p BIGINT[], method VARCHAR,
+    budget_numbers DOUBLE, budget_unit_cost_p BIGINT, funded_by VARCHAR, source_row INTEGER, import_id INTEGER);
+CREATE TABLE IF NOT EXISTS ledger (
+    import_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER NOT NULL,
+    fy INTEGER NOT NULL, period INTEGER NOT NULL, date DATE, cost_centre VARCHAR NOT NULL, account VARCHAR NOT NULL,
+    amount_p BIGINT NOT NULL, description VARCHAR, supplier VARCHAR, reference VARCHAR, placement_id VARCHAR,
+    line VARCHAR NOT NULL, heading VARCHAR NOT NULL, kind VARCHAR NOT NULL, extra JSON);
+CREATE TABLE IF NOT EXISTS placements (
+    placement_id VARCHAR NOT NULL, child_ref VARCHAR NOT NULL, line VARCHAR NOT NULL, start_date DATE NOT NULL,
+    end_date DATE, planned_end_date DATE, weekly_cost_p BIGINT NOT NULL, provider VARCHAR, placement_type VARCHAR,
+    source_row INTEGER, import_id INTEGER, extra JSON);
+CREATE TABLE IF NOT EXISTS savings (
+    scheme VARCHAR NOT NULL, line VARCHAR NOT NULL, year VARCHAR NOT NULL, target_p BIGINT NOT NULL,
+    delivered_p BIGINT, forecast_p BIGINT, rag VARCHAR, owner VARCHAR, recurrent BOOLEAN,
+    model_from_line VARCHAR, model_to_line VARCHAR, model_start DATE, model_count DOUBLE,
+    model_every_months INTEGER, model_weekly_cost_p BIGINT, model_annual_running_cost_p BIGINT,
+    mitigation VARCHAR, source_row INTEGER, import_id INTEGER);
+CREATE TABLE IF NOT EXISTS adjustments (
+    fy INTEGER NOT NULL, line VARCHAR NOT NULL, amount_p BIGINT NOT NULL, reason VARCHAR NOT NULL,
+    period INTEGER, one_off BOOLEAN, source_row INTEGER, import_id INTEGER);
+CREATE TABLE IF NOT EXISTS forecast_months (
+    fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, month DATE NOT NULL, method VARCHAR,
+    numbers DOUBLE, numbers_low DOUBLE, numbers_high DOUBLE, cost_p BIGINT, cost_low_p BIGINT, cost_high_p BIGINT,
+    cost_lo95_p BIGINT, cost_hi95_p BIGINT, weights VARCHAR, backtest_mase DOUBLE, run_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS outturn_lines (
+    fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL,
+    budget_gross_p BIGINT, budget_income_p BIGINT, forecast_gross_p BIGINT NOT NULL,
+    forecast_income_p BIGINT NOT NULL, actual_gross_p BIGINT, actual_income_p BIGINT, adjustments_p BIGINT,
+    method VARCHAR, open_placements INTEGER, avg_weekly_cost_p BIGINT, run_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS commentary (
+    fy INTEGER NOT NULL, period INTEGER NOT NULL, key VARCHAR NOT NULL, text VARCHAR NOT NULL, author VARCHAR,
+    variance_p BIGINT, entered_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS run_placements (
+    fy INTEGER NOT NULL, period INTEGER NOT NULL, placement_id VARCHAR NOT NULL, line VARCHAR NOT NULL,
+    weekly_cost_p BIGINT NOT NULL, start_date DATE, end_date DATE, planned_end_date DATE);
+CREATE TABLE IF NOT EXISTS run_line_months (
+    fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, month DATE NOT NULL,
+    net_p BIGINT NOT NULL, adjustments_p BIGINT);
+"""
+
+
+class Store:
+    """An open workspace store (a DuckDB connection), used as a context manager."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+        self.con = con
+        self.path = path
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: on any exception everything done inside is rolled back."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+
+def temp_table(
+    con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[tuple[object, ...]]
+) -> None:
+    """A temporary table of ``rows`` (column name -> SQL type), inserted in parameterised batches."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+    width = len(columns)
+    one = "(" + ", ".join(["?"] * width) + ")"
+    for i in range(0, len(rows), 500):
+        batch = rows[i : i + 500]
+        con.execute(
+            f"INSERT INTO {name} VALUES {', '.join([one] * len(batch))}", [v for r in batch for v in r]
+        )
+
+
+def create_store(path: Path) -> None:
+    """Create a new store file with the current schema."""
+    con = duckdb.connect(str(path))
+    try:
+        for stmt in SCHEMA.split(";"):
+            if stmt.strip():
+                con.execute(stmt)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    finally:
+        con.close()
+
+
+def open_store(path: Path, read_only: bool = False) -> Store:
+    """Open the store, refusing another schema version and reporting a busy workspace clearly."""
+    if not path.exists():
+        raise WorkspaceError(f"no store at {path}: run 'careladder init' first")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WorkspaceError(
+                f"workspace is busy: another careladder command is using {path.parent}; "
+                "try again when it has finished"
+            ) from None
+        raise WorkspaceError(f"cannot open the store {path}: {exc}") from None
+    except duckdb.Error as exc:
+        raise WorkspaceError(f"{path} is not a careladder store: {exc}") from None
+    con.execute("SET enable_progress_bar = false")
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        con.close()
+        raise WorkspaceError(f"{path} is not a careladder store (no meta table)") from None
+    version = int(row[0]) if row else None
+    if version != SCHEMA_VERSION:
+        con.close()
+        raise WorkspaceError(
+            f"the store {path} has schema version {version}, this careladder uses version {SCHEMA_VERSION}: "
+            "use the careladder version that created it, or re-create the workspace and re-import"
+        )
+    return Store(con, path)
