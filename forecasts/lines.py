@@ -137,6 +137,7 @@ def line_forecasts(
     ranges: bool = True,
     models: tuple[str, ...] = STAT_MODELS,
     draws: int = 200,
+    backtest: bool = True,
     stored: dict[str, LineForecast] | None = None,
     n_jobs: int = 1,
     dask_address: str | None = None,
@@ -146,7 +147,8 @@ def line_forecasts(
     ``monthly``: this year's actuals (line, kind, period, amount_p); ``history``: every stored month
     (line, kind, fy, period, amount_p); ``invoiced``: ledger actuals to date by line and placement_id;
     ``stored``: statistical forecasts already made for this period (`careladder forecast`), reused as they are
-    so the outturn shows the numbers the forecast run stored.
+    so the outturn shows the numbers the forecast run stored; without ``backtest`` the statistical lines take
+    the equal-weight mean of ``models`` (quick: for month ends stored only as history).
     """
     months = months_after(fy, period, horizon)
     period_end = fy.month_end(period)
@@ -193,7 +195,9 @@ def line_forecasts(
     remaining_stat = [x for x in stat_lines if x not in out]
     if remaining_stat:
         out.update(
-            _statistical(remaining_stat, history, fy, period, months, monthly, models, n_jobs, dask_address)
+            _statistical(
+                remaining_stat, history, fy, period, months, monthly, models, n_jobs, dask_address, backtest
+            )
         )
     return out
 
@@ -301,6 +305,7 @@ def _statistical(
     models: tuple[str, ...],
     n_jobs: int = 1,
     dask_address: str | None = None,
+    backtest: bool = True,
 ) -> dict[str, LineForecast]:
     """Statistical ensemble per (line, kind) series of monthly amounts (in pounds inside the models)."""
     out: dict[str, LineForecast] = {}
@@ -314,7 +319,12 @@ def _statistical(
             frames.append(pd.DataFrame({"unique_id": f"{name}|{kind}", "ds": ds, "y": g["amount_p"] / 100.0}))
     result = (
         forecast_frame(
-            pd.concat(frames), len(months), models=models, n_jobs=n_jobs, dask_address=dask_address
+            pd.concat(frames),
+            len(months),
+            models=models,
+            backtest=backtest,
+            n_jobs=n_jobs,
+            dask_address=dask_address,
         )
         if frames
         else None

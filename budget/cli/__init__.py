@@ -22,6 +22,7 @@ from budget.cli.month_end import register as register_month_end
 from budget.cli.mtfs import register as register_mtfs
 from budget.cli.series import app as series_app
 from budget.cli.templates import templates_command
+from budget.cli.year import register as register_year
 from ledgers.store.workspace import init_workspace
 
 app = typer.Typer(
@@ -65,6 +66,7 @@ register_month_end(app)
 register_mtfs(app)
 register_commentary(app)
 register_backtest(app)
+register_year(app)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from budget.cli.console import WorkspaceOpt, err, handles_errors
+from budget.cli.year import YearOpt, year_of
 from ledgers.store.workspace import load_workspace
 
 
@@ -39,10 +40,14 @@ def backtest(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the backtests.")] = 1,
     dask: Annotated[str | None, typer.Option("--dask", help="Address of an existing Dask scheduler.")] = None,
+    year: YearOpt = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """Backtest each line's spend and placement numbers: MASE, sMAPE and interval coverage per method."""
+    """Backtest each line's spend and placement numbers: MASE, sMAPE and interval coverage per method; with
+    --json also how right a closed year's month ends were (`month_end_accuracy`)."""
     from budget.monthend.accuracy import DEFAULT_MODELS, accuracy_report, report_json
+    from budget.monthend.story import latest_track_record, settings_for_year
+    from budget.monthend.track_record import track_record_json
     from budget.workbooks.backtest import write_backtest_workbook
 
     if horizon is not None and horizon < 1:
@@ -50,11 +55,13 @@ def backtest(
         raise typer.Exit(2)
     names = tuple(m.strip() for m in models.split(",") if m.strip()) if models else DEFAULT_MODELS
     ws = load_workspace(workspace)
+    settings = settings_for_year(ws.settings, year_of(ws.settings, year))
     store = ws.open()
     try:
+        record = latest_track_record(store.con, settings, settings.financial_year)
         report = accuracy_report(
             store.con,
-            ws.settings,
+            settings,
             period,
             horizon=horizon,
             models=names,
@@ -80,7 +87,7 @@ def backtest(
     for s in report.too_short:
         err.print(f"too short: {s.line} ({s.measure}) has {s.months} month(s) of history", markup=False)
     if as_json:
-        typer.echo(json.dumps(report_json(report)))
+        typer.echo(json.dumps(report_json(report) | {"month_end_accuracy": track_record_json(record)}))
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from budget.cli.console import UnusedWorkspaceOpt, WorkspaceOpt, err, handles_errors
+from budget.cli.year import YearOpt, year_of
 from budget.monthend.report import direction
 from ledgers.readers.money import words
 from ledgers.store.queries import ledger_rows_to
@@ -61,18 +62,21 @@ def outturn(
     period: PeriodOpt,
     out: Annotated[Path | None, typer.Option("--out", help="Workbook to write (.xlsx).")] = None,
     as_json: JsonOpt = False,
+    year: YearOpt = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """The forecast outturn against budget: workbook for the finance meeting and/or JSON."""
+    """The forecast outturn against budget: workbook for the finance meeting and/or JSON. With --year, an
+    earlier year (a closed year is read as stored: nothing is saved)."""
     from budget.monthend.outturn import outturn_report
     from budget.monthend.outturn_json import outturn_json
+    from budget.monthend.story import settings_for_year
     from budget.workbooks.outturn import write_outturn_workbook
 
     ws = load_workspace(workspace)
+    fy = year_of(ws.settings, year)
     store = ws.open()
     try:
-        report = outturn_report(store.con, ws.settings, period)
-        fy = ws.settings.financial_year
+        report = outturn_report(store.con, settings_for_year(ws.settings, fy), period)
         if ledger_rows_to(store.con, fy.start_year, report.period_no) == 0:
             err.print(
                 f"warning: no ledger rows are stored for {fy.label} P1–P{report.period_no}: the forecast has no "

@@ -39,10 +39,19 @@ class DemoInputs:
     ledgers: tuple[Path, ...]
     savings: Path
     adjustments: Path
+    closed_budget: Path  # the 2018/19 budget: the year the demo closes before starting 2019/20
 
     @property
     def files(self) -> list[Path]:
-        return [self.mapping, self.budget, self.placements, *self.ledgers, self.savings, self.adjustments]
+        return [
+            self.mapping,
+            self.closed_budget,
+            self.budget,
+            self.placements,
+            *self.ledgers,
+            self.savings,
+            self.adjustments,
+        ]
 
 
 def mapping_rows() -> list[dict[str, str]]:
@@ -127,6 +136,40 @@ def budget_rows(gross_p: dict[str, int], placements: pd.DataFrame) -> list[dict[
                 unit = str(unit_pounds)
                 numbers = f"{gross_p[spec.line] / 100 / (unit_pounds * WEEKS_PER_YEAR):.1f}"
             row |= {"method": spec.method, "budget_numbers": numbers, "budget_unit_cost": unit}
+            rows.append(row | {"funded_by": spec.funded_by})
+    return rows
+
+
+def _thousands(pence: float) -> int:
+    return int(round(pence / 100_000)) * 100_000
+
+
+def closed_year_rows(placements: pd.DataFrame, gross_2019_p: dict[str, int]) -> list[dict[str, str]]:
+    """The 2018/19 budget: each line near what it spent that year, carrying about half its 2019/20 variance
+    (placement lines: the year's placement-day cost; income lines: 5% more than received; the contract sum
+    as received)."""
+    cost = placement_cost_p(placements, date(2018, 4, 1), date(2019, 3, 31))
+    gross: dict[str, int] = {}
+    income: dict[str, int] = {}
+    for spec in CHART:
+        half = spec.variance_k * 50_000
+        if spec.kind == "placement":
+            gross[spec.line] = _thousands(cost.get(spec.line, 0) + half)
+        elif spec.kind == "income":
+            gross[spec.line] = 0
+        else:
+            gross[spec.line] = _thousands((gross_2019_p[spec.line] - 2 * half) * spec.history[2] + half)
+        received = spec.income_actual_k * 100_000 * spec.history[2]
+        # income budgeted 5% above what came in; the contract sum exactly as received
+        income[spec.line] = _thousands(received * (1.0 if spec.exact_monthly else 1.05)) if spec.income_k else 0
+    rows = []
+    for heading in HEADINGS:
+        for spec in (s for s in CHART if s.heading == heading):
+            net_p = gross[spec.line] + income[spec.line]
+            row = {"line": spec.line, "heading": heading}
+            row |= {"gross": amount_text(gross[spec.line]), "income": amount_text(income[spec.line])}
+            row |= {f"p{i + 1}": amount_text(p) for i, p in enumerate(_profile_p(net_p, spec))}
+            row |= {"method": spec.method, "budget_numbers": "", "budget_unit_cost": ""}
             rows.append(row | {"funded_by": spec.funded_by})
     return rows
 
@@ -232,6 +275,7 @@ def write_demo_inputs(outdir: Path, seed: int = 2019) -> DemoInputs:
     budget_columns = ["line", "heading", "gross", "income", *[f"p{i}" for i in range(1, 13)]]
     budget_columns += ["method", "budget_numbers", "budget_unit_cost", "funded_by"]
     budget = _write_csv(outdir / "budget-2019-20.csv", budget_columns, budget_rows(gross_p, placements))
+    closed = _write_csv(outdir / "budget-2018-19.csv", budget_columns, closed_year_rows(placements, gross_p))
     placement_columns = [
         "placement_id", "child_ref", "line", "start_date", "end_date", "planned_end_date",
         "weekly_cost", "provider", "placement_type",
@@ -248,4 +292,6 @@ def write_demo_inputs(outdir: Path, seed: int = 2019) -> DemoInputs:
         adjustment_columns,
         [dict(zip(adjustment_columns, a, strict=True)) for a in ADJUSTMENTS],
     )
-    return DemoInputs(mapping, budget, placements_path, _write_ledgers(outdir, ledger), savings, adjustments)
+    return DemoInputs(
+        mapping, budget, placements_path, _write_ledgers(outdir, ledger), savings, adjustments, closed
+    )

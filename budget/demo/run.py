@@ -1,4 +1,8 @@
-"""`careladder demo`: a realistic sample children's trust, imported and taken through its December month end."""
+"""`careladder demo`: a realistic sample children's trust, imported and taken through its December month end.
+
+The workspace starts in 2018/19: its twelve month ends are run (quickly: the statistical lines without prophet
+or ETS), the year is closed and 2019/20 started in the same workspace, so December's workbook carries the
+year's trajectory from P1 and how right 2018/19's month ends were."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 
 from budget.demo.authority import write_demo_inputs
 from budget.monthend.outturn import forecast_run, outturn_report
+from budget.monthend.year_end import close_year, start_year
 from budget.monthend.report import OutturnReport, direction
 from budget.mtfs.projection import mtfs_report
 from budget.workbooks.mtfs import write_mtfs_workbook
@@ -19,12 +24,16 @@ from ledgers.importers.mapping import import_mapping
 from ledgers.importers.placements import import_placements
 from ledgers.importers.plans import import_adjustments, import_savings
 from ledgers.readers.money import words
+from ledgers.readers.periods import FinancialYear, month_label
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.imports import ImportOutcome
 from ledgers.store.workspace import SETTINGS_FILE, Workspace, init_workspace
 
 AUTHORITY = "Sample Children's Services Trust"
 YEAR = "2019/20"
+CLOSED_YEAR = "2018/19"
+QUICK_PERIODS = (3, 6)  # 2019/20's quarter ends before November; the months between are gaps on Trajectory
+QUICK_MODELS = ("seasonal-naive", "naive", "drift")  # the earlier month ends: cheap statistical lines
 CONTRACT_VALUE = 51_642_000
 PERIODS = ("2019-11", "2019-12")  # November first, so December shows the movement since P8
 
@@ -35,35 +44,59 @@ def fresh_workspace(path: Path) -> Workspace:
         if not (path / SETTINGS_FILE).exists():
             raise WorkspaceError(f"{path} exists and is not a careladder workspace: choose another OUTDIR")
         shutil.rmtree(path)
-    return init_workspace(path, AUTHORITY, YEAR, CONTRACT_VALUE)
+    return init_workspace(path, AUTHORITY, CLOSED_YEAR, CONTRACT_VALUE)
+
+
+def _say_outcomes(outcomes: list[ImportOutcome], say: Callable[[str], None]) -> None:
+    for o in outcomes:
+        ok = "reconciled" if o.control_total_p == o.stored_total_p else "NOT RECONCILED"
+        say(
+            f"  {o.kind:<12} {o.file:<24} {o.rows_stored:>7} rows  {ok}"
+            + (f"  ({len(o.warnings)} warning(s))" if o.warnings else "")
+        )
+        for w in o.warnings:
+            say(f"    warning: {w}")
 
 
 def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
-    """Write the inputs, import them into OUTDIR/workspace, run P8 and P9, write the workbooks."""
+    """Write the inputs, import them into OUTDIR/workspace, run and close 2018/19, start 2019/20, run its
+    month ends to P9 (P8 and P9 with the full statistical forecast), write the workbooks."""
     started = time.perf_counter()
     outdir.mkdir(parents=True, exist_ok=True)
     inputs = write_demo_inputs(outdir / "inputs")
     say(f"Demo inputs written to {outdir / 'inputs'}")
     ws = fresh_workspace(outdir / "workspace")
-    fy = ws.settings.financial_year
+    closed = ws.settings.financial_year
     store = ws.open()
     try:
+        *history, current = inputs.ledgers
         outcomes: list[ImportOutcome] = [
-            import_mapping(store, inputs.mapping, fy),
+            import_mapping(store, inputs.mapping, closed),
+            import_budget(store, inputs.closed_budget, closed),
+            *(import_ledger(store, p, closed, history=True) for p in history),
+            import_placements(store, inputs.placements, closed),
+            import_savings(store, inputs.savings, closed),
+        ]
+        _say_outcomes(outcomes, say)
+        for q in range(1, 13):
+            outturn_report(store.con, ws.settings, month_label(closed, q), models=QUICK_MODELS, quick=True)
+        final = close_year(store.con, ws.settings, closed)
+        net = final.surplus.net_position_p
+        say(
+            f"{closed.label} closed: final net outturn £{final.grand_total.forecast_net_p / 100:,.0f} against "
+            f"budget £{final.grand_total.budget_net_p / 100:,.0f} ({words(net)} {direction(net, 'budget-minus-forecast')})"
+        )
+        ws = start_year(store.con, ws.path, ws.settings, FinancialYear.parse(YEAR)).workspace
+        fy = ws.settings.financial_year
+        say(f"Workspace moved on to {fy.label}")
+        outcomes = [
             import_budget(store, inputs.budget, fy),
-            *(import_ledger(store, p, fy, history=True) for p in inputs.ledgers),
-            import_placements(store, inputs.placements, fy),
-            import_savings(store, inputs.savings, fy),
+            import_ledger(store, current, fy, history=True),
             import_adjustments(store, inputs.adjustments, fy),
         ]
-        for o in outcomes:
-            ok = "reconciled" if o.control_total_p == o.stored_total_p else "NOT RECONCILED"
-            say(
-                f"  {o.kind:<12} {o.file:<24} {o.rows_stored:>7} rows  {ok}"
-                + (f"  ({len(o.warnings)} warning(s))" if o.warnings else "")
-            )
-            for w in o.warnings:
-                say(f"    warning: {w}")
+        _say_outcomes(outcomes, say)
+        for q in QUICK_PERIODS:
+            outturn_report(store.con, ws.settings, month_label(fy, q), models=QUICK_MODELS, quick=True)
         report = None
         for period in PERIODS:
             forecast_run(store.con, ws.settings, period)

@@ -105,7 +105,7 @@ class AccuracyReport:
 
 def latest_period(con: duckdb.DuckDBPyConnection, fy: FinancialYear) -> int:
     """The latest period of ``fy`` with ledger rows stored."""
-    row = con.execute("SELECT max(period) FROM ledger WHERE fy = ?", [fy.start_year]).fetchone()
+    row = con.execute("SELECT max(LEAST(period, 12)) FROM ledger WHERE fy = ?", [fy.start_year]).fetchone()
     if row is None or row[0] is None:
         raise WorkspaceError(f"no ledger stored for {fy.label}: run 'careladder ledger import FILE' first")
     return int(row[0])

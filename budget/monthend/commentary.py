@@ -279,7 +279,8 @@ def carried_text(written_period: int, text: str, then_p: int | None, now_p: int,
     if written_period == period:
         return text
     mark = " — review" if needs_review(then_p, now_p) else ""
-    return f"carried forward from P{written_period}{mark}: {text}"
+    when = f"P{written_period}" if written_period else "last year"  # period 0: carried over by 'year start'
+    return f"carried forward from {when}{mark}: {text}"
 
 
 def with_commentary(con: duckdb.DuckDBPyConnection, fy: int, period: int, rows: list[VarianceRow]) -> None:

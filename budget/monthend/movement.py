@@ -107,8 +107,15 @@ def save_snapshot(
         if m.month <= fy.end
     ]
     rows += [[fy.start_year, period, name, fy.end, 0, adj] for name, adj in adjustments_p.items() if adj]
-    if rows:
-        con.executemany("INSERT INTO run_line_months VALUES (?, ?, ?, ?, ?, ?)", rows)
+    if rows:  # one insert from a frame: executemany costs seconds for a few hundred rows
+        months = pd.DataFrame(rows, columns=["fy", "period", "line", "month", "net_p", "adjustments_p"])
+        months = months.astype({"fy": "int32", "period": "int32", "net_p": "int64", "adjustments_p": "int64"})
+        con.register("snapshot_months", months)
+        con.execute(
+            "INSERT INTO run_line_months SELECT fy, period, line, CAST(month AS DATE), net_p, adjustments_p "
+            "FROM snapshot_months"
+        )
+        con.unregister("snapshot_months")
 
 
 def snapshot(con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int) -> Snapshot | None:

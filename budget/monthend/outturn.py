@@ -10,8 +10,10 @@ import pandas as pd
 from budget.monthend.commentary import with_commentary
 from budget.monthend.explain import explainer_for
 from budget.monthend.forecast_store import store_forecasts, stored_forecasts
+from budget.monthend.history import month_end_history
 from budget.monthend.movement import save_snapshot
 from budget.monthend.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
+from budget.monthend.story import with_year_story
 from budget.monthend.surplus import surplus_share
 from budget.monthend.variance import variance_rows
 from budget.plans.savings import savings_for_line, tracker_for
@@ -26,11 +28,19 @@ from ledgers.store.queries import (
     imports_used,
     monthly_history,
     placement_invoiced,
-    previous_run,
     suspense_rows,
 )
 from ledgers.store.schema import SUSPENSE_HEADING, SUSPENSE_LINE
 from ledgers.store.workspace import Settings
+from ledgers.store.years import is_closed
+
+
+RUN_COLUMNS = [
+    "fy", "period", "line", "heading", "budget_gross_p", "budget_income_p", "forecast_gross_p",
+    "forecast_income_p", "actual_gross_p", "actual_income_p", "adjustments_p", "method", "open_placements",
+    "avg_weekly_cost_p", "run_at", "numbers",
+]  # fmt: skip
+QUICK_DRAWS = 50  # placement-model simulations of a quick run
 
 
 def rag_status(variance_net_p: int, budget_net_p: int, amber: float, red: float, threshold_p: int) -> str:
@@ -67,8 +77,10 @@ def compute_forecasts(
     reuse_stored: bool = False,
     n_jobs: int = 1,
     dask_address: str | None = None,
+    quick: bool = False,
 ) -> tuple[dict[str, LineForecast], pd.DataFrame]:
-    """Forecasts of every line after ``period`` (and the placements frame they used)."""
+    """Forecasts of every line after ``period`` (and the placements frame they used); ``quick``: no ranges,
+    fewer placement-model draws and no statistical backtest (month ends stored only as history)."""
     lines = budget_lines(con, fy.start_year)
     if not lines:
         raise WorkspaceError(f"no budget stored for {fy.label}: run 'careladder budget import FILE' first")
@@ -90,6 +102,9 @@ def compute_forecasts(
         horizon=horizon,
         stored=stored,
         models=models,
+        ranges=not quick,
+        draws=QUICK_DRAWS if quick else 200,
+        backtest=not quick,
         n_jobs=n_jobs,
         dask_address=dask_address,
     )
@@ -121,18 +136,22 @@ def outturn_report(
     *,
     save: bool = True,
     models: tuple[str, ...] = STAT_MODELS,
+    quick: bool = False,
 ) -> OutturnReport:
     """Compute the outturn for ``period`` (YYYY-MM); store its line forecasts for next month's movement."""
     fy, p = checked_period(settings, period)
     sign = settings.variance_sign
     lines = budget_lines(con, fy.start_year)
-    forecasts, placements = compute_forecasts(con, settings, fy, p, models=models, reuse_stored=True)
+    forecasts, placements = compute_forecasts(
+        con, settings, fy, p, models=models, reuse_stored=True, quick=quick
+    )
     actual = actuals_to(con, fy.start_year, p)
     adjustments = adjustments_for(con, fy.start_year, p) if p < 12 else []
     adj_by_line: dict[str, int] = {}
     for line, amount, _, _ in adjustments:
         adj_by_line[line] = adj_by_line.get(line, 0) + amount
-    prev_p, prev_nets = previous_run(con, fy.start_year, p)
+    history = month_end_history(con, fy)
+    prev_p, prev_nets = history.previous(p)
     numbers = placement_numbers_to_date(placements, fy, p) if len(placements) else {}
     results: list[LineResult] = []
     budget_by_line = {b.line: b for b in lines}
@@ -232,9 +251,11 @@ def outturn_report(
     )
     report.notes = _notes(con, report, results, prev_label, p)
     with_commentary(con, fy.start_year, p, report.variances)
-    if save:
+    if save and not is_closed(con, fy):  # a closed year's history is final: reading it stores nothing
         save_run(con, fy, p, results, placements)
         save_snapshot(con, fy, p, placements, forecasts, adj_by_line)
+    if not quick:  # a quick run is stored as history; nobody reads its workbook
+        with_year_story(con, settings, report, fy, lines, actual.monthly, forecasts)
     return report
 
 
@@ -282,30 +303,36 @@ def save_run(
     ]
     counts = open_.groupby("line").size().to_dict()
     avg = open_.groupby("line")["weekly_cost_p"].mean().to_dict()
+    rows = [
+        [
+            fy.start_year,
+            p,
+            ln.name,
+            ln.heading,
+            ln.figures.budget_gross_p,
+            ln.figures.budget_income_p,
+            ln.figures.forecast_gross_p,
+            ln.figures.forecast_income_p,
+            ln.actual_gross_p,
+            ln.actual_income_p,
+            ln.adjustments_p,
+            ln.method,
+            int(counts.get(ln.name, 0)),
+            int(round(avg[ln.name])) if ln.name in avg else None,
+            now,
+            ln.numbers,
+        ]
+        for ln in results
+    ]
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS).astype(
+        {c: "Int64" for c in RUN_COLUMNS if c.endswith("_p") or c in ("fy", "period", "open_placements")}
+    )
+    frame["numbers"] = frame["numbers"].astype("float64")
     con.execute("BEGIN TRANSACTION")
     con.execute("DELETE FROM outturn_lines WHERE fy = ? AND period = ?", [fy.start_year, p])
-    for ln in results:
-        f = ln.figures
-        con.execute(
-            "INSERT INTO outturn_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                fy.start_year,
-                p,
-                ln.name,
-                ln.heading,
-                f.budget_gross_p,
-                f.budget_income_p,
-                f.forecast_gross_p,
-                f.forecast_income_p,
-                ln.actual_gross_p,
-                ln.actual_income_p,
-                ln.adjustments_p,
-                ln.method,
-                int(counts.get(ln.name, 0)),
-                int(round(avg[ln.name])) if ln.name in avg else None,
-                now,
-            ],
-        )
+    con.register("run_frame", frame)  # one insert: row-by-row inserts cost a second a run
+    con.execute(f"INSERT INTO outturn_lines ({', '.join(RUN_COLUMNS)}) SELECT * FROM run_frame")
+    con.unregister("run_frame")
     con.execute("COMMIT")
 
 

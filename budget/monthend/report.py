@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from ledgers.readers.money import pounds_float
 
 if TYPE_CHECKING:
+    from budget.monthend.monthly import MonthlyView
+    from budget.monthend.track_record import TrackRecord
+    from budget.monthend.trajectory import Trajectory
     from budget.plans.savings import SavingsTracker
 
 BUDGET_MINUS_FORECAST = "budget-minus-forecast"
@@ -157,6 +160,9 @@ class OutturnReport:
     )  # (cost_centre, account, rows, pence)
     data_as_at: str = ""
     savings: SavingsTracker | None = None  # the MTFS savings tracker at the period (None: no plan stored)
+    trajectory: Trajectory | None = None  # the forecast at every stored month end of the year
+    track_record: TrackRecord | None = None  # how right a closed year's month ends were (this year or last)
+    monthly: MonthlyView | None = None  # each line month by month
 
     @property
     def grand_total(self) -> Figures:

@@ -16,7 +16,9 @@ from budget.monthend.report import (
     sign_statement,
     variance_key,
 )
+from budget.workbooks.monthly import write_monthly
 from budget.workbooks.savings import write_savings
+from budget.workbooks.trajectory import write_trajectory
 from budget.workbooks.xlsx import (
     Formats,
     cell,
@@ -79,6 +81,8 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
                 report.authority,
                 period_title(report.financial_year, report.period, report.period_no),
             )
+        write_trajectory(workbook, report, fmts)
+        write_monthly(workbook, report, fmts)
         write_notes(workbook, report, fmts)
     finally:
         workbook.close()

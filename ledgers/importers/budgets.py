@@ -10,6 +10,7 @@ from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede, warn
 from ledgers.store.schema import Store
+from ledgers.store.years import refuse_if_closed
 
 METHODS = ("actuals", "run-rate", "profile", "commitments", "forecast")
 
@@ -39,7 +40,8 @@ def flat_profile(net_p: int) -> list[int]:
 
 
 def import_budget(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
-    """Import the year's budget; replaces the stored budget of that year."""
+    """Import the year's budget; replaces the stored budget of that year (refused when the year is closed)."""
+    refuse_if_closed(store.con, fy)
     return run_import(store, path, SPEC, fy, _validate, _save, sheet)
 
 

@@ -8,9 +8,10 @@ from ledgers.importers.mapping import combo_lines
 from ledgers.readers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
 from ledgers.readers.parse import extra_json
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, Problem
+from ledgers.readers.problems import ERROR, ImportFailed, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede, warn
 from ledgers.store.schema import SUSPENSE_LINE, Store
+from ledgers.store.years import closed_message, closed_years
 
 SPEC = Spec(
     "ledger",
@@ -167,6 +168,7 @@ def _save(ctx: ImportContext) -> None:
         [file],
     )
     con.execute("DROP TABLE _combo_lines")
+    _refuse_closed_years(ctx)
     by_period = con.execute(
         "SELECT fy, period, count(*), sum(amount_p) FROM ledger WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
         [ctx.import_id],
@@ -194,6 +196,24 @@ def _save(ctx: ImportContext) -> None:
             + ")"
         )
     _doubtful(ctx)
+
+
+def _refuse_closed_years(ctx: ImportContext) -> None:
+    """Rows dated in a closed year are refused (the whole file), naming the first rows of each such year."""
+    closed = closed_years(ctx.con)
+    if not closed:
+        return
+    found = ctx.con.execute(
+        f"SELECT fy, list(source_row ORDER BY source_row)[1:5] FROM ledger WHERE import_id = {ctx.import_id} "
+        f"AND fy IN ({', '.join(str(y) for y in sorted(closed))}) GROUP BY fy ORDER BY fy"
+    ).fetchall()
+    problems = [
+        Problem(ctx.raw.file, int(row), "date", f"is in {closed_message(FinancialYear(int(fy)))}", ERROR)
+        for fy, rows in found
+        for row in rows
+    ]
+    if problems:
+        raise ImportFailed(problems)
 
 
 def _doubtful(ctx: ImportContext) -> None:

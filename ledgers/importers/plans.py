@@ -11,6 +11,7 @@ from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede
 from ledgers.store.schema import Store
+from ledgers.store.years import refuse_if_closed
 
 SAVINGS = Spec(
     "savings",
@@ -55,7 +56,9 @@ def import_savings(store: Store, path: Path, fy: FinancialYear, sheet: str | Non
 def import_adjustments(
     store: Store, path: Path, fy: FinancialYear, sheet: str | None = None
 ) -> ImportOutcome:
-    """Import the year's forecast adjustments; replaces the stored adjustments of that year."""
+    """Import the year's forecast adjustments; replaces the stored adjustments of that year (refused when the
+    year is closed)."""
+    refuse_if_closed(store.con, fy)
     return run_import(store, path, ADJUSTMENTS, fy, _validate_adjustments, _save_adjustments, sheet)
 
 

@@ -127,8 +127,8 @@ def parse_table(
                 out,
                 name,
                 rawcol,
-                f'"{target}" IS NOT NULL AND NOT ("{target}".p BETWEEN 1 AND 12)',
-                "{} is not a period between P1 (April) and P12 (March)",
+                f'"{target}" IS NOT NULL AND NOT ("{target}".p BETWEEN 1 AND 13)',
+                "{} is not a period between P1 (April) and P12 (March), or P13 (year-end adjustments)",
             )
     for name, target, kind in required:
         col_sql = f'"{target}"' if kind == TEXT else f'"__raw_{name}"'

@@ -41,6 +41,14 @@ class Actuals:
     monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # line, kind, period, amount_p
 
 
+YEAR_END_PERIOD = 13  # a ledger's period 13: the year-end adjustments, part of P12 (March) in every report
+
+
+def _upto(period: int) -> int:
+    """The last ledger period a report at ``period`` includes: P12 includes the year-end adjustments (P13)."""
+    return YEAR_END_PERIOD if period >= 12 else period
+
+
 def budget_lines(con: duckdb.DuckDBPyConnection, fy: int) -> list[BudgetLine]:
     rows = con.execute(
         "SELECT line, heading, line_order, gross_p, income_p, profile_p, method, budget_numbers, "
@@ -67,9 +75,9 @@ def budget_lines(con: duckdb.DuckDBPyConnection, fy: int) -> list[BudgetLine]:
 def actuals_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> Actuals:
     """Ledger actuals of ``fy`` for P1..``period``, gross and income by line, and by month."""
     monthly = con.execute(
-        "SELECT line, kind, period, sum(amount_p) AS amount_p FROM ledger WHERE fy = ? AND period <= ? "
-        "GROUP BY ALL ORDER BY line, kind, period",
-        [fy, period],
+        "SELECT line, kind, LEAST(period, 12) AS period, sum(amount_p) AS amount_p FROM ledger "
+        "WHERE fy = ? AND period <= ? GROUP BY ALL ORDER BY line, kind, period",
+        [fy, _upto(period)],
     ).df()
     out = Actuals(monthly=monthly)
     for line, kind, amount in zip(
@@ -83,13 +91,15 @@ def actuals_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> Actuals:
 def monthly_history(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> pd.DataFrame:
     """Every stored month up to ``period`` of ``fy``: line, kind, fy, period, amount_p (zeros filled)."""
     return con.execute(
-        """WITH months AS (SELECT DISTINCT fy, period FROM ledger WHERE fy < ? OR (fy = ? AND period <= ?)),
+        """WITH months AS (SELECT DISTINCT fy, LEAST(period, 12) AS period FROM ledger
+                           WHERE fy < ? OR (fy = ? AND period <= ?)),
                 keys AS (SELECT DISTINCT line, kind FROM ledger)
            SELECT k.line, k.kind, m.fy, m.period, COALESCE(sum(l.amount_p), 0) AS amount_p
            FROM keys k CROSS JOIN months m
-           LEFT JOIN ledger l ON l.line = k.line AND l.kind = k.kind AND l.fy = m.fy AND l.period = m.period
+           LEFT JOIN ledger l ON l.line = k.line AND l.kind = k.kind AND l.fy = m.fy
+                AND LEAST(l.period, 12) = m.period
            GROUP BY ALL ORDER BY k.line, k.kind, m.fy, m.period""",
-        [fy, fy, period],
+        [fy, fy, _upto(period)],
     ).df()
 
 
@@ -98,7 +108,7 @@ def placement_invoiced(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> 
     return con.execute(
         "SELECT line, placement_id, sum(amount_p) AS amount_p FROM ledger WHERE fy = ? AND period <= ? "
         "AND placement_id IS NOT NULL GROUP BY ALL",
-        [fy, period],
+        [fy, _upto(period)],
     ).df()
 
 
@@ -117,27 +127,9 @@ def suspense_rows(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> list[
     rows = con.execute(
         "SELECT cost_centre, account, count(*), sum(amount_p) FROM ledger WHERE fy = ? AND period <= ? "
         "AND line = ? GROUP BY ALL ORDER BY 1, 2",
-        [fy, period, SUSPENSE_LINE],
+        [fy, _upto(period), SUSPENSE_LINE],
     ).fetchall()
     return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
-
-
-def previous_run(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> tuple[int | None, dict[str, int]]:
-    """The latest stored outturn run before ``period``: (its period, forecast net by line)."""
-    row = con.execute(
-        "SELECT max(period) FROM outturn_lines WHERE fy = ? AND period < ?", [fy, period]
-    ).fetchone()
-    if row is None or row[0] is None:
-        return None, {}
-    prev = int(row[0])
-    nets = {
-        r[0]: int(r[1])
-        for r in con.execute(
-            "SELECT line, forecast_gross_p + forecast_income_p FROM outturn_lines WHERE fy = ? AND period = ?",
-            [fy, prev],
-        ).fetchall()
-    }
-    return prev, nets
 
 
 def imports_used(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, int, str]]:
@@ -155,7 +147,7 @@ def agency_to_date(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> dict
         "SELECT line, sum(amount_p) FROM ledger WHERE fy = ? AND period <= ? AND kind = 'expenditure' "
         "AND (description ILIKE '%agency%' AND description NOT ILIKE '%fostering agenc%' "
         "OR line ILIKE '%agency staff%') GROUP BY line",
-        [fy, period],
+        [fy, _upto(period)],
     ).fetchall()
     return {r[0]: int(r[1]) for r in rows}
 
@@ -165,7 +157,7 @@ def income_placement_counts(con: duckdb.DuckDBPyConnection, fy: int, period: int
     rows = con.execute(
         "SELECT line, count(DISTINCT placement_id) FROM ledger WHERE fy = ? AND period <= ? AND kind = 'income' "
         "AND placement_id IS NOT NULL GROUP BY line",
-        [fy, period],
+        [fy, _upto(period)],
     ).fetchall()
     return {r[0]: int(r[1]) for r in rows}
 
@@ -173,5 +165,5 @@ def income_placement_counts(con: duckdb.DuckDBPyConnection, fy: int, period: int
 def ledger_rows_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> int:
     """How many ledger rows are stored for ``fy`` up to ``period``."""
     return int(
-        con.execute("SELECT count(*) FROM ledger WHERE fy = ? AND period <= ?", [fy, period]).fetchall()[0][0]
+        con.execute("SELECT count(*) FROM ledger WHERE fy = ? AND period <= ?", [fy, _upto(period)]).fetchall()[0][0]
     )

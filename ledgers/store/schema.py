@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS outturn_lines (
     fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL,
     budget_gross_p BIGINT, budget_income_p BIGINT, forecast_gross_p BIGINT NOT NULL,
     forecast_income_p BIGINT NOT NULL, actual_gross_p BIGINT, actual_income_p BIGINT, adjustments_p BIGINT,
-    method VARCHAR, open_placements INTEGER, avg_weekly_cost_p BIGINT, run_at TIMESTAMP NOT NULL);
+    method VARCHAR, open_placements INTEGER, avg_weekly_cost_p BIGINT, run_at TIMESTAMP NOT NULL, numbers DOUBLE);
 CREATE TABLE IF NOT EXISTS commentary (
     fy INTEGER NOT NULL, period INTEGER NOT NULL, key VARCHAR NOT NULL, text VARCHAR NOT NULL, author VARCHAR,
     variance_p BIGINT, entered_at TIMESTAMP NOT NULL);
@@ -65,7 +65,15 @@ CREATE TABLE IF NOT EXISTS run_placements (
 CREATE TABLE IF NOT EXISTS run_line_months (
     fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, month DATE NOT NULL,
     net_p BIGINT NOT NULL, adjustments_p BIGINT);
+CREATE TABLE IF NOT EXISTS years (
+    fy INTEGER PRIMARY KEY, status VARCHAR NOT NULL, final_period INTEGER, net_position_p BIGINT,
+    council_share_p BIGINT, retained_share_p BIGINT, final_contract_sum_p BIGINT, changed_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS final_outturn (
+    fy INTEGER NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL, line_order INTEGER NOT NULL,
+    budget_net_p BIGINT NOT NULL, final_gross_p BIGINT NOT NULL, final_income_p BIGINT NOT NULL, numbers DOUBLE);
 """
+# columns added after version 1 was first released: added in place when a store is opened for writing
+LATER_COLUMNS = ("ALTER TABLE outturn_lines ADD COLUMN IF NOT EXISTS numbers DOUBLE",)
 
 
 class Store:
@@ -144,4 +152,15 @@ def open_store(path: Path, read_only: bool = False) -> Store:
             f"the store {path} has schema version {version}, this careladder uses version {SCHEMA_VERSION}: "
             "use the careladder version that created it, or re-create the workspace and re-import"
         )
+    if not read_only:
+        _bring_up_to_date(con)
     return Store(con, path)
+
+
+def _bring_up_to_date(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables and columns this version added to schema version 1 (all idempotent)."""
+    for stmt in SCHEMA.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+    for stmt in LATER_COLUMNS:
+        con.execute(stmt)

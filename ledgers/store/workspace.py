@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -149,3 +150,14 @@ def load_workspace(path: Path) -> Workspace:
     except tomllib.TOMLDecodeError as exc:
         raise WorkspaceError(f"{settings_file}: {exc}") from None
     return Workspace(path, settings_from_toml(data, str(settings_file)))
+
+
+def set_financial_year(path: Path, fy: FinancialYear) -> Workspace:
+    """Rewrite ``financial_year`` in the workspace's settings (every other line, comments included, kept)."""
+    settings_file = path / SETTINGS_FILE
+    text = settings_file.read_text(encoding="utf-8")
+    line = re.compile(r'^(\s*financial_year\s*=\s*)"[^"]*"', re.MULTILINE)
+    if not line.search(text):
+        raise WorkspaceError(f"{settings_file}: setting financial_year is missing")
+    settings_file.write_text(line.sub(lambda m: f'{m.group(1)}"{fy.label}"', text, count=1), encoding="utf-8")
+    return load_workspace(path)
