@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import calendar
 import json
-from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -67,7 +66,11 @@ def _ledger(fy: FinancialYear, periods: range, p13: bool) -> str:
 
 def build(tmp: Path) -> Workspace:
     ws = init_workspace(tmp / "ws", "Hand Trust", "2018/19", contract_value=100_000)
-    toml = (ws.path / "careladder.toml").read_text().replace("variance_threshold = 100000", "variance_threshold = 50")
+    toml = (
+        (ws.path / "careladder.toml")
+        .read_text()
+        .replace("variance_threshold = 100000", "variance_threshold = 50")
+    )
     (ws.path / "careladder.toml").write_text(toml)
     ws = load_workspace(ws.path)
     write(
@@ -147,8 +150,16 @@ def test_three_consecutive_month_ends_and_their_trajectory(tmp_path: Path) -> No
     assert {q: pounds(v) for q, v in rows["Staff"].forecast_p.items()} == {1: 60_500, 2: 61_000, 3: 61_500}
     assert {q: pounds(v) for q, v in rows["Grant"].forecast_p.items()} == {1: 0, 2: 0, 3: -4_000}
     # Safeguarding = Staff + Grant; the grand total adds IFA
-    assert {q: pounds(v) for q, v in rows["Safeguarding"].forecast_p.items()} == {1: 60_500, 2: 61_000, 3: 57_500}
-    assert {q: pounds(v) for q, v in rows["Grand Total"].forecast_p.items()} == {1: 97_000, 2: 97_500, 3: 94_000}
+    assert {q: pounds(v) for q, v in rows["Safeguarding"].forecast_p.items()} == {
+        1: 60_500,
+        2: 61_000,
+        3: 57_500,
+    }
+    assert {q: pounds(v) for q, v in rows["Grand Total"].forecast_p.items()} == {
+        1: 97_000,
+        2: 97_500,
+        3: 94_000,
+    }
     assert pounds(rows["Grand Total"].budget_net_p) == 36_000 + 60_000 - 12_000
     assert rows["IFA"].numbers == {1: 1.0, 2: 1.0, 3: 1.0}
     # moved: highest less lowest forecast; Grant moved £4,000, Staff £1,000, IFA not at all (not a mover)
@@ -157,7 +168,9 @@ def test_three_consecutive_month_ends_and_their_trajectory(tmp_path: Path) -> No
     assert pounds(next(ln for ln in reports[-1].lines if ln.name == "Staff").movement_net_p) == 500
 
 
-def test_close_stores_the_final_outturn_including_period_13(story: tuple[Workspace, dict[str, OutturnReport]]) -> None:
+def test_close_stores_the_final_outturn_including_period_13(
+    story: tuple[Workspace, dict[str, OutturnReport]],
+) -> None:
     ws, reports = story
     final = reports["close"]
     assert final.period_no == 12
@@ -178,7 +191,9 @@ def test_close_stores_the_final_outturn_including_period_13(story: tuple[Workspa
     assert (pounds(net), pounds(council)) == (-3_700, 0)
 
 
-def test_trajectory_of_the_closed_year_has_gaps_and_the_final(story: tuple[Workspace, dict[str, OutturnReport]]) -> None:
+def test_trajectory_of_the_closed_year_has_gaps_and_the_final(
+    story: tuple[Workspace, dict[str, OutturnReport]],
+) -> None:
     _, reports = story
     traj = reports["close"].trajectory
     assert traj is not None and traj.closed and traj.periods == [1, 2, 3, 6, 9, 12]
@@ -241,13 +256,21 @@ def test_next_year_first_month_end(story: tuple[Workspace, dict[str, OutturnRepo
     monthly = {ln.name: ln for ln in r.monthly.lines}
     assert [pounds(v) for v in monthly["Staff"].months_p] == [5_500] * 12
     assert pounds(monthly["IFA"].months_p[0]) == 3_000 and pounds(monthly["IFA"].months_p[10]) == 2_900
-    assert all(ln.year_p == next(x for x in r.lines if x.name == ln.name).figures.forecast_net_p for ln in monthly.values())
+    assert all(
+        ln.year_p == next(x for x in r.lines if x.name == ln.name).figures.forecast_net_p
+        for ln in monthly.values()
+    )
     assert [pounds(v) for v in monthly["Grant"].profile_p[:3]] == [0, 0, -4_000]
 
 
-def test_closed_year_refuses_imports_until_reopened(tmp_path: Path, story: tuple[Workspace, dict[str, OutturnReport]]) -> None:
+def test_closed_year_refuses_imports_until_reopened(
+    tmp_path: Path, story: tuple[Workspace, dict[str, OutturnReport]]
+) -> None:
     ws, _ = story
-    late = write(tmp_path / "late.csv", "period,cost_centre,account,amount\n2019-04,C2,5000,10\n2018/19-P13,C2,5000,99\n")
+    late = write(
+        tmp_path / "late.csv",
+        "period,cost_centre,account,amount\n2019-04,C2,5000,10\n2018/19-P13,C2,5000,99\n",
+    )
     s = ws.open()
     try:
         with pytest.raises(ImportFailed) as failed:
@@ -285,7 +308,19 @@ def test_cli_year_start_and_reading_a_closed_year(tmp_path: Path) -> None:
     assert "# careladder workspace settings" in (ws.path / "careladder.toml").read_text()  # comments kept
     out = tmp_path / "closed.xlsx"
     res = runner.invoke(
-        app, ["outturn", "--year", "2018/19", "--period", "2019-03", "--out", str(out), "--json", "-w", str(ws.path)]
+        app,
+        [
+            "outturn",
+            "--year",
+            "2018/19",
+            "--period",
+            "2019-03",
+            "--out",
+            str(out),
+            "--json",
+            "-w",
+            str(ws.path),
+        ],
     )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -313,7 +348,15 @@ def test_carried_forward_commentary(tmp_path: Path) -> None:
     outturn_at(ws, "2018-12")
     s = ws.open()
     try:
-        import_commentary(s.con, Y18, 9, [Entry("line|IFA", "One long-term placement, costed to the year end")], "AB", ws.settings.variance_sign, ws.settings.variance_threshold_p)
+        import_commentary(
+            s.con,
+            Y18,
+            9,
+            [Entry("line|IFA", "One long-term placement, costed to the year end")],
+            "AB",
+            ws.settings.variance_sign,
+            ws.settings.variance_threshold_p,
+        )
     finally:
         s.close()
     close(ws)
@@ -324,7 +367,9 @@ def test_carried_forward_commentary(tmp_path: Path) -> None:
     assert ifa.commentary.endswith("One long-term placement, costed to the year end")
 
 
-def test_new_sheets_recalculate_and_fit_the_page(tmp_path: Path, story: tuple[Workspace, dict[str, OutturnReport]]) -> None:
+def test_new_sheets_recalculate_and_fit_the_page(
+    tmp_path: Path, story: tuple[Workspace, dict[str, OutturnReport]]
+) -> None:
     _, reports = story
     out = tmp_path / "p1.xlsx"
     write_outturn_workbook(reports["2019-04"], out)
@@ -348,7 +393,21 @@ def test_new_sheets_recalculate_and_fit_the_page(tmp_path: Path, story: tuple[Wo
     t = wb["Trajectory"]
     staff_row = next(r for r in range(1, 40) if t.cell(r, 1).value == "Staff")
     assert [t.cell(staff_row, c).value for c in range(2, 17)] == [
-        60_000, 60_500, 61_000, 61_500, None, None, 63_000, None, None, 64_500, None, None, 67_200, 67_200, 6_700
+        60_000,
+        60_500,
+        61_000,
+        61_500,
+        None,
+        None,
+        63_000,
+        None,
+        None,
+        64_500,
+        None,
+        None,
+        67_200,
+        67_200,
+        6_700,
     ]
     m = wb["Monthly"]
     staff_row = next(r for r in range(1, 40) if m.cell(r, 1).value == "Staff")

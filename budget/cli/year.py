@@ -34,7 +34,9 @@ def year_of(settings: Settings, text: str | None) -> FinancialYear:
 @handles_errors
 def year_close(
     year: YearOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Final outturn workbook to write (.xlsx).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Final outturn workbook to write (.xlsx).")
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Run the final outturn at P12 (with any period 13 adjustments), store it and close the year."""
@@ -107,7 +109,10 @@ def year_reopen(
         reopen_year(store.con, fy)
     finally:
         store.close()
-    err.print(f"{fy.label} reopened: imports into it are accepted; 'careladder year close' closes it again", markup=False)
+    err.print(
+        f"{fy.label} reopened: imports into it are accepted; 'careladder year close' closes it again",
+        markup=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

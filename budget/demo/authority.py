@@ -161,7 +161,9 @@ def closed_year_rows(placements: pd.DataFrame, gross_2019_p: dict[str, int]) -> 
             gross[spec.line] = _thousands((gross_2019_p[spec.line] - 2 * half) * spec.history[2] + half)
         received = spec.income_actual_k * 100_000 * spec.history[2]
         # income budgeted 5% above what came in; the contract sum exactly as received
-        income[spec.line] = _thousands(received * (1.0 if spec.exact_monthly else 1.05)) if spec.income_k else 0
+        income[spec.line] = (
+            _thousands(received * (1.0 if spec.exact_monthly else 1.05)) if spec.income_k else 0
+        )
     rows = []
     for heading in HEADINGS:
         for spec in (s for s in CHART if s.heading == heading):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from budget.demo.authority import write_demo_inputs
 from budget.monthend.outturn import forecast_run, outturn_report
-from budget.monthend.year_end import close_year, start_year
 from budget.monthend.report import OutturnReport, direction
+from budget.monthend.year_end import close_year, start_year
 from budget.mtfs.projection import mtfs_report
 from budget.workbooks.mtfs import write_mtfs_workbook
 from budget.workbooks.outturn import write_outturn_workbook

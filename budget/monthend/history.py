@@ -97,9 +97,7 @@ def month_end_history(con: duckdb.DuckDBPyConnection, fy: FinancialYear) -> Mont
         [fy.start_year],
     ).fetchall():
         history.lines.append(
-            MonthEndLine(
-                int(period), line, heading, int(budget), int(forecast), int(actual), numbers, method
-            )
+            MonthEndLine(int(period), line, heading, int(budget), int(forecast), int(actual), numbers, method)
         )
     for period, line, month, net in con.execute(
         "SELECT period, line, month, sum(net_p) FROM run_line_months WHERE fy = ? GROUP BY ALL",

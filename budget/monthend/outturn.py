@@ -34,7 +34,6 @@ from ledgers.store.schema import SUSPENSE_HEADING, SUSPENSE_LINE
 from ledgers.store.workspace import Settings
 from ledgers.store.years import is_closed
 
-
 RUN_COLUMNS = [
     "fy", "period", "line", "heading", "budget_gross_p", "budget_income_p", "forecast_gross_p",
     "forecast_income_p", "actual_gross_p", "actual_income_p", "adjustments_p", "method", "open_placements",

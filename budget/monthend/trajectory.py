@@ -63,7 +63,9 @@ def trajectory_for(history: MonthEndHistory, report: OutturnReport) -> Trajector
     rows: list[TrajectoryRow] = []
     by_heading: dict[str, list[TrajectoryRow]] = {}
     for ln in report.lines:
-        row = TrajectoryRow(LINE, ln.name, ln.heading, ln.figures.budget_net_p, budget_numbers=ln.budget_numbers)
+        row = TrajectoryRow(
+            LINE, ln.name, ln.heading, ln.figures.budget_net_p, budget_numbers=ln.budget_numbers
+        )
         for q in periods[:-1]:
             old = stored.get((q, ln.name))
             if old is not None:

@@ -37,7 +37,9 @@ def close_year(con: duckdb.DuckDBPyConnection, settings: Settings, fy: Financial
     """The final outturn of ``fy`` at P12, stored with its surplus share; the year is then closed."""
     if is_closed(con, fy):
         raise WorkspaceError(f"{fy.label} is already closed; 'careladder year reopen {fy.label}' reopens it")
-    march = con.execute("SELECT count(*) FROM ledger WHERE fy = ? AND period >= 12", [fy.start_year]).fetchall()
+    march = con.execute(
+        "SELECT count(*) FROM ledger WHERE fy = ? AND period >= 12", [fy.start_year]
+    ).fetchall()
     if not march[0][0]:
         raise WorkspaceError(
             f"no March (P12) ledger rows are stored for {fy.label}: import the year-end ledger before closing"
@@ -85,11 +87,15 @@ def reopen_year(con: duckdb.DuckDBPyConnection, fy: FinancialYear) -> None:
         raise WorkspaceError(f"{fy.label} is not closed")
     con.execute("BEGIN TRANSACTION")
     con.execute("DELETE FROM final_outturn WHERE fy = ?", [fy.start_year])
-    con.execute("UPDATE years SET status = ?, changed_at = ? WHERE fy = ?", [REOPENED, datetime.now(), fy.start_year])
+    con.execute(
+        "UPDATE years SET status = ?, changed_at = ? WHERE fy = ?", [REOPENED, datetime.now(), fy.start_year]
+    )
     con.execute("COMMIT")
 
 
-def start_year(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings, year: FinancialYear) -> YearStart:
+def start_year(
+    con: duckdb.DuckDBPyConnection, path: Path, settings: Settings, year: FinancialYear
+) -> YearStart:
     """Move the workspace at ``path`` on to ``year`` (the year after its current one)."""
     current = settings.financial_year
     if year.start_year != current.start_year + 1:
@@ -117,7 +123,8 @@ def _carry_commentary(con: duckdb.DuckDBPyConnection, previous: FinancialYear, y
                FROM commentary WHERE fy = ?) WHERE n = 1""",
         [year.start_year, previous.start_year],
     )
-    n = con.execute("SELECT count(*) FROM commentary WHERE fy = ? AND period = 0", [year.start_year]).fetchall()
+    n = con.execute(
+        "SELECT count(*) FROM commentary WHERE fy = ? AND period = 0", [year.start_year]
+    ).fetchall()
     con.execute("COMMIT")
     return int(n[0][0])
-

@@ -25,7 +25,7 @@ from budget.workbooks.xlsx import (
 SHEET = "Monthly"
 FIRST = 1  # P1 in column B … P12 in column M
 OTHER_COL, YEAR_COL = 13, 14
-NAME_WIDTH, MONEY_WIDTH = 34, 9.5
+NAME_WIDTH, MONEY_WIDTH = 40, 9.5
 CHART_W, CHART_H, CHART_ROWS = 560, 250, 14
 FORECAST_FILL = "#EDEDED"
 
@@ -88,8 +88,7 @@ def write_monthly(workbook: Workbook, report: OutturnReport, fmts: Formats) -> W
     ws.set_landscape()
     ws.set_paper(9)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_row)
+    ws.fit_to_pages(1, 0)  # no repeated header rows: each table on the sheet carries its own
     ws.set_footer(f"&L{footer_text(report.authority)}&C{footer_text(title)}&RPage &P of &N")
     return ws
 
@@ -195,12 +194,13 @@ def _charts(
     write_text(ws, row, 0, "Chart data: cumulative net spend by heading", fmts.subtitle)
     row += 1
     write_header(ws, row, ["Series", *view.month_labels], fmts)
+    label_row = row
     data: dict[str, tuple[int, int, int]] = {}
     totals = _heading_values(view)
     for heading in [h for h, _ in _grouped(view)] + ["Grand Total"]:
         spend, profile = totals[heading]
         cum_spend, cum_profile = list(accumulate(spend)), list(accumulate(profile))
-        rows = []
+        rows: list[int] = []
         for label, src, cum, keep in (
             ("actual", spend_rows[heading], cum_spend, lambda q: q <= p),
             ("forecast", spend_rows[heading], cum_spend, lambda q: q >= p or p == 0),
@@ -215,13 +215,13 @@ def _charts(
             rows.append(row)
         data[heading] = (rows[0], rows[1], rows[2])
     row += 2
-    for i, (heading, (actual, forecast, profile)) in enumerate(data.items()):
+    for i, (heading, (actual_row, forecast_row, profile_row)) in enumerate(data.items()):
         chart = workbook.add_chart({"type": "line"})
-        categories = [SHEET, header_row, FIRST, header_row, FIRST + 11]
+        categories = [SHEET, label_row, FIRST, label_row, FIRST + 11]
         for name, r, line in (
-            ("Actual (cumulative)", actual, {"color": "#1F4E79", "width": 2.25}),
-            ("Forecast (cumulative)", forecast, {"color": "#1F4E79", "width": 2.25, "dash_type": "dash"}),
-            ("Budget profile (cumulative)", profile, {"color": "#7F7F7F", "width": 1.5}),
+            ("Actual (cumulative)", actual_row, {"color": "#1F4E79", "width": 2.25}),
+            ("Forecast (cumulative)", forecast_row, {"color": "#1F4E79", "width": 2.25, "dash_type": "dash"}),
+            ("Budget profile (cumulative)", profile_row, {"color": "#7F7F7F", "width": 1.5}),
         ):
             chart.add_series(
                 {
@@ -235,7 +235,7 @@ def _charts(
         chart.show_blanks_as("gap")
         chart.set_title({"name": heading, "name_font": {"size": 10}})
         chart.set_y_axis({"num_format": "#,##0,;(#,##0,)", "name": "£000"})
-        chart.set_x_axis({"num_font": {"size": 7}})
+        chart.set_x_axis({"num_font": {"size": 8}, "label_position": "low"})
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
         chart.set_size({"width": CHART_W, "height": CHART_H})
         ws.insert_chart(row + (i // 2) * CHART_ROWS, 0 if i % 2 == 0 else 8, chart, {"x_offset": 4})

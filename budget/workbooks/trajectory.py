@@ -36,7 +36,7 @@ HEADER_ROW = 5
 FIRST_MONTH_COL = 2  # P1 in column C … P12 in column N
 FINAL_COL, MOVED_COL = 14, 15
 LAST_COL = MOVED_COL
-NAME_WIDTH, MONEY_WIDTH = 34, 9.5
+NAME_WIDTH, MONEY_WIDTH = 40, 9.5
 CHART_W, CHART_H, CHART_ROWS = 560, 250, 14
 SHORT = {TOOL: "forecast", BUDGET: "budget", RUN_RATE: "run rate"}
 
@@ -74,10 +74,13 @@ def write_trajectory(workbook: Workbook, report: OutturnReport, fmts: Formats) -
     write_header(ws, HEADER_ROW, headers, fmts)
     rows = _trajectory_table(ws, traj, fmts)
     row = max(rows.values()) + 3
-    row = _numbers_table(ws, traj, fmts, workbook.add_format({"num_format": "0.0"}), row, report.financial_year)
+    row = _numbers_table(
+        ws, traj, fmts, workbook.add_format({"num_format": "0.0"}), row, report.financial_year
+    )
     row = _charts(workbook, ws, traj, fmts, rows, row + 2)
     if report.track_record is not None:
-        _track_record_table(ws, report.track_record, fmts, row + 1)
+        centred = workbook.add_format({"align": "center", "valign": "top"})
+        _track_record_table(ws, report.track_record, fmts, centred, row + 1)
     ws.set_column(0, 0, NAME_WIDTH)
     ws.set_column(1, LAST_COL, MONEY_WIDTH)
     ws.freeze_panes(HEADER_ROW + 1, 1)
@@ -90,8 +93,7 @@ def _print_setup(ws: Worksheet, authority: str, title: str) -> None:
     ws.set_landscape()
     ws.set_paper(9)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(HEADER_ROW)
+    ws.fit_to_pages(1, 0)  # no repeated header rows: each table on the sheet carries its own
     ws.set_footer(f"&L{footer_text(authority)}&C{footer_text(title)}&RPage &P of &N")
 
 
@@ -153,7 +155,12 @@ def _write_row(
     put(FINAL_COL, r.final_net_p)
     first, last = cell(row, FIRST_MONTH_COL), cell(row, FIRST_MONTH_COL + 11)
     write_cached_formula(
-        ws, row, MOVED_COL, f"=MAX({first}:{last})-MIN({first}:{last})", r.moved_p, money_fmt  # type: ignore[arg-type]
+        ws,
+        row,
+        MOVED_COL,
+        f"=MAX({first}:{last})-MIN({first}:{last})",
+        r.moved_p,
+        money_fmt,  # type: ignore[arg-type]
     )
 
 
@@ -164,7 +171,9 @@ def _numbers_table(
     placed = [r for r in traj.lines if r.numbers]
     if not placed:
         return row
-    write_text(ws, row, 0, "Forecast average number of placements over the year, at each month end", fmts.subtitle)
+    write_text(
+        ws, row, 0, "Forecast average number of placements over the year, at each month end", fmts.subtitle
+    )
     row += 1
     write_header(ws, row, ["Line", "Budgeted", *month_headers(financial_year)], fmts)
     for r in placed:
@@ -190,7 +199,9 @@ def _charts(
     budget (and its final outturn once closed). Their budget and final lines are drawn from the chart data rows
     written here (formulas on the table). Returns the first row below them."""
     items = [traj.total, *traj.movers(5)]
-    write_text(ws, row, 0, "Chart data: each chart's budget (and final outturn) across the year", fmts.subtitle)
+    write_text(
+        ws, row, 0, "Chart data: each chart's budget (and final outturn) across the year", fmts.subtitle
+    )
     data_row = row + 1
     for r in items:
         src = rows[(r.level, r.name)]
@@ -245,18 +256,26 @@ def _charts(
             )
         chart.show_blanks_as("gap")
         chart.set_title({"name": r.name, "name_font": {"size": 10}})
-        chart.set_y_axis({"num_format": "#,##0,;(#,##0,)", "name": "£000", "major_gridlines": {"visible": True}})
-        chart.set_x_axis({"num_font": {"size": 8}})
+        chart.set_y_axis(
+            {"num_format": "#,##0,;(#,##0,)", "name": "£000", "major_gridlines": {"visible": True}}
+        )
+        chart.set_x_axis({"num_font": {"size": 8}, "label_position": "low"})
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
         chart.set_size({"width": CHART_W, "height": CHART_H})
         ws.insert_chart(top + 1 + (i // 2) * CHART_ROWS, 0 if i % 2 == 0 else 8, chart, {"x_offset": 4})
     return top + 1 + ((len(items) + 1) // 2) * CHART_ROWS
 
 
-def _track_record_table(ws: Worksheet, record: TrackRecord, fmts: Formats, row: int) -> int:
+def _track_record_table(ws: Worksheet, record: TrackRecord, fmts: Formats, centred: Format, row: int) -> int:
     """How right the closed year's month ends were, by line and heading, against two forecasts made without
     the tool."""
-    write_text(ws, row, 0, f"How right we were: {record.financial_year}'s month ends against its final outturn", fmts.subtitle)
+    write_text(
+        ws,
+        row,
+        0,
+        f"How right we were: {record.financial_year}'s month ends against its final outturn",
+        fmts.subtitle,
+    )
     notes = [
         "Error = what a month end said less the final outturn (£000): positive = it was too high. Beside the "
         "careladder forecast ('forecast'), the two an officer makes without it: the budget ('budget') and "
@@ -275,13 +294,14 @@ def _track_record_table(ws: Worksheet, record: TrackRecord, fmts: Formats, row: 
         headers += [f"P{q} {SHORT[m]}" for m in METHODS]
     headers += ["Within amber from", "Most accurate"]
     write_header(ws, row, headers, fmts)
+    ws.set_row(row, 45)
     for r in record.rows:
         row += 1
-        _track_record_row(ws, row, r, fmts)
+        _track_record_row(ws, row, r, fmts, centred)
     return row + 1
 
 
-def _track_record_row(ws: Worksheet, row: int, r: AccuracyRow, fmts: Formats) -> None:
+def _track_record_row(ws: Worksheet, row: int, r: AccuracyRow, fmts: Formats, centred: Format) -> None:
     bold = r.level != LINE
     money = fmts.money_bold if bold else fmts.money
     name = f"Total {r.name}" if r.level == HEADING else r.name
@@ -292,10 +312,10 @@ def _track_record_row(ws: Worksheet, row: int, r: AccuracyRow, fmts: Formats) ->
         for m in METHODS:
             error = r.error_p(q, m)
             if error is None:
-                ws.write_string(row, col, "not run", fmts.text)
+                ws.write_string(row, col, "not run", centred)
             else:
                 write_money(ws, row, col, error, money)
             col += 1
-    write_text(ws, row, col, "never" if r.within_amber_from is None else f"P{r.within_amber_from}", fmts.text)
+    write_text(ws, row, col, "never" if r.within_amber_from is None else f"P{r.within_amber_from}", centred)
     best = ", ".join(SHORT[m] for m in r.most_accurate) or "n/a"
-    write_text(ws, row, col + 1, best, fmts.wrapped)
+    write_text(ws, row, col + 1, best, centred)

@@ -165,5 +165,7 @@ def income_placement_counts(con: duckdb.DuckDBPyConnection, fy: int, period: int
 def ledger_rows_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> int:
     """How many ledger rows are stored for ``fy`` up to ``period``."""
     return int(
-        con.execute("SELECT count(*) FROM ledger WHERE fy = ? AND period <= ?", [fy, _upto(period)]).fetchall()[0][0]
+        con.execute(
+            "SELECT count(*) FROM ledger WHERE fy = ? AND period <= ?", [fy, _upto(period)]
+        ).fetchall()[0][0]
     )
