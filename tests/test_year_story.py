@@ -384,8 +384,8 @@ def test_new_sheets_recalculate_and_fit_the_page(
             dims = [(d.min, d.max, d.width) for d in ws.column_dimensions.values() if d.min and d.min <= n]
             chars = sum(w * (min(hi, n) - lo + 1) for lo, hi, w in dims)
             assert sum(min(hi, n) - lo + 1 for lo, hi, _ in dims) == n  # every printed column sized
-            # one page wide on A4 landscape: 11.69 in less 0.4 in margins each side, ~7 px a character
-            scale = (11.69 - 0.8) * 96 / (chars * 7)
+            # one page wide on A4 landscape: 11.69 in less 0.3 in margins each side, ~7.5 px a character
+            scale = (11.69 - 0.6) * 96 / (chars * 7.5)
             assert scale >= 0.70, (name, scale)
             assert ws.page_setup.orientation == "landscape"
         wb.close()

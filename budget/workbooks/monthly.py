@@ -11,6 +11,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from budget.monthend.monthly import MonthlyLine, MonthlyView
 from budget.monthend.report import OutturnReport
+from budget.workbooks.trajectory import chart_page_breaks, write_note
 from budget.workbooks.xlsx import (
     Formats,
     cell,
@@ -25,8 +26,8 @@ from budget.workbooks.xlsx import (
 SHEET = "Monthly"
 FIRST = 1  # P1 in column B … P12 in column M
 OTHER_COL, YEAR_COL = 13, 14
-NAME_WIDTH, MONEY_WIDTH = 40, 9.5
-CHART_W, CHART_H, CHART_ROWS = 560, 250, 14
+NAME_WIDTH, MONEY_WIDTH = 38, 8.5
+CHART_W, CHART_H, CHART_ROWS = 500, 250, 14
 FORECAST_FILL = "#EDEDED"
 
 
@@ -59,14 +60,14 @@ def write_monthly(workbook: Workbook, report: OutturnReport, fmts: Formats) -> W
     p = view.period_no
     write_text(ws, 0, 0, report.authority, fmts.title)
     write_text(ws, 1, 0, title, fmts.subtitle)
-    write_text(
+    write_note(
         ws,
         2,
-        0,
+        YEAR_COL,
         f"Net spend (expenditure less income), £000; cells hold pounds. P1–P{p}: actuals; shaded months: "
         "the forecast. Accruals and adjustments: in the forecast outturn but in no month (placement days not "
         "yet invoiced, officers' adjustments). Year total = the Lines sheet's forecast net.",
-        fmts.sign,
+        workbook.add_format({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"}),
     )
     months = [f"{label} {'actual' if q <= p else 'forecast'}" for q, label in enumerate(view.month_labels, 1)]
     row = 4
@@ -87,9 +88,10 @@ def write_monthly(workbook: Workbook, report: OutturnReport, fmts: Formats) -> W
     ws.freeze_panes(header_row + 1, 1)
     ws.set_landscape()
     ws.set_paper(9)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
     ws.fit_to_pages(1, 0)  # no repeated header rows: each table on the sheet carries its own
     ws.set_footer(f"&L{footer_text(report.authority)}&C{footer_text(title)}&RPage &P of &N")
+    ws.print_area(0, 0, row, YEAR_COL)
     return ws
 
 
@@ -215,6 +217,7 @@ def _charts(
             rows.append(row)
         data[heading] = (rows[0], rows[1], rows[2])
     row += 2
+    ws.set_h_pagebreaks(chart_page_breaks(row - 1, len(data)))
     for i, (heading, (actual_row, forecast_row, profile_row)) in enumerate(data.items()):
         chart = workbook.add_chart({"type": "line"})
         categories = [SHEET, label_row, FIRST, label_row, FIRST + 11]
@@ -238,7 +241,7 @@ def _charts(
         chart.set_x_axis({"num_font": {"size": 8}, "label_position": "low"})
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
         chart.set_size({"width": CHART_W, "height": CHART_H})
-        ws.insert_chart(row + (i // 2) * CHART_ROWS, 0 if i % 2 == 0 else 8, chart, {"x_offset": 4})
+        ws.insert_chart(row + (i // 2) * CHART_ROWS, 0 if i % 2 == 0 else 7, chart, {"x_offset": 4})
     return row + ((len(data) + 1) // 2) * CHART_ROWS
 
 

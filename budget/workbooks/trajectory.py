@@ -3,6 +3,8 @@ closed year's month ends were."""
 
 from __future__ import annotations
 
+import math
+
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -36,8 +38,8 @@ HEADER_ROW = 5
 FIRST_MONTH_COL = 2  # P1 in column C … P12 in column N
 FINAL_COL, MOVED_COL = 14, 15
 LAST_COL = MOVED_COL
-NAME_WIDTH, MONEY_WIDTH = 40, 9.5
-CHART_W, CHART_H, CHART_ROWS = 560, 250, 14
+NAME_WIDTH, MONEY_WIDTH = 38, 8.5
+CHART_W, CHART_H, CHART_ROWS = 500, 250, 14
 SHORT = {TOOL: "forecast", BUDGET: "budget", RUN_RATE: "run rate"}
 
 
@@ -56,20 +58,21 @@ def write_trajectory(workbook: Workbook, report: OutturnReport, fmts: Formats) -
     title = f"Forecast trajectory {period_title(report.financial_year, report.period, report.period_no)}"
     write_text(ws, 0, 0, report.authority, fmts.title)
     write_text(ws, 1, 0, title, fmts.subtitle)
-    write_text(
+    note = workbook.add_format({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"})
+    write_note(
         ws,
         2,
-        0,
+        LAST_COL,
         "Forecast year-end net outturn (expenditure less income) as each month end forecast it; £000, cells "
         "hold pounds. A blank month: that month end was never run (not a nil forecast).",
-        fmts.sign,
+        note,
     )
     final_note = (
         "Final outturn: stored when the year was closed."
         if traj.closed
         else "Final outturn: shown once the year is closed ('careladder year close')."
     )
-    write_text(ws, 3, 0, final_note + " Moved: highest less lowest forecast of the year.", fmts.sign)
+    write_note(ws, 3, LAST_COL, final_note + " Moved: highest less lowest forecast of the year.", note)
     headers = ["Line", "Budget Net", *month_headers(report.financial_year), "Final outturn", "Moved"]
     write_header(ws, HEADER_ROW, headers, fmts)
     rows = _trajectory_table(ws, traj, fmts)
@@ -77,22 +80,32 @@ def write_trajectory(workbook: Workbook, report: OutturnReport, fmts: Formats) -
     row = _numbers_table(
         ws, traj, fmts, workbook.add_format({"num_format": "0.0"}), row, report.financial_year
     )
-    row = _charts(workbook, ws, traj, fmts, rows, row + 2)
+    breaks: list[int] = []
+    row = _charts(workbook, ws, traj, fmts, rows, row + 2, breaks)
     if report.track_record is not None:
         centred = workbook.add_format({"align": "center", "valign": "top"})
-        _track_record_table(ws, report.track_record, fmts, centred, row + 1)
+        breaks.append(row)  # the accuracy table starts a page of its own
+        row = _track_record_table(ws, report.track_record, fmts, centred, note, row + 1)
     ws.set_column(0, 0, NAME_WIDTH)
     ws.set_column(1, LAST_COL, MONEY_WIDTH)
     ws.freeze_panes(HEADER_ROW + 1, 1)
     _print_setup(ws, report.authority, title)
+    ws.print_area(0, 0, row, LAST_COL)
+    ws.set_h_pagebreaks(breaks)
     return ws
 
 
+def write_note(ws: Worksheet, row: int, last_col: int, text: str, fmt: Format) -> None:
+    """A sentence across the table's width, wrapped (never spilling past the printed columns)."""
+    ws.merge_range(row, 0, row, last_col, text, fmt)
+    ws.set_row(row, 15 * max(1, math.ceil(len(text) / 175)))
+
+
 def _print_setup(ws: Worksheet, authority: str, title: str) -> None:
-    """Landscape A4 one page wide (the columns are sized so that prints at about 80%), header rows repeated."""
+    """Landscape A4 one page wide: the columns are sized so that it prints at about 75%."""
     ws.set_landscape()
     ws.set_paper(9)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
     ws.fit_to_pages(1, 0)  # no repeated header rows: each table on the sheet carries its own
     ws.set_footer(f"&L{footer_text(authority)}&C{footer_text(title)}&RPage &P of &N")
 
@@ -194,6 +207,7 @@ def _charts(
     fmts: Formats,
     rows: dict[tuple[str, str], int],
     row: int,
+    breaks: list[int],
 ) -> int:
     """Small charts, two a row: the grand total and the five lines whose forecast moved most, each against its
     budget (and its final outturn once closed). Their budget and final lines are drawn from the chart data rows
@@ -262,11 +276,21 @@ def _charts(
         chart.set_x_axis({"num_font": {"size": 8}, "label_position": "low"})
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
         chart.set_size({"width": CHART_W, "height": CHART_H})
-        ws.insert_chart(top + 1 + (i // 2) * CHART_ROWS, 0 if i % 2 == 0 else 8, chart, {"x_offset": 4})
+        ws.insert_chart(top + 1 + (i // 2) * CHART_ROWS, 0 if i % 2 == 0 else 7, chart, {"x_offset": 4})
+    breaks.extend(chart_page_breaks(top, len(items)))
     return top + 1 + ((len(items) + 1) // 2) * CHART_ROWS
 
 
-def _track_record_table(ws: Worksheet, record: TrackRecord, fmts: Formats, centred: Format, row: int) -> int:
+def chart_page_breaks(top: int, charts: int) -> list[int]:
+    """Page breaks that keep charts whole: before the block (at its title row) and after every two rows of
+    two charts (a page holds about 40 rows at the scale these sheets print)."""
+    rows = (charts + 1) // 2
+    return [top] + [top + 1 + k * CHART_ROWS for k in range(2, rows, 2)]
+
+
+def _track_record_table(
+    ws: Worksheet, record: TrackRecord, fmts: Formats, centred: Format, note: Format, row: int
+) -> int:
     """How right the closed year's month ends were, by line and heading, against two forecasts made without
     the tool."""
     write_text(
@@ -287,7 +311,7 @@ def _track_record_table(ws: Worksheet, record: TrackRecord, fmts: Formats, centr
     ]
     for text in notes:
         row += 1
-        write_text(ws, row, 0, text, fmts.sign)
+        write_note(ws, row, LAST_COL, text, note)
     row += 2
     headers = ["Line", "Final outturn"]
     for q in CHECKPOINTS:
