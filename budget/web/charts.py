@@ -49,8 +49,8 @@ def trajectory(points: list[tuple[str, int | None]], budget_p: int, title: str, 
     if not known:
         return ""
     height, left, top, bottom = 220, 70, 28, 30
-    lo = min([*known, budget_p])
-    hi = max([*known, budget_p])
+    lo: float = min([*known, budget_p])
+    hi: float = max([*known, budget_p])
     span = (hi - lo) or max(abs(hi), 100_000)
     lo -= span * 0.1
     hi += span * 0.1

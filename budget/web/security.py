@@ -6,7 +6,7 @@ import hmac
 import secrets
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSRF_COOKIE = "careladder_csrf"
 TOKEN_COOKIE = "careladder_token"
@@ -40,7 +40,7 @@ class UploadLimit:
             return
         seen = 0
 
-        async def limited() -> dict:
+        async def limited() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
