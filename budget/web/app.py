@@ -41,6 +41,20 @@ def money(pence: int | None) -> str:
     return f"({abs(k):,})" if k < 0 else f"{k:,}"
 
 
+def pounds(pence: int) -> str:
+    """Whole pounds, negatives in brackets: (£1,001,162)."""
+    text = f"£{abs(pence) / 100:,.0f}"
+    return f"({text})" if pence < 0 else text
+
+
+def percent(fraction: str) -> str:
+    """'0.1' as '+10%'."""
+    try:
+        return f"{float(fraction) * 100:+.0f}%"
+    except ValueError:
+        return fraction
+
+
 def create_app(workspace: Path, token: str | None = None, upload_limit: int = MAX_UPLOAD_BYTES) -> FastAPI:
     """The web app for one workspace. With ``token`` every request must carry it (query once, then a cookie)."""
     workspace = workspace.resolve()
@@ -49,6 +63,8 @@ def create_app(workspace: Path, token: str | None = None, upload_limit: int = MA
     pages = Jinja2Templates(directory=HERE / "templates")
     pages.env.filters["k"] = money
     pages.env.filters["words"] = words
+    pages.env.filters["pounds"] = pounds
+    pages.env.filters["percent"] = percent
     pages.env.globals["key_of"] = lambda v: variance_key(v.level, v.name, v.heading)
     problem_sets: dict[str, list[Problem]] = {}
     ids = itertools.count(1)
