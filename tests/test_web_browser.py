@@ -82,10 +82,12 @@ def shot(driver: Any, name: str) -> None:
 
 def import_file(driver: Any, base: str, kind: str, path: Path) -> str:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(f"{base}/imports")
     driver.find_element(By.ID, f"file-{kind}").send_keys(str(path))
     driver.find_element(By.ID, f"import-{kind}").click()
+    WebDriverWait(driver, 300).until(lambda d: d.find_elements(By.ID, "import-result"))
     return str(driver.find_element(By.TAG_NAME, "main").text)
 
 
