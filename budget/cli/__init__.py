@@ -21,6 +21,7 @@ from budget.cli.imports import (
 from budget.cli.month_end import register as register_month_end
 from budget.cli.mtfs import register as register_mtfs
 from budget.cli.series import app as series_app
+from budget.cli.serve import register as register_serve
 from budget.cli.templates import templates_command
 from budget.cli.year import register as register_year
 from ledgers.store.workspace import init_workspace
@@ -67,6 +68,7 @@ register_mtfs(app)
 register_commentary(app)
 register_backtest(app)
 register_year(app)
+register_serve(app)
 
 
 def main() -> None:
