@@ -1,7 +1,7 @@
 """`careladder demo`: a realistic sample children's trust, imported and taken through its December month end.
 
-The workspace starts in 2018/19: its twelve month ends are run (quickly: the statistical lines without prophet
-or ETS), the year is closed and 2019/20 started in the same workspace, so December's workbook carries the
+The workspace starts in 2018/19: its twelve month ends are run as they would have been (the placements list as
+it stood at each month end) and quickly (the statistical lines without prophet, ETS or backtest), the year is closed and 2019/20 started in the same workspace, so December's workbook carries the
 year's trajectory from P1 and how right 2018/19's month ends were."""
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
         ]
         _say_outcomes(outcomes, say)
         for q in range(1, 13):
-            outturn_report(store.con, ws.settings, month_label(closed, q), models=QUICK_MODELS, quick=True)
+            outturn_report(
+                store.con, ws.settings, month_label(closed, q), models=QUICK_MODELS, quick=True, as_known=True
+            )
         final = close_year(store.con, ws.settings, closed)
         net = final.surplus.net_position_p
         say(
@@ -96,7 +98,9 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
         ]
         _say_outcomes(outcomes, say)
         for q in QUICK_PERIODS:
-            outturn_report(store.con, ws.settings, month_label(fy, q), models=QUICK_MODELS, quick=True)
+            outturn_report(
+                store.con, ws.settings, month_label(fy, q), models=QUICK_MODELS, quick=True, as_known=True
+            )
         report = None
         for period in PERIODS:
             forecast_run(store.con, ws.settings, period)

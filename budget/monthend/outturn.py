@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -42,6 +42,14 @@ RUN_COLUMNS = [
 QUICK_DRAWS = 50  # placement-model simulations of a quick run
 
 
+def placements_as_known(placements: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The placements list as it stood at the end of ``day``: later starts unknown, later ends still open."""
+    at = pd.Timestamp(day)
+    known = placements[placements["start_date"] <= at].copy()
+    known.loc[known["end_date"] > at, "end_date"] = pd.NaT
+    return known
+
+
 def rag_status(variance_net_p: int, budget_net_p: int, amber: float, red: float, threshold_p: int) -> str:
     """Red/amber/green by |variance| as a share of |budget| (a zero budget: red at the threshold)."""
     v = abs(variance_net_p)
@@ -77,14 +85,18 @@ def compute_forecasts(
     n_jobs: int = 1,
     dask_address: str | None = None,
     quick: bool = False,
+    as_known: bool = False,
 ) -> tuple[dict[str, LineForecast], pd.DataFrame]:
     """Forecasts of every line after ``period`` (and the placements frame they used); ``quick``: no ranges,
-    fewer placement-model draws and no statistical backtest (month ends stored only as history)."""
+    fewer placement-model draws and no statistical backtest (month ends stored only as history); ``as_known``:
+    the placements list as it stood at the period end (a past month end re-run from today's list)."""
     lines = budget_lines(con, fy.start_year)
     if not lines:
         raise WorkspaceError(f"no budget stored for {fy.label}: run 'careladder budget import FILE' first")
     actual = actuals_to(con, fy.start_year, period)
     placements = stored_placements(con)
+    if as_known:
+        placements = placements_as_known(placements, fy.month_end(period))
     extra = sorted(set(actual.gross_p) | set(actual.income_p))
     stored = (
         stored_forecasts(con, fy, period, {b.line for b in lines if b.is_income}) if reuse_stored else None
@@ -136,13 +148,14 @@ def outturn_report(
     save: bool = True,
     models: tuple[str, ...] = STAT_MODELS,
     quick: bool = False,
+    as_known: bool = False,
 ) -> OutturnReport:
     """Compute the outturn for ``period`` (YYYY-MM); store its line forecasts for next month's movement."""
     fy, p = checked_period(settings, period)
     sign = settings.variance_sign
     lines = budget_lines(con, fy.start_year)
     forecasts, placements = compute_forecasts(
-        con, settings, fy, p, models=models, reuse_stored=True, quick=quick
+        con, settings, fy, p, models=models, reuse_stored=True, quick=quick, as_known=as_known
     )
     actual = actuals_to(con, fy.start_year, p)
     adjustments = adjustments_for(con, fy.start_year, p) if p < 12 else []

@@ -17,7 +17,9 @@ import duckdb
 
 from budget.monthend.outturn import outturn_report
 from budget.monthend.report import OutturnReport
-from budget.monthend.story import settings_for_year
+from budget.monthend.history import month_end_history
+from budget.monthend.story import latest_track_record, settings_for_year
+from budget.monthend.trajectory import trajectory_for
 from ledgers.readers.periods import FinancialYear, month_label
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.workspace import Settings, Workspace, set_financial_year
@@ -78,7 +80,10 @@ def close_year(con: duckdb.DuckDBPyConnection, settings: Settings, fy: Financial
         ],
     )
     con.execute("COMMIT")
-    return outturn_report(con, settings_for_year(settings, fy), month_label(fy, 12), save=False)
+    # the report again as the closed year reads: its trajectory now ends in the final outturn
+    report.trajectory = trajectory_for(month_end_history(con, fy), report)
+    report.track_record = latest_track_record(con, settings, fy)
+    return report
 
 
 def reopen_year(con: duckdb.DuckDBPyConnection, fy: FinancialYear) -> None:
