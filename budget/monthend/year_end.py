@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from budget.monthend.history import month_end_history
 from budget.monthend.outturn import outturn_report
 from budget.monthend.report import OutturnReport
-from budget.monthend.history import month_end_history
 from budget.monthend.story import latest_track_record, settings_for_year
 from budget.monthend.trajectory import trajectory_for
 from ledgers.readers.periods import FinancialYear, month_label
