@@ -69,3 +69,40 @@ def coverage(abs_errors: np.ndarray, origins: np.ndarray, y: np.ndarray, level: 
             hits += int(e <= width)
             total += 1
     return hits / total if total else float("nan")
+
+
+CALIBRATION_ORIGINS = 4  # pooled intervals: the last few origins with an actual at the step
+
+
+def pooled_quantiles(scaled_errors: np.ndarray, origins: np.ndarray, decided_at: int, level: int) -> np.ndarray:
+    """Per horizon step, the conformal quantile of scaled absolute errors over every series of the panel.
+
+    ``scaled_errors`` is (series × origins × steps): |forecast − actual| / the series' in-sample naive
+    scale at that origin. Only cells whose actual was known at ``decided_at`` count (origin + step ≤
+    decided_at), from the last ``CALIBRATION_ORIGINS`` such origins. A step with too few cells takes the
+    last reliable step's quantile × √(step ratio); NaN when no step is reliable. Never shrinks with the step.
+    """
+    h = scaled_errors.shape[2]
+    out = np.full(h, np.nan)
+    last: tuple[int, float] | None = None
+    for k in range(h):
+        usable = np.flatnonzero(origins + k + 1 <= decided_at)
+        usable = [j for j in usable if np.isfinite(scaled_errors[:, j, k]).any()][-CALIBRATION_ORIGINS:]
+        q = conformal_quantile(scaled_errors[:, usable, k].ravel(), level) if usable else None
+        if q is not None:
+            out[k] = q
+            last = (k, q)
+        elif last is not None:
+            out[k] = last[1] * math.sqrt((k + 1) / (last[0] + 1))
+    finite = np.isfinite(out)
+    if finite.any():
+        out[finite] = np.maximum.accumulate(out[finite])
+    return out
+
+
+def insample_quantiles(y: np.ndarray, scale: np.ndarray, level: int, h: int) -> np.ndarray:
+    """Fallback pooled widths: the level quantile of one-step changes / scale over the panel, × √step."""
+    steps = np.abs(np.diff(y, axis=1)) / scale[:, None]
+    steps = steps[np.isfinite(steps)]
+    q = float(np.quantile(steps, level / 100)) if len(steps) else 0.0
+    return q * np.sqrt(np.arange(1, h + 1))
