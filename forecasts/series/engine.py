@@ -60,6 +60,7 @@ class Panel:
     values: np.ndarray
     dates: pd.DatetimeIndex
     last: np.ndarray  # column of each series' last value
+    last_dates: list[pd.Timestamp]  # each series' own last date (its forecast dates step on from it)
 
 
 def panel_matrix(frame: pd.DataFrame, freq: str) -> Panel:
@@ -76,7 +77,8 @@ def panel_matrix(frame: pd.DataFrame, freq: str) -> Panel:
     firsts = frame.assign(pos=pos).drop_duplicates("pos").set_index("pos")["ds"]
     grid_dates = pd.DatetimeIndex([firsts.get(i, pd.NaT) for i in range(t)])
     last = t - 1 - np.argmax(~np.isnan(values[:, ::-1]), axis=1)
-    return Panel(ids, values, grid_dates, last)
+    last_ds = frame.groupby("unique_id", sort=False)["ds"].max()
+    return Panel(ids, values, grid_dates, last, [pd.Timestamp(last_ds[u]) for u in ids])
 
 
 def member_names(models: list[str] | tuple[str, ...] | None, freq: str) -> tuple[str, ...]:
@@ -352,7 +354,8 @@ def _result(
     fit_seconds: float,
 ) -> ForecastResult:
     n = len(pnl.ids)
-    dates = [future_periods(pnl.dates[pnl.last[i]], freq, h) for i in range(n)]
+    ahead = {d: future_periods(d, freq, h) for d in set(pnl.last_dates)}
+    dates = [ahead[d] for d in pnl.last_dates]
     forecasts = pd.DataFrame(
         {
             "unique_id": np.repeat(pnl.ids, h),

@@ -79,16 +79,23 @@ def pooled_quantiles(scaled_errors: np.ndarray, origins: np.ndarray, decided_at:
 
     ``scaled_errors`` is (series × origins × steps): |forecast − actual| / the series' in-sample naive
     scale at that origin. Only cells whose actual was known at ``decided_at`` count (origin + step ≤
-    decided_at), from the last ``CALIBRATION_ORIGINS`` such origins. A step with too few cells takes the
+    decided_at), from the last ``CALIBRATION_ORIGINS`` such origins (more when they hold too few cells
+    for the level's conformal rank, as with a panel of one or two series). A step with too few cells takes the
     last reliable step's quantile × √(step ratio); NaN when no step is reliable. Never shrinks with the step.
     """
     h = scaled_errors.shape[2]
     out = np.full(h, np.nan)
     last: tuple[int, float] | None = None
     for k in range(h):
-        usable = np.flatnonzero(origins + k + 1 <= decided_at)
-        usable = [j for j in usable if np.isfinite(scaled_errors[:, j, k]).any()][-CALIBRATION_ORIGINS:]
-        q = conformal_quantile(scaled_errors[:, usable, k].ravel(), level) if usable else None
+        usable = [
+            j for j in np.flatnonzero(origins + k + 1 <= decided_at) if np.isfinite(scaled_errors[:, j, k]).any()
+        ]
+        q = None
+        for start in range(max(0, len(usable) - CALIBRATION_ORIGINS), -1, -1):
+            # the last few origins, reaching further back only while too few cells for the rank
+            q = conformal_quantile(scaled_errors[:, usable[start:], k].ravel(), level)
+            if q is not None:
+                break
         if q is not None:
             out[k] = q
             last = (k, q)
