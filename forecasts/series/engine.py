@@ -50,6 +50,28 @@ class ForecastResult:
     frequency: str
     methods: dict[str, str] = field(default_factory=dict)
     choice: PanelChoice | None = None
+    past: PastForecasts | None = None
+
+
+@dataclass
+class PastForecasts:
+    """The combination's backtest forecasts: origin o (positions from each series' first value on the
+    panel's grid) forecast ``forecasts[i, j, k]`` for series i at position ``origins[j] + k``."""
+
+    ids: list[str]
+    first: np.ndarray  # grid column of each series' first value
+    origins: np.ndarray
+    forecasts: np.ndarray  # series × origins × steps
+
+    def by_step(self, unique_id: str, step: int) -> dict[int, float]:
+        """{position in the series: forecast made ``step`` periods before} where one was made."""
+        i = self.ids.index(unique_id)
+        out = {}
+        for j, o in enumerate(self.origins):
+            v = self.forecasts[i, j, step - 1] if step <= self.forecasts.shape[2] else np.nan
+            if np.isfinite(v):
+                out[int(o) + step - 1 - int(self.first[i])] = float(v)
+        return out
 
 
 @dataclass(frozen=True)
@@ -93,7 +115,12 @@ def member_names(models: list[str] | tuple[str, ...] | None, freq: str) -> tuple
 
 
 def prophet_rows(
-    items: list[tuple[int, np.ndarray]], h: int, m: int, origins: tuple[int, ...], every: int, nonnegative: bool
+    items: list[tuple[int, np.ndarray]],
+    h: int,
+    m: int,
+    origins: tuple[int, ...],
+    every: int,
+    nonnegative: bool,
 ) -> list[tuple[int, np.ndarray, np.ndarray, float]]:
     """Prophet per series: (row, backtest forecasts origins × h, final forecast, fit seconds).
 
@@ -193,7 +220,11 @@ def forecast_frame(
         point = np.clip(point, 0.0, None)
         bounds = {k: np.clip(v, 0.0, None) for k, v in bounds.items()}
     scores = _scores(bt, y) if bt is not None else []
-    return _result(pnl, freq, h, point, bounds, scores, choice, names, fit_seconds)
+    result = _result(pnl, freq, h, point, bounds, scores, choice, names, fit_seconds)
+    if bt is not None:
+        first = np.argmax(~np.isnan(y), axis=1)
+        result.past = PastForecasts(pnl.ids, first, bt.origins, bt.forecasts["ensemble"])
+    return result
 
 
 def _label(cfg: P.Config, base: str, freq: str) -> str:

@@ -74,7 +74,9 @@ def coverage(abs_errors: np.ndarray, origins: np.ndarray, y: np.ndarray, level: 
 CALIBRATION_ORIGINS = 4  # pooled intervals: the last few origins with an actual at the step
 
 
-def pooled_quantiles(scaled_errors: np.ndarray, origins: np.ndarray, decided_at: int, level: int) -> np.ndarray:
+def pooled_quantiles(
+    scaled_errors: np.ndarray, origins: np.ndarray, decided_at: int, level: int
+) -> np.ndarray:
     """Per horizon step, the conformal quantile of scaled absolute errors over every series of the panel.
 
     ``scaled_errors`` is (series × origins × steps): |forecast − actual| / the series' in-sample naive
@@ -88,7 +90,9 @@ def pooled_quantiles(scaled_errors: np.ndarray, origins: np.ndarray, decided_at:
     last: tuple[int, float] | None = None
     for k in range(h):
         usable = [
-            j for j in np.flatnonzero(origins + k + 1 <= decided_at) if np.isfinite(scaled_errors[:, j, k]).any()
+            j
+            for j in np.flatnonzero(origins + k + 1 <= decided_at)
+            if np.isfinite(scaled_errors[:, j, k]).any()
         ]
         q = None
         for start in range(max(0, len(usable) - CALIBRATION_ORIGINS), -1, -1):
