@@ -71,7 +71,11 @@ def fold(panel: pd.DataFrame, origin: int, h: int) -> dict[str, float]:
     cols = list(future.columns)
 
     def matrix(col: str) -> np.ndarray:
-        return fc.pivot(index="unique_id", columns="year", values=col).reindex(index=wide.index, columns=cols).to_numpy(dtype=float)
+        return (
+            fc.pivot(index="unique_id", columns="year", values=col)
+            .reindex(index=wide.index, columns=cols)
+            .to_numpy(dtype=float)
+        )
 
     engine = matrix("y")
 
@@ -101,7 +105,9 @@ def table(name: str, panel: pd.DataFrame, origins: range, h: int, judged: bool) 
     """Print one panel's folds and its total; True when the goal is met (or not judged)."""
     rows = [fold(panel, o, h) for o in origins]
     print(f"\n{name}  ({panel['unique_id'].nunique()} series)")
-    print(f"  {'origin':>6} {'series':>6} {'naive':>7} {'drift':>7} {'panel':>7} {'vs best':>8} {'80%':>6} {'95%':>6} {'secs':>5}  method")
+    print(
+        f"  {'origin':>6} {'series':>6} {'naive':>7} {'drift':>7} {'panel':>7} {'vs best':>8} {'80%':>6} {'95%':>6} {'secs':>5}  method"
+    )
     for o, r in zip(origins, rows, strict=True):
         best = min(r["naive"], r["drift"])
         print(
@@ -132,7 +138,9 @@ def main() -> int:
         raw = pd.read_csv(PANELS)
         raw["ds"] = pd.to_datetime(raw["ds"])
         for measure, g in raw.groupby("measure", sort=True):
-            met.append(table(str(measure), g[["unique_id", "ds", "y"]], range(2016, 2020), args.horizon, True))
+            met.append(
+                table(str(measure), g[["unique_id", "ds", "y"]], range(2016, 2020), args.horizon, True)
+            )
     else:
         print(f"skipped: {PANELS} not found")
     if DFE.exists():

@@ -14,8 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from forecasts.series.engine import forecast_frame
-from forecasts.series.engine import DEFAULT_MODELS
+from forecasts.series.engine import DEFAULT_MODELS, forecast_frame
 
 
 def synthetic_panel(n: int, months: int = 60, seed: int = 0) -> pd.DataFrame:

@@ -15,7 +15,6 @@ import json
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -140,7 +139,12 @@ def test_json_shape(ws: Workspace) -> None:
     assert (legal["line"], legal["measure"]) == ("Legal", "spend")
     assert legal["chosen"].startswith("seasonal-naive")
     assert set(legal["scores"]) == {"seasonal-naive", "naive", "drift", "trend", "ensemble"}
-    assert legal["scores"]["seasonal-naive"] == {"mase": 0.0, "smape": 0.0, "coverage80": 1.0, "coverage95": 1.0}
+    assert legal["scores"]["seasonal-naive"] == {
+        "mase": 0.0,
+        "smape": 0.0,
+        "coverage80": 1.0,
+        "coverage95": 1.0,
+    }
     assert out["series"][0]["measure"] == "placements"
     assert out["too_short"] == [{"unique_id": "IFA|spend", "line": "IFA", "measure": "spend", "months": 9}]
     json.dumps(out, allow_nan=False)

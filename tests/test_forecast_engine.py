@@ -62,14 +62,16 @@ def test_a_series_touching_zero_stays_on_naive_and_is_left_out_of_the_pool() -> 
 
 def test_growing_panel_chooses_the_pooled_trend_and_scores_it_out_of_sample() -> None:
     # both grow 10% a year; origins 3 and 4 (three and four years known)
-    df = pd.concat(
-        [annual("A", [100, 110, 121, 133.1, 146.41]), annual("B", [200, 220, 242, 266.2, 292.82])]
-    )
+    df = pd.concat([annual("A", [100, 110, 121, 133.1, 146.41]), annual("B", [200, 220, 242, 266.2, 292.82])])
     r = forecast_frame(df, 3, models=CHEAP)
     assert r.methods["A"] == "naive + pooled trend (damping 1, window 1 year, weight 1.00)"
     a = r.forecasts[r.forecasts["unique_id"] == "A"]
     assert a["y"].tolist() == pytest.approx([161.051, 177.1561, 194.87171])
-    assert a["ds"].tolist() == [pd.Timestamp(2020, 3, 31), pd.Timestamp(2021, 3, 31), pd.Timestamp(2022, 3, 31)]
+    assert a["ds"].tolist() == [
+        pd.Timestamp(2020, 3, 31),
+        pd.Timestamp(2021, 3, 31),
+        pd.Timestamp(2022, 3, 31),
+    ]
     scores = r.backtest[r.backtest["unique_id"] == "A"].set_index("model")["mase"]
     # naive from 121 (scale 10.5): errors 12.1, 25.41; from 133.1 (scale 33.1/3): 13.31
     naive = (12.1 / 10.5 + 25.41 / 10.5 + 13.31 / (33.1 / 3)) / 3

@@ -258,10 +258,8 @@ def accuracy_report(
             if s.unique_id not in scored:
                 continue
             rows = bt[bt["unique_id"] == s.unique_id]
-            s.scores = [
-                Score(str(r.model), float(r.mase), float(r.smape), float(r.coverage80), float(r.coverage95))
-                for r in rows.itertuples(index=False)
-            ]
+            cells = rows[["mase", "smape", "coverage80", "coverage95"]].to_numpy(dtype=float).tolist()
+            s.scores = [Score(str(model), *vals) for model, vals in zip(rows["model"], cells, strict=True)]
             s.weights = weights
             s.chosen = result.methods.get(s.unique_id, "")
             s.past = past_forecasts(values[s.unique_id], result, s.unique_id)
