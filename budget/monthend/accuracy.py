@@ -56,7 +56,7 @@ class PastForecasts:
 
 @dataclass
 class SeriesAccuracy:
-    """One series' scores per method, the ensemble's weights and the method the outturn uses for its line."""
+    """One series' scores per method, the panel's weights and the method the outturn uses for its line."""
 
     unique_id: str
     line: str
@@ -118,7 +118,7 @@ def outturn_method(line: str, budget: BudgetLine | None, placement_lines: set[st
         return "run-rate (no placements on this line)"
     if method == "forecast":
         return (
-            "forecast: placement-mix model" if line in placement_lines else "forecast: statistical ensemble"
+            "forecast: placement-mix model" if line in placement_lines else "forecast: panel engine (pooled trend)"
         )
     return method + suffix
 
