@@ -49,7 +49,9 @@ def dfe_series() -> pd.DataFrame:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--horizon", type=int, default=3)
-    ap.add_argument("--prophet", action="store_true", help="admit prophet as a member (annual: only when asked)")
+    ap.add_argument(
+        "--prophet", action="store_true", help="admit prophet as a member (annual: only when asked)"
+    )
     args = ap.parse_args()
     if not DATA.exists():
         print(f"skipped: {DATA} not found")

@@ -118,7 +118,9 @@ def outturn_method(line: str, budget: BudgetLine | None, placement_lines: set[st
         return "run-rate (no placements on this line)"
     if method == "forecast":
         return (
-            "forecast: placement-mix model" if line in placement_lines else "forecast: panel engine (pooled trend)"
+            "forecast: placement-mix model"
+            if line in placement_lines
+            else "forecast: panel engine (pooled trend)"
         )
     return method + suffix
 

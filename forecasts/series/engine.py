@@ -191,15 +191,15 @@ def forecast_frame(
     pnl = panel_matrix(frame, freq)
     y, h = pnl.values, horizon
     use_trend = "trend" in names and backtest
-    use_prophet = "prophet" in names
     origins = P.backtest_origins(y.shape[1], m, h) if backtest else np.arange(0)
+    use_prophet = "prophet" in names and len(origins) > 0  # admitted only by the panel backtest
     prophet_bt, prophet_final, fit_seconds = None, None, 0.0
     if use_prophet:
         prophet_bt, prophet_final, fit_seconds = _prophet(
             y, h, m, origins, REFIT_EVERY[freq], nonnegative, n_jobs, dask_address, progress
         )
     base_name = "seasonal-naive" if m > 1 else "naive"
-    grid = P.configs(with_prophet=use_prophet and len(origins) > 0, with_trend=use_trend)
+    grid = P.configs(with_prophet=use_prophet, with_trend=use_trend)
     bt: _Backtest | None = None
     choice = PanelChoice(P.NAIVE, base_name, base_name)
     if len(origins):
