@@ -330,14 +330,15 @@ def _statistical(
         for kind, g in h.groupby("kind"):
             if len(g) < MIN_HISTORY or kind not in panels:
                 continue
-            g = g.sort_values(["fy", "period"])
-            if lumpy([int(v) for v in g["amount_p"]]):
+            pence = monthly_pence(g, fy_month_end(fy.start_year, period))
+            if len(pence) < MIN_HISTORY:
+                continue
+            if lumpy([int(v) for v in pence]):
                 lumpy_lines.add(name)
                 continue
-            ds = [fy_month_end(int(a), int(b)) for a, b in zip(g["fy"], g["period"], strict=True)]
             sign = -1.0 if kind == "income" else 1.0
             panels[str(kind)].append(
-                pd.DataFrame({"unique_id": name, "ds": ds, "y": sign * g["amount_p"] / 100.0})
+                pd.DataFrame({"unique_id": name, "ds": pence.index, "y": sign * pence.to_numpy() / 100.0})
             )
     results = {
         kind: forecast_frame(
@@ -391,6 +392,16 @@ def _statistical(
             backtest_mase=max(mases) if mases else None,
         )
     return out
+
+
+def monthly_pence(g: pd.DataFrame, last: pd.Timestamp) -> pd.Series:
+    """One line's amounts by month end from its first month to ``last``; a month with no rows is 0."""
+    ds = [fy_month_end(int(a), int(b)) for a, b in zip(g["fy"], g["period"], strict=True)]
+    by_month = (
+        pd.Series(g["amount_p"].to_numpy(dtype="int64"), index=pd.DatetimeIndex(ds)).groupby(level=0).sum()
+    )
+    grid = pd.date_range(by_month.index.min(), last, freq="ME")
+    return by_month.reindex(grid, fill_value=0)
 
 
 def fy_month_end(fy_start: int, period: int) -> pd.Timestamp:

@@ -54,3 +54,15 @@ def test_expenditure_panel_grows_income_stays_and_lumpy_keeps_run_rate() -> None
     assert m0.low_p <= m0.net_p <= m0.high_p
     legal = out["Legal"]
     assert legal.method == "run-rate" and "lumps" in legal.note
+
+
+def test_a_month_without_postings_is_zero_not_a_gap() -> None:
+    rows = {("ICT", "expenditure"): [1_000_000] * 36}
+    hist = history(rows)
+    hist = hist[~((hist["fy"] == 2018) & (hist["period"] == 5))]  # nothing posted in August 2018
+    months = months_after(FY, 12, 2)
+    monthly = hist[hist["fy"] == 2019][["line", "kind", "period", "amount_p"]]
+    out = _statistical(["ICT"], hist, FY, 12, months, monthly, CHEAP)
+    # filled with £0 (not refused as a gap); having touched zero, the line stays on seasonal naive
+    assert out["ICT"].method == "forecast" and [m.gross_p for m in out["ICT"].months] == [1_000_000] * 2
+    assert "expenditure panel: seasonal-naive" in out["ICT"].note
