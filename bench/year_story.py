@@ -58,7 +58,7 @@ def main(outdir: Path) -> None:
                     settings,
                     f"{fy.month(6):%Y-%m}",
                     quick=True,
-                    models=("seasonal-naive", "naive", "drift"),
+                    models=("naive",),
                 ),
                 3,
             )

@@ -1,8 +1,9 @@
 """`careladder demo`: a realistic sample children's trust, imported and taken through its December month end.
 
-The workspace starts in 2018/19: its twelve month ends are run as they would have been (the placements list as
-it stood at each month end) and quickly (the statistical lines without prophet, ETS or backtest), the year is closed and 2019/20 started in the same workspace, so December's workbook carries the
-year's trajectory from P1 and how right 2018/19's month ends were."""
+The workspace starts in 2018/19: its twelve month ends are run as they would have been (the placements list
+as it stood at each month end) and quickly (statistical lines at the naive base, no backtest); the year is
+closed and 2019/20 started in the same workspace, so December's workbook carries the year's trajectory and how
+right 2018/19's month ends were."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ AUTHORITY = "Sample Children's Services Trust"
 YEAR = "2019/20"
 CLOSED_YEAR = "2018/19"
 QUICK_PERIODS = (3, 6)  # 2019/20's quarter ends before November; the months between are gaps on Trajectory
-QUICK_MODELS = ("seasonal-naive", "naive", "drift")  # the earlier month ends: cheap statistical lines
+QUICK_MODELS = ("naive",)  # the earlier month ends: the panel's naive base, no backtest
 CONTRACT_VALUE = 51_642_000
 PERIODS = ("2019-11", "2019-12")  # November first, so December shows the movement since P8
 
