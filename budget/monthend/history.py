@@ -90,10 +90,12 @@ class MonthEndHistory:
 def month_end_history(con: duckdb.DuckDBPyConnection, fy: FinancialYear) -> MonthEndHistory:
     """The month-end history of ``fy`` as stored."""
     history = MonthEndHistory(fy)
+    columns = {r[0] for r in con.execute("DESCRIBE outturn_lines").fetchall()}
+    numbers_col = "numbers" if "numbers" in columns else "NULL"  # a store not yet written by this version
     for period, line, heading, budget, forecast, actual, numbers, method in con.execute(
         "SELECT period, line, heading, COALESCE(budget_gross_p, 0) + COALESCE(budget_income_p, 0), "
         "forecast_gross_p + forecast_income_p, COALESCE(actual_gross_p, 0) + COALESCE(actual_income_p, 0), "
-        "numbers, method FROM outturn_lines WHERE fy = ? ORDER BY period, rowid",
+        f"{numbers_col}, method FROM outturn_lines WHERE fy = ? ORDER BY period, rowid",
         [fy.start_year],
     ).fetchall():
         history.lines.append(
@@ -104,6 +106,9 @@ def month_end_history(con: duckdb.DuckDBPyConnection, fy: FinancialYear) -> Mont
         [fy.start_year],
     ).fetchall():
         history.month_net_p.setdefault(int(period), {})[(line, month)] = int(net)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "final_outturn" not in tables:  # a store last opened for writing by an older careladder
+        return history
     history.final = [
         FinalLine(r[0], r[1], int(r[2]), int(r[3]), int(r[4]) + int(r[5]), r[6])
         for r in con.execute(

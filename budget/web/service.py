@@ -477,14 +477,16 @@ def trajectory_points(workspace: Path, period_no: int) -> tuple[list[tuple[str, 
     fy = ws.settings.financial_year
     store = ws.open(read_only=True)
     try:
-        rows = store.con.execute(
-            "SELECT period, sum(forecast_gross_p + forecast_income_p), sum(budget_gross_p + budget_income_p) "
-            "FROM outturn_lines WHERE fy = ? AND period <= ? GROUP BY period",
-            [fy.start_year, period_no],
-        ).fetchall()
+        from budget.monthend.history import month_end_history
+
+        history = month_end_history(store.con, fy)  # the one month-end history (movement, trajectory, …)
     finally:
         store.close()
-    by_period = {int(r[0]): (int(r[1]), int(r[2] or 0)) for r in rows}
+    by_period: dict[int, tuple[int, int]] = {}
+    for ln in history.lines:
+        if ln.period <= period_no:
+            forecast, budget = by_period.get(ln.period, (0, 0))
+            by_period[ln.period] = (forecast + ln.forecast_net_p, budget + ln.budget_net_p)
     points = [(f"P{p}", by_period[p][0] if p in by_period else None) for p in range(1, period_no + 1)]
     budget = by_period[max(by_period)][1] if by_period else 0
     return points, budget
