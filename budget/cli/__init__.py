@@ -10,8 +10,8 @@ import typer
 from budget.cli.backtest import register as register_backtest
 from budget.cli.cash import app as cash_app
 from budget.cli.commentary import register as register_commentary
-from budget.cli.funding import app as funding_app
 from budget.cli.console import err, handles_errors
+from budget.cli.funding import app as funding_app
 from budget.cli.imports import (
     adjustments_app,
     budget_app,

@@ -64,7 +64,9 @@ def outturn(
     workspace: WorkspaceOpt = Path("."),
     detail: Annotated[
         bool,
-        typer.Option("--detail", help="Also write outturn-YYYY-MM-detail.xlsx (finance team: what lies behind)."),
+        typer.Option(
+            "--detail", help="Also write outturn-YYYY-MM-detail.xlsx (finance team: what lies behind)."
+        ),
     ] = False,
     cash: Annotated[bool, typer.Option("--cash", help="Add the Cash sheet (and cash to the JSON).")] = False,
 ) -> None:

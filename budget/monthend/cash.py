@@ -93,7 +93,12 @@ class CashPosition:
             if low is None
             else {"month": low.month.strftime("%Y-%m"), "closing_balance": pounds_float(low.closing_p)},
             "lines": [
-                {"line": c.line, "kind": c.kind, "lag": c.lag, "amounts": [pounds_float(a) for a in c.amounts_p]}
+                {
+                    "line": c.line,
+                    "kind": c.kind,
+                    "lag": c.lag,
+                    "amounts": [pounds_float(a) for a in c.amounts_p],
+                }
                 for c in self.lines
             ],
             "notes": self.notes,
@@ -103,7 +108,9 @@ class CashPosition:
 def _lag(table: dict[str, Any], line: str, default: int, name: str) -> int:
     value = table.get(line, default)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 12:
-        raise WorkspaceError(f"careladder.toml: [cash.{name}] '{line}' should be whole months 0–12; got {value!r}")
+        raise WorkspaceError(
+            f"careladder.toml: [cash.{name}] '{line}' should be whole months 0–12; got {value!r}"
+        )
     return value
 
 
@@ -116,7 +123,9 @@ def contract_schedule(settings: Settings, fy: FinancialYear) -> list[int]:
         out[11] += value - sum(out)
         return out
     if not isinstance(table, dict):
-        raise WorkspaceError('careladder.toml: [cash] contract_schedule should be a table of "YYYY-MM" = pounds')
+        raise WorkspaceError(
+            'careladder.toml: [cash] contract_schedule should be a table of "YYYY-MM" = pounds'
+        )
     out = [0] * 12
     for month, amount in table.items():
         try:
@@ -261,8 +270,16 @@ def cash_position(
             f"No {FinancialYear(fy.start_year - 1).label} ledger is stored: what lines paid in arrears spent before "
             "April is not counted in this year's payments."
         )
+    accrued = sum(lf.accrual_p for lf in forecasts.values()) if p < 12 else 0
+    if accrued:
+        notes.append(
+            f"Placement days to {fy.month_end(p):%d/%m/%Y} not yet invoiced (£{accrued / 100:,.2f}) are counted as "
+            f"{fy.month(p):%B}'s spend and paid after the line's lag."
+        )
     if contract_line:
-        notes.append(f"Contract income is the schedule; the line '{contract_line}' is left out of other income.")
+        notes.append(
+            f"Contract income is the schedule; the line '{contract_line}' is left out of other income."
+        )
     elif settings.contract_value_p:
         notes.append("No budget line carries the contract sum: set [cash] contract_line if one does.")
     if sum(schedule) != settings.contract_value_p:

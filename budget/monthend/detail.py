@@ -121,24 +121,34 @@ def _placement_rows(
     ahead = commitments_by_month(by_id, period_end, fy.end)
     ahead_sum = ahead.groupby("line")[["days", "cost_p"]].sum() if len(ahead) else done.iloc[0:0]
     out: dict[str, PlacementRow] = {}
-    for r in placements.itertuples(index=False):
-        pid = str(r.placement_id)
+    for r in placements.to_dict("records"):
+        pid = str(r["placement_id"])
         d_days = int(done["days"].get(pid, 0))
         a_days = int(ahead_sum["days"].get(pid, 0)) if pid in ahead_sum.index else 0
         if d_days == 0 and a_days == 0:
             continue  # no day of it falls in this year to the period end or after
+        start = _as_date(r["start_date"])
+        if start is None:
+            continue
         out[pid] = PlacementRow(
             key=pseudonym(secret, pid),
-            start=r.start_date.date(),
-            end=None if pd.isna(r.end_date) else r.end_date.date(),
-            planned_end=None if pd.isna(r.planned_end_date) else r.planned_end_date.date(),
-            weekly_cost_p=int(r.weekly_cost_p),
-            provider_type=str(r.placement_type or ""),
+            start=start,
+            end=_as_date(r["end_date"]),
+            planned_end=_as_date(r["planned_end_date"]),
+            weekly_cost_p=int(r["weekly_cost_p"]),
+            provider_type=str(r["placement_type"] or ""),
             days_in_year=d_days + a_days,
             cost_to_date_p=int(done["cost_p"].get(pid, 0)),
             cost_to_year_end_p=int(ahead_sum["cost_p"].get(pid, 0)) if pid in ahead_sum.index else 0,
         )
     return out
+
+
+def _as_date(value: object) -> date | None:
+    """A frame's Timestamp (or NaT) as a date (or None)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
 
 
 def _placement_detail(

@@ -86,8 +86,7 @@ def fund_positions(
         source = (
             "file"
             if not from_ledger
-            else f"ledger {span} to P{period}"
-            + ("" if len(from_ledger) == len(names) else " and file")
+            else f"ledger {span} to P{period}" + ("" if len(from_ledger) == len(names) else " and file")
         )
         if _ledger_years_missing(con, from_ledger, start, fy):
             notes.append(f"no ledger stored for some years from {first.label}: spent to date may be short")
@@ -121,7 +120,9 @@ def _ledger_spend(
     return int(row[0]) if row else 0
 
 
-def _ledger_years_missing(con: duckdb.DuckDBPyConnection, lines: list[str], start: int, fy: FinancialYear) -> bool:
+def _ledger_years_missing(
+    con: duckdb.DuckDBPyConnection, lines: list[str], start: int, fy: FinancialYear
+) -> bool:
     if not lines or start >= fy.start_year:
         return False
     stored = {int(r[0]) for r in con.execute("SELECT DISTINCT fy FROM ledger").fetchall()}

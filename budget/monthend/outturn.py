@@ -10,8 +10,8 @@ import pandas as pd
 from budget.monthend.cash import cash_position
 from budget.monthend.commentary import with_commentary
 from budget.monthend.explain import explainer_for
-from budget.monthend.funding import fund_positions
 from budget.monthend.forecast_store import store_forecasts, stored_forecasts
+from budget.monthend.funding import fund_positions
 from budget.monthend.movement import save_snapshot
 from budget.monthend.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
 from budget.monthend.surplus import surplus_share

@@ -13,11 +13,10 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import openpyxl
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
-
-import duckdb
 
 from budget.monthend.detail import (
     DetailReport,
@@ -121,8 +120,11 @@ def cells_with_child_refs(path: Path, matcher: re.Pattern[str] | None) -> list[s
                     link = c.hyperlink.location if c.hyperlink is not None else None
                     if holds_child_ref(c.value, matcher) or holds_child_ref(link, matcher):
                         found.append(f"'{ws.title}'!{c.coordinate}")
-            for text in (ws.oddFooter.center.text, ws.oddFooter.left.text, ws.oddHeader.center.text):
-                if holds_child_ref(text, matcher):
+            for part in (ws.oddFooter, ws.oddHeader):
+                texts = [
+                    getattr(getattr(part, side, None), "text", None) for side in ("left", "center", "right")
+                ]
+                if any(holds_child_ref(t, matcher) for t in texts):
                     found.append(f"'{ws.title}' header or footer")
     finally:
         wb.close()

@@ -35,11 +35,23 @@ def _validate(ctx: ImportContext) -> list[Problem]:
     ).fetchall():
         if when.day != calendar.monthrange(when.year, when.month)[1]:
             problems.append(
-                Problem(ctx.raw.file, row, "date", f"{when:%d/%m/%Y} is not a month end (a balance is at one)", ERROR)
+                Problem(
+                    ctx.raw.file,
+                    row,
+                    "date",
+                    f"{when:%d/%m/%Y} is not a month end (a balance is at one)",
+                    ERROR,
+                )
             )
         if when in seen:
             problems.append(
-                Problem(ctx.raw.file, row, "date", f"a balance at {when:%d/%m/%Y} is already on row {seen[when]}", ERROR)
+                Problem(
+                    ctx.raw.file,
+                    row,
+                    "date",
+                    f"a balance at {when:%d/%m/%Y} is already on row {seen[when]}",
+                    ERROR,
+                )
             )
         seen.setdefault(when, row)
     return problems
@@ -53,4 +65,6 @@ def _save(ctx: ImportContext) -> None:
         "SELECT count(*), COALESCE(sum(balance_p), 0) FROM cash_balances WHERE import_id = ?", [ctx.import_id]
     ).fetchall()[0]
     out.rows_stored, out.stored_total_p = int(n), int(total)
-    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum(balance_p), 0) FROM {ctx.parsed}").fetchall()[0][0])
+    out.control_total_p = int(
+        con.execute(f"SELECT COALESCE(sum(balance_p), 0) FROM {ctx.parsed}").fetchall()[0][0]
+    )

@@ -41,7 +41,9 @@ def fund_year(text: str) -> FinancialYear:
 def _validate(ctx: ImportContext) -> list[Problem]:
     con, file = ctx.con, ctx.raw.file
     problems: list[Problem] = []
-    budget = {r[0] for r in con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()}
+    budget = {
+        r[0] for r in con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
+    }
     rows = con.execute(
         f"SELECT _row, trim(fund), trim(line), total_p, start_year, end_year, spent_to_date_p FROM {ctx.parsed} "
         "ORDER BY _row"
@@ -62,18 +64,38 @@ def _validate(ctx: ImportContext) -> list[Problem]:
                 years.append(None)
         s, e = years
         if s is not None and e is not None and e < s:
-            problems.append(Problem(file, row, "end_year", f"end year {end} is before the start year {start}", ERROR))
+            problems.append(
+                Problem(file, row, "end_year", f"end year {end} is before the start year {start}", ERROR)
+            )
         if total is not None and total <= 0:
-            problems.append(Problem(file, row, "total", f"the fund's total should be more than £0; got £{total / 100:,.2f}", ERROR))
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    "total",
+                    f"the fund's total should be more than £0; got £{total / 100:,.2f}",
+                    ERROR,
+                )
+            )
         if spent is not None and spent < 0:
-            problems.append(Problem(file, row, "spent_to_date", "spent to date should not be negative", ERROR))
+            problems.append(
+                Problem(file, row, "spent_to_date", "spent to date should not be negative", ERROR)
+            )
         if line and budget and line not in budget:
-            problems.append(Problem(file, row, "line", f"line '{line}' is not a line of the {ctx.fy.label} budget", ERROR))
+            problems.append(
+                Problem(file, row, "line", f"line '{line}' is not a line of the {ctx.fy.label} budget", ERROR)
+            )
         if not fund:
             continue
         if (fund, line) in lines_of:
             problems.append(
-                Problem(file, row, "line", f"fund '{fund}' names line '{line}' twice (first on row {lines_of[(fund, line)]})", ERROR)
+                Problem(
+                    file,
+                    row,
+                    "line",
+                    f"fund '{fund}' names line '{line}' twice (first on row {lines_of[(fund, line)]})",
+                    ERROR,
+                )
             )
         lines_of.setdefault((fund, line), row)
         if fund in first:
@@ -81,7 +103,13 @@ def _validate(ctx: ImportContext) -> list[Problem]:
             for column, mine, theirs in (("total", total, t0), ("start_year", s, s0), ("end_year", e, e0)):
                 if mine is not None and theirs is not None and mine != theirs:
                     problems.append(
-                        Problem(file, row, column, f"fund '{fund}' has a different {column} on row {r0}; a fund has one", ERROR)
+                        Problem(
+                            file,
+                            row,
+                            column,
+                            f"fund '{fund}' has a different {column} on row {r0}; a fund has one",
+                            ERROR,
+                        )
                     )
         else:
             first[fund] = (row, total, s, e)
@@ -112,12 +140,23 @@ def _save(ctx: ImportContext) -> None:
     for row, fund, line, total, start, end, spent in rows:
         con.execute(
             "INSERT INTO funding VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [fund, line, total, fund_year(start).start_year, fund_year(end).start_year, spent, row, ctx.import_id],
+            [
+                fund,
+                line,
+                total,
+                fund_year(start).start_year,
+                fund_year(end).start_year,
+                spent,
+                row,
+                ctx.import_id,
+            ],
         )
     # the control total: each fund's allocation once (a fund over several lines repeats it on every row)
     funds = {fund: total for _, fund, _, total, *_ in rows}
     out.rows_read = len(rows)
-    out.rows_stored = int(con.execute("SELECT count(*) FROM funding WHERE import_id = ?", [ctx.import_id]).fetchall()[0][0])
+    out.rows_stored = int(
+        con.execute("SELECT count(*) FROM funding WHERE import_id = ?", [ctx.import_id]).fetchall()[0][0]
+    )
     out.control_total_p = sum(funds.values())
     out.stored_total_p = int(
         con.execute(
