@@ -1,7 +1,7 @@
 """A small authority worked by hand for the cash position and the funds (tests import it, not pytest).
 
 Contract £1,200,000 (instalments £100,000). Lines: Fostering (placements, one open since 1/1/2019 at £700 a
-week = £100 a day; ledger £3,000 a month Apr–Dec and £3,100 in March 2019), Staff (£80,000 a month, run-rate),
+week = £100 a day; ledger £3,000 a month Apr–Dec and £3,100 in March 2019), Staff (£80,000 a month, run-rate; budget £1,000,000),
 Grant Income (£10,000 a month received, run-rate), Contract Value (the contract, £100,000 a month).
 """
 
@@ -23,7 +23,7 @@ CON1,9900,Contract Value,Contract Value,income
 """
 BUDGET = """line,heading,gross,income,method
 Fostering,Children Looked After,40000.00,0.00,commitments
-Staff,Staffing,960000.00,0.00,run-rate
+Staff,Staffing,1000000.00,0.00,run-rate
 Grant Income,Staffing,0.00,-120000.00,run-rate
 Contract Value,Contract Value,0.00,-1200000.00,run-rate
 """
@@ -54,13 +54,16 @@ HISTORY = """date,cost_centre,account,amount,description,supplier,reference,plac
 """
 
 
-def small_authority(folder: Path, settings: str = "") -> Workspace:
-    """The workspace with every input imported; ``settings`` is appended to careladder.toml."""
+def small_authority(folder: Path, settings: str = "", top: str = "") -> Workspace:
+    """The workspace with every input imported; ``settings`` (sections) is appended to careladder.toml and
+    ``top`` (top-level keys) put before its first section."""
     ws = init_workspace(folder / "ws", "Small Trust", "2019/20", contract_value=1_200_000)
-    if settings:
-        toml = ws.path / "careladder.toml"
-        toml.write_text(toml.read_text(encoding="utf-8") + "\n" + settings, encoding="utf-8")
-        ws = load_workspace(ws.path)
+    toml = ws.path / "careladder.toml"
+    text = toml.read_text(encoding="utf-8")
+    if top:
+        text = text.replace("variance_threshold = 100000", top, 1)
+    toml.write_text(text + "\n" + settings, encoding="utf-8")
+    ws = load_workspace(ws.path)
     files = folder / "in"
     files.mkdir(exist_ok=True)
     texts = {
