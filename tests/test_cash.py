@@ -8,7 +8,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import outturn_at
 from small_authority import small_authority
 from typer.testing import CliRunner
 
@@ -16,6 +15,8 @@ from budget.cli import app
 from budget.monthend.cash import contract_schedule
 from budget.monthend.outturn_json import outturn_json
 from ledgers.readers.problems import WorkspaceError
+
+from conftest import outturn_at
 
 # Hand-worked, opening £50,000 at 31/03/2019: contract £100,000 and grant £10,000 in each month; Staff £80,000
 # paid in the month; Fostering paid a month in arrears: April pays March 2019's £3,100, May–January the
@@ -36,7 +37,11 @@ def test_month_end_balances_match_the_hand_worked_example(tmp_path: Path) -> Non
     assert cash.lowest is not None and cash.lowest.month.isoformat() == "2019-04-01"
     assert cash.contract_line == "Contract Value"  # its £100,000 a month is the schedule, not other income
     lags = {(c.line, c.kind): c.lag for c in cash.lines}
-    assert lags == {("Fostering", "expenditure"): 1, ("Staff", "expenditure"): 0, ("Grant Income", "income"): 0}
+    assert lags == {
+        ("Fostering", "expenditure"): 1,
+        ("Staff", "expenditure"): 0,
+        ("Grant Income", "income"): 0,
+    }
 
 
 def test_a_bank_balance_import_opens_at_its_month_and_lags_are_settings(tmp_path: Path) -> None:
@@ -60,7 +65,9 @@ def test_a_bank_balance_import_opens_at_its_month_and_lags_are_settings(tmp_path
 def test_contract_schedule_default_and_setting(tmp_path: Path) -> None:
     ws = small_authority(tmp_path)
     assert contract_schedule(ws.settings, ws.settings.financial_year) == [100_000_00] * 12
-    odd = small_authority(tmp_path / "odd", '[cash.contract_schedule]\n"2019-04" = 600000\n"2019-10" = 600000\n')
+    odd = small_authority(
+        tmp_path / "odd", '[cash.contract_schedule]\n"2019-04" = 600000\n"2019-10" = 600000\n'
+    )
     cash = outturn_at(odd, "2019-12", with_cash=True).cash
     assert cash is not None
     assert [m.contract_p for m in cash.months] == [600_000_00, 0, 0, 0, 0, 0, 600_000_00, 0, 0, 0, 0, 0]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-from conftest import outturn_at
 from small_authority import small_authority
 from typer.testing import CliRunner
 
 from budget.cli import app
 from budget.monthend.outturn_json import outturn_json
 from budget.workbooks.outturn import write_outturn_workbook
+
+from conftest import outturn_at
 
 FUNDS = """fund,line,total,start_year,end_year,spent_to_date
 Workforce Grant,Staff,1500000.00,2018/19,2020/21,

@@ -64,7 +64,9 @@ def test_no_child_reference_or_placement_id_in_any_cell(demo: Path) -> None:
     assert [(s, c) for s, c, v in cells if str(v) in ids] == []
     # the meeting workbook holds no child-level detail at all: no keys and no references
     meeting = every_cell(demo / "outturn-2019-12.xlsx")
-    assert not [v for _, _, v in meeting if isinstance(v, str) and (v.startswith("K-") or v.lower() in lowered)]
+    assert not [
+        v for _, _, v in meeting if isinstance(v, str) and (v.startswith("K-") or v.lower() in lowered)
+    ]
 
 
 def test_keys_same_in_two_runs_and_change_with_the_secret(demo: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -15,6 +16,7 @@ from budget.monthend.cash import CashLine, CashPosition
 from budget.workbooks.xlsx import (
     Formats,
     cell,
+    fit_row,
     formats_for,
     period_title,
     set_print_setup,
@@ -49,18 +51,18 @@ def write_cash(workbook: Workbook, cash: CashPosition, fmts: Formats) -> Workshe
     title = f"Cash position to the year end {period_title(cash.financial_year, cash.period, cash.period_no)}"
     write_text(ws, 0, 0, cash.authority, fmts.title)
     write_text(ws, 1, 0, title, fmts.subtitle)
-    write_text(
-        ws,
-        2,
-        0,
-        "Cash in (contract, income) positive, cash out (expenditure paid) positive and taken off; "
-        "figures shown in £000, cells hold pounds.",
-        fmts.sign,
-    )
-    write_text(ws, 3, 0, f"Opening balance at {cash.opening_at:%d/%m/%Y}: {cash.opening_source}.", fmts.sign)
     n = len(cash.months)
     cols = [FIRST_MONTH_COL + i for i in range(n)]
     total_col = FIRST_MONTH_COL + n
+    note = workbook.add_format({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"})
+    width = 32 + 5 + 7.5 * n + 9
+    sign = (
+        "Cash in (contract, income) positive, cash out (expenditure paid) positive and taken off; "
+        "figures shown in £000, cells hold pounds."
+    )
+    write_note(ws, 2, total_col, sign, note, width)
+    opening = f"Opening balance at {cash.opening_at:%d/%m/%Y}: {cash.opening_source}."
+    write_note(ws, 3, total_col, opening, note, width)
     headers = ["£000", "", *[m.month.strftime("%b %Y") for m in cash.months], "Year"]
     write_header(ws, HEADER_ROW, headers, fmts, FIRST_MONTH_COL)
     r_bf, r_contract, r_income, r_paid, r_net, r_close = (HEADER_ROW + 1 + i for i in range(6))
@@ -133,21 +135,31 @@ def write_cash(workbook: Workbook, cash: CashPosition, fmts: Formats) -> Workshe
     _line_rows(ws, fmts, r_lines_income - 1, "Other income received, by line", income_lines, cols, total_col)
     _line_rows(ws, fmts, r_lines_paid - 1, "Expenditure paid, by line", paid_lines, cols, total_col)
     r_notes = r_lines_paid + len(paid_lines) + 1
-    for i, note in enumerate(cash.notes):
-        write_text(ws, r_notes + i, 0, note, fmts.sign)
-    ws.set_column(0, 0, 40)
-    ws.set_column(1, 1, 7)
-    ws.set_column(FIRST_MONTH_COL, total_col, 10)
+    for i, text in enumerate(cash.notes):
+        write_note(ws, r_notes + i, total_col, text, note, width)
+    # widths for one page across at about 75% (A4 landscape): 12 months of £000 need little room
+    ws.set_column(0, 0, 32)
+    ws.set_column(1, 1, 5)
+    ws.set_column(FIRST_MONTH_COL, total_col - 1, 7.5)
+    ws.set_column(total_col, total_col, 9)
     ws.freeze_panes(HEADER_ROW + 1, 1)
     set_print_setup(ws, cash.authority, title, HEADER_ROW)
     return ws
 
 
+def write_note(ws: Worksheet, row: int, last_col: int, text: str, fmt: Format, width: float) -> None:
+    """A sentence wrapped across the table's width (long text left to overflow would widen the printed page)."""
+    if last_col > 0:
+        ws.merge_range(row, 0, row, last_col, "", fmt)
+    write_text(ws, row, 0, text, fmt)
+    fit_row(ws, row, [(text, width)])
+
+
 def _line_rows(
     ws: Worksheet, fmts: Formats, row: int, title: str, lines: list[CashLine], cols: list[int], total_col: int
 ) -> None:
-    ws.write_string(row - 1, 0, title, fmts.subtitle)
-    write_header(ws, row, ["Line", "Lag (months)", *[""] * len(cols), "Year"], fmts, 1)
+    ws.write_string(row - 1, 0, f"{title} (lag: months from spend or income to cash)", fmts.subtitle)
+    write_header(ws, row, ["Line", "Lag", *[""] * len(cols), "Year"], fmts, 1)
     for j, c in enumerate(lines):
         r = row + 1 + j
         write_text(ws, r, 0, c.line, fmts.text)

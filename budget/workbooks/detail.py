@@ -56,7 +56,7 @@ OPEN_HEADERS = [
     "Cost to date £",
     "Forecast cost to year end £",
 ]
-MOVED_HEADERS = ["Key", "Start", "End", "Planned end", "Weekly cost £", "Provider type", "Cost in the year £"]
+MOVED_HEADERS = ["Key", "Start", "Planned end", "Weekly cost £", "Provider type", "End", "Cost in the year £"]
 POSTING_HEADERS = ["Supplier", "Month", "Postings", "Amount £"]
 
 
@@ -166,9 +166,9 @@ def write_index(
             write_text(ws, row, 5, "see its lines", fmts.text)
         row += 1
     ws.set_column(0, 0, 9)
-    ws.set_column(1, 2, 34)
+    ws.set_column(1, 2, 30)
     ws.set_column(3, 4, 12)
-    ws.set_column(5, 5, 34)
+    ws.set_column(5, 5, 30)
     ws.freeze_panes(HEADER_ROW + 1, 0)
     set_print_setup(ws, detail.authority, title, HEADER_ROW)
     return ws
@@ -213,22 +213,30 @@ def write_line_sheet(
     for label, value in facts:
         write_text(ws, row, 0, label, fmts.text_bold)
         if isinstance(value, int):
-            write_money(ws, row, 1, value, pounds)
+            write_money(ws, row, 4, value, pounds)
         else:
-            write_text(ws, row, 1, value, fmts.text)
+            write_text(ws, row, 4, value, fmts.text)
         row += 1
     write_text(ws, row, 0, "Explanation", fmts.text_bold)
     ws.merge_range(row, 1, row, 7, "", fmts.wrapped)
     write_text(ws, row, 1, line.variance.explanation, fmts.wrapped)
-    fit_row(ws, row, [(line.variance.explanation, 110)])
+    fit_row(ws, row, [(line.variance.explanation, 90)])
     row += 2
     if line.is_placement_line:
         row = _placements_tables(ws, detail, line, fmts, extra, row)
     else:
         row = _postings_table(ws, line, fmts, row)
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, 7, 14)
+    # one page across at about 85% (A4 landscape)
+    if line.is_placement_line:
+        ws.set_column(0, 0, 14)
+        ws.set_column(1, 3, 11)
+        ws.set_column(4, 4, 30)
+        ws.set_column(5, 5, 11)
+        ws.set_column(6, 7, 13)
+    else:
+        ws.set_column(0, 0, 40)
+        ws.set_column(1, 2, 10)
+        ws.set_column(3, 7, 12)
     set_print_setup(ws, detail.authority, title, 0)
     return ws
 
@@ -239,16 +247,13 @@ def _placement_cells(
     dt = extra["date"]
     write_text(ws, row, 0, p.key, fmts.text)
     _date(ws, row, 1, p.start, dt)
+    _date(ws, row, 2, p.planned_end, dt)
+    write_money(ws, row, 3, p.weekly_cost_p, fmts.pounds)
+    write_text(ws, row, 4, p.provider_type, fmts.text)
     if moved:
-        _date(ws, row, 2, p.end, dt)
-        _date(ws, row, 3, p.planned_end, dt)
-        write_money(ws, row, 4, p.weekly_cost_p, fmts.pounds)
-        write_text(ws, row, 5, p.provider_type, fmts.text)
+        _date(ws, row, 5, p.end, dt)
         write_money(ws, row, 6, p.cost_to_date_p + p.cost_to_year_end_p, fmts.pounds)
     else:
-        _date(ws, row, 2, p.planned_end, dt)
-        write_money(ws, row, 3, p.weekly_cost_p, fmts.pounds)
-        write_text(ws, row, 4, p.provider_type, fmts.text)
         ws.write_number(row, 5, p.days_in_year, fmts.integer)
         write_money(ws, row, 6, p.cost_to_date_p, fmts.pounds)
         write_money(ws, row, 7, p.cost_to_year_end_p, fmts.pounds)
@@ -281,7 +286,7 @@ def _placements_tables(
     row += 2
     for label, rows in ((f"Started since {since}", line.started), (f"Ended since {since}", line.ended)):
         ws.write_string(row, 0, f"{label} ({len(rows)})", fmts.subtitle)
-        write_header(ws, row + 1, MOVED_HEADERS, fmts, 4)
+        write_header(ws, row + 1, MOVED_HEADERS, fmts, 3)
         first = row + 2
         for i, p in enumerate(rows):
             _placement_cells(ws, first + i, p, fmts, extra, moved=True)

@@ -6,6 +6,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from budget.monthend.funding import FundPosition
+from budget.workbooks.cash import write_note
 from budget.workbooks.xlsx import (
     Formats,
     cell,
@@ -28,7 +29,7 @@ HEADERS = [
     "Spent to date",
     "Forecast spend to year end",
     "Balance at year end",
-    "Years left after this",
+    "Years left",
     "Spent to date from",
 ]
 
@@ -41,20 +42,22 @@ def write_funding(
     title = f"Ring-fenced funds {period}"
     write_text(ws, 0, 0, authority, fmts.title)
     write_text(ws, 1, 0, title, fmts.subtitle)
-    write_text(
+    note = workbook.add_format({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"})
+    write_note(
         ws,
         2,
-        0,
+        len(HEADERS) - 1,
         "Balance at year end = allocation − spent to date − forecast spend to the year end; a negative balance "
         "(brackets) is spending beyond the fund. Figures shown in £000; cells hold pounds.",
-        fmts.sign,
+        note,
+        128,
     )
     write_header(ws, HEADER_ROW, HEADERS, fmts, 4)
     first = HEADER_ROW + 1
     for i, f in enumerate(funds):
         r = first + i
         lines = ", ".join(f.lines)
-        write_text(ws, r, 0, f.fund, fmts.text)
+        write_text(ws, r, 0, f.fund, fmts.wrapped)
         write_text(ws, r, 1, lines, fmts.wrapped)
         write_text(ws, r, 2, f.start_year, fmts.text)
         write_text(ws, r, 3, f.end_year, fmts.text)
@@ -66,7 +69,7 @@ def write_funding(
         ws.write_number(r, 8, f.years_left, fmts.integer)
         source = f.spent_source + ("; " + "; ".join(f.notes) if f.notes else "")
         write_text(ws, r, 9, source, fmts.wrapped)
-        fit_row(ws, r, [(lines, 34), (source, 34)])
+        fit_row(ws, r, [(lines, 20), (source, 18), (f.fund, 28)])
     total = first + len(funds)
     write_text(ws, total, 0, "Total", fmts.text_bold)
     for col, pence in (
@@ -77,11 +80,13 @@ def write_funding(
     ):
         formula = f"=SUM({cell(first, col)}:{cell(total - 1, col)})" if funds else "=0"
         write_cached_formula(ws, total, col, formula, pence, fmts.money_bold)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 34)
-    ws.set_column(2, 3, 9)
-    ws.set_column(4, 8, 12)
-    ws.set_column(9, 9, 34)
+    ws.set_row(HEADER_ROW, 45)  # three-line headers in the narrow money columns
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 20)
+    ws.set_column(2, 3, 8)
+    ws.set_column(4, 7, 10)
+    ws.set_column(8, 8, 6)
+    ws.set_column(9, 9, 18)
     ws.freeze_panes(HEADER_ROW + 1, 1)
     set_print_setup(ws, authority, title, HEADER_ROW)
     return ws
