@@ -55,7 +55,7 @@ def write_cash(workbook: Workbook, cash: CashPosition, fmts: Formats) -> Workshe
     cols = [FIRST_MONTH_COL + i for i in range(n)]
     total_col = FIRST_MONTH_COL + n
     note = workbook.add_format({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"})
-    width = 32 + 5 + 7.5 * n + 9
+    width = 26 + 4 + 7.5 * n + 9
     sign = (
         "Cash in (contract, income) positive, cash out (expenditure paid) positive and taken off; "
         "figures shown in £000, cells hold pounds."
@@ -63,7 +63,8 @@ def write_cash(workbook: Workbook, cash: CashPosition, fmts: Formats) -> Workshe
     write_note(ws, 2, total_col, sign, note, width)
     opening = f"Opening balance at {cash.opening_at:%d/%m/%Y}: {cash.opening_source}."
     write_note(ws, 3, total_col, opening, note, width)
-    headers = ["£000", "", *[m.month.strftime("%b %Y") for m in cash.months], "Year"]
+    months = [m.month.strftime("%b %y") for m in cash.months]
+    headers = ["£000", "", *months, "Year"]
     write_header(ws, HEADER_ROW, headers, fmts, FIRST_MONTH_COL)
     r_bf, r_contract, r_income, r_paid, r_net, r_close = (HEADER_ROW + 1 + i for i in range(6))
     income_lines = [c for c in cash.lines if c.kind == "income"]
@@ -72,7 +73,7 @@ def write_cash(workbook: Workbook, cash: CashPosition, fmts: Formats) -> Workshe
     r_lines_paid = r_lines_income + len(income_lines) + 3
     labels = [
         (r_bf, "Balance brought forward"),
-        (r_contract, "Contract payments from the council"),
+        (r_contract, "Contract from the council"),
         (r_income, "Other income received"),
         (r_paid, "Expenditure paid"),
         (r_net, "Net cash flow"),
@@ -115,7 +116,7 @@ def write_cash(workbook: Workbook, cash: CashPosition, fmts: Formats) -> Workshe
         write_cached_formula(ws, r_low, FIRST_MONTH_COL, f"=MIN({span})", low.closing_p, fmts.money_bold)
         ws.write_formula(
             r_low, FIRST_MONTH_COL + 1, f"=INDEX({names},MATCH(MIN({span}),{span},0))", fmts.text_bold,
-            low.month.strftime("%b %Y"),
+            low.month.strftime("%b %y"),
         )  # fmt: skip
         write_text(ws, r_low + 1, 0, f"lowest at the end of {low.month:%B %Y}", fmts.sign)
         chart = workbook.add_chart({"type": "line"})
@@ -132,14 +133,18 @@ def write_cash(workbook: Workbook, cash: CashPosition, fmts: Formats) -> Workshe
         chart.set_legend({"none": True})
         chart.set_size({"width": 820, "height": 300})
         ws.insert_chart(r_low + 3, 0, chart)
-    _line_rows(ws, fmts, r_lines_income - 1, "Other income received, by line", income_lines, cols, total_col)
-    _line_rows(ws, fmts, r_lines_paid - 1, "Expenditure paid, by line", paid_lines, cols, total_col)
+    whole = workbook.add_format({"num_format": "0", "valign": "top"})
+    for row, title, lines in (
+        (r_lines_income - 1, "Other income received, by line", income_lines),
+        (r_lines_paid - 1, "Expenditure paid, by line", paid_lines),
+    ):
+        _line_rows(ws, fmts, whole, row, title, lines, months, cols, total_col)
     r_notes = r_lines_paid + len(paid_lines) + 1
     for i, text in enumerate(cash.notes):
         write_note(ws, r_notes + i, total_col, text, note, width)
     # widths for one page across at about 75% (A4 landscape): 12 months of £000 need little room
-    ws.set_column(0, 0, 32)
-    ws.set_column(1, 1, 5)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 4)
     ws.set_column(FIRST_MONTH_COL, total_col - 1, 7.5)
     ws.set_column(total_col, total_col, 9)
     ws.freeze_panes(HEADER_ROW + 1, 1)
@@ -156,14 +161,23 @@ def write_note(ws: Worksheet, row: int, last_col: int, text: str, fmt: Format, w
 
 
 def _line_rows(
-    ws: Worksheet, fmts: Formats, row: int, title: str, lines: list[CashLine], cols: list[int], total_col: int
+    ws: Worksheet,
+    fmts: Formats,
+    whole: Format,
+    row: int,
+    title: str,
+    lines: list[CashLine],
+    months: list[str],
+    cols: list[int],
+    total_col: int,
 ) -> None:
     ws.write_string(row - 1, 0, f"{title} (lag: months from spend or income to cash)", fmts.subtitle)
-    write_header(ws, row, ["Line", "Lag", *[""] * len(cols), "Year"], fmts, 1)
+    write_header(ws, row, ["Line", "Lag", *months, "Year"], fmts, 1)
     for j, c in enumerate(lines):
         r = row + 1 + j
-        write_text(ws, r, 0, c.line, fmts.text)
-        ws.write_number(r, 1, c.lag, fmts.integer)
+        write_text(ws, r, 0, c.line, fmts.wrapped)
+        fit_row(ws, r, [(c.line, 26)])
+        ws.write_number(r, 1, c.lag, whole)
         for col, pence in zip(cols, c.amounts_p, strict=True):
             write_money(ws, r, col, pence, fmts.money)
         if cols:

@@ -266,6 +266,7 @@ def _placements_tables(
     since = f"{detail.since:%d/%m/%Y}"
     ws.write_string(row, 0, f"Placements open at {end} ({len(line.open)})", fmts.subtitle)
     write_header(ws, row + 1, OPEN_HEADERS, fmts, 3)
+    ws.write_string(row + 1, 4, OPEN_HEADERS[4], fmts.header)
     first = row + 2
     for i, p in enumerate(line.open):
         _placement_cells(ws, first + i, p, fmts, extra, moved=False)
@@ -287,6 +288,7 @@ def _placements_tables(
     for label, rows in ((f"Started since {since}", line.started), (f"Ended since {since}", line.ended)):
         ws.write_string(row, 0, f"{label} ({len(rows)})", fmts.subtitle)
         write_header(ws, row + 1, MOVED_HEADERS, fmts, 3)
+        ws.write_string(row + 1, 4, MOVED_HEADERS[4], fmts.header)
         first = row + 2
         for i, p in enumerate(rows):
             _placement_cells(ws, first + i, p, fmts, extra, moved=True)

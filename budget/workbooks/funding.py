@@ -53,6 +53,8 @@ def write_funding(
         128,
     )
     write_header(ws, HEADER_ROW, HEADERS, fmts, 4)
+    ws.write_string(HEADER_ROW, 9, HEADERS[9], fmts.header)
+    whole = workbook.add_format({"num_format": "0", "valign": "top"})
     first = HEADER_ROW + 1
     for i, f in enumerate(funds):
         r = first + i
@@ -66,7 +68,7 @@ def write_funding(
         write_money(ws, r, 6, f.forecast_to_year_end_p, fmts.money)
         formula = f"={cell(r, 4)}-{cell(r, 5)}-{cell(r, 6)}"
         write_cached_formula(ws, r, 7, formula, f.balance_at_year_end_p, fmts.money)
-        ws.write_number(r, 8, f.years_left, fmts.integer)
+        ws.write_number(r, 8, f.years_left, whole)
         source = f.spent_source + ("; " + "; ".join(f.notes) if f.notes else "")
         write_text(ws, r, 9, source, fmts.wrapped)
         fit_row(ws, r, [(lines, 20), (source, 18), (f.fund, 28)])
