@@ -116,15 +116,16 @@ def _placement_rows(
     the open placements' costs add up to the line's commitments to the penny)."""
     if not len(placements):
         return {}
-    by_id = placements.assign(line=placements["placement_id"])
+    by_id = placements.assign(line=placements["placement_id"].astype(str))
     done = actual_cost_by_month(by_id, fy.start, period_end).groupby("line")[["days", "cost_p"]].sum()
     ahead = commitments_by_month(by_id, period_end, fy.end)
-    ahead_sum = ahead.groupby("line")[["days", "cost_p"]].sum() if len(ahead) else done.iloc[0:0]
+    later = ahead.groupby("line")[["days", "cost_p"]].sum() if len(ahead) else done.iloc[0:0]
+    done_days, done_cost = done["days"].to_dict(), done["cost_p"].to_dict()
+    ahead_days, ahead_cost = later["days"].to_dict(), later["cost_p"].to_dict()
     out: dict[str, PlacementRow] = {}
     for r in placements.to_dict("records"):
         pid = str(r["placement_id"])
-        d_days = int(done["days"].get(pid, 0))
-        a_days = int(ahead_sum["days"].get(pid, 0)) if pid in ahead_sum.index else 0
+        d_days, a_days = int(done_days.get(pid, 0)), int(ahead_days.get(pid, 0))
         if d_days == 0 and a_days == 0:
             continue  # no day of it falls in this year to the period end or after
         start = _as_date(r["start_date"])
@@ -138,8 +139,8 @@ def _placement_rows(
             weekly_cost_p=int(r["weekly_cost_p"]),
             provider_type=str(r["placement_type"] or ""),
             days_in_year=d_days + a_days,
-            cost_to_date_p=int(done["cost_p"].get(pid, 0)),
-            cost_to_year_end_p=int(ahead_sum["cost_p"].get(pid, 0)) if pid in ahead_sum.index else 0,
+            cost_to_date_p=int(done_cost.get(pid, 0)),
+            cost_to_year_end_p=int(ahead_cost.get(pid, 0)),
         )
     return out
 
@@ -191,7 +192,8 @@ def detail_report(con: duckdb.DuckDBPyConnection, report: OutturnReport, secret:
     since = fy.month_end(p - 1) if p > 1 else fy.start - timedelta(days=1)
     placements = stored_placements(con)
     placement_lines = set(placements["line"]) if len(placements) else set()
-    rows = _placement_rows(placements, secret, fy, period_end)
+    explained = {v.name for v in report.variances if v.level == "line"} & placement_lines
+    rows = _placement_rows(placements[placements["line"].isin(explained)], secret, fy, period_end)
     results = {(ln.heading, ln.name): ln for ln in report.lines}
     details: list[LineDetail] = []
     for v in report.variances:
