@@ -54,6 +54,11 @@ def test_placement_line_detail_worked_by_hand(tmp_path: Path) -> None:
     # 1 April to 31 December is 275 days at £100; January to March 2020 is 31 + 29 + 31 = 91 days
     assert (days, to_date, to_end) == (366, 27500, 9100)
     assert rows[at + 2][6:8] == [27500, 9100]  # the total row
+    by_label = {r[0]: r for r in rows if isinstance(r[0], str)}
+    # actual £27,000 + adjustments £0 + forecast after £9,100 = forecast net £36,100; all of it committed
+    assert by_label["Actual net to date £"][4] == 27000 and by_label["Forecast net £"][4] == 36100
+    assert by_label["Forecast net after the period end"][7] == 9100
+    assert by_label["Rest of the forecast after the period end"][7] == 0
     texts = workbook_texts(path)
     assert not [t for t in texts if "CH900001" in t or t == "PL1"]
     assert not [t for t in texts if "Acorn" in t]  # the placement line's supplier is left out

@@ -80,10 +80,14 @@ class LineDetail:
     sheet: str = ""  # its sheet in the detail workbook
 
     @property
+    def actual_net_p(self) -> int:
+        return self.result.actual_gross_p + self.result.actual_income_p
+
+    @property
     def forecast_after_p(self) -> int:
-        """Forecast gross after the period end (excluding officer adjustments)."""
+        """Forecast net after the period end, officer adjustments apart: forecast net = actual + adjustments + this."""
         r = self.result
-        return r.figures.forecast_gross_p - r.actual_gross_p - r.adjustments_p
+        return r.figures.forecast_net_p - self.actual_net_p - r.adjustments_p
 
     @property
     def committed_p(self) -> int:

@@ -205,9 +205,9 @@ def write_line_sheet(
         ("Direction", line.variance.direction),
         ("Budget net £", f.budget_net_p),
         ("Forecast net £", f.forecast_net_p),
-        ("Actual expenditure to date £", line.result.actual_gross_p),
-        ("Forecast expenditure after the period end £", line.forecast_after_p),
+        ("Actual net to date £", line.actual_net_p),
         ("Officer adjustments £", line.result.adjustments_p),
+        ("Forecast net after the period end £", line.forecast_after_p),
     ]
     row = HEADER_ROW
     for label, value in facts:
@@ -280,7 +280,7 @@ def _placements_tables(
     write_text(ws, row, 1, "accruals, new placements the model expects, income on the line", fmts.text)
     write_money(ws, row, 7, other, fmts.pounds)
     row += 1
-    write_text(ws, row, 0, "Forecast expenditure after the period end", fmts.text_bold)
+    write_text(ws, row, 0, "Forecast net after the period end", fmts.text_bold)
     write_cached_formula(
         ws, row, 7, f"={cell(total, 7)}+{cell(row - 1, 7)}", line.forecast_after_p, fmts.pounds
     )
