@@ -173,20 +173,32 @@ def _placement_detail(
     detail.ended = sorted((rows[i] for i in ids[ended] if i in rows), key=order)
 
 
-def _posting_detail(con: duckdb.DuckDBPyConnection, detail: LineDetail, fy: int, period: int) -> None:
-    """The line's largest postings of the year to date, by supplier and month."""
+def _postings_by_line(
+    con: duckdb.DuckDBPyConnection, lines: list[str], fy: int, period: int
+) -> dict[str, list[tuple[str, int, int, int]]]:
+    """(supplier, period, postings, pence) of each line's year to date, largest first: one pass of the ledger."""
+    out: dict[str, list[tuple[str, int, int, int]]] = {line: [] for line in lines}
+    if not lines:
+        return out
     rows = con.execute(
-        "SELECT COALESCE(NULLIF(trim(supplier), ''), '(no supplier)') AS supplier, period, count(*), "
-        "sum(amount_p) AS amount_p FROM ledger WHERE fy = ? AND period <= ? AND line = ? GROUP BY 1, 2 "
-        "ORDER BY abs(sum(amount_p)) DESC, 1, 2",
-        [fy, period, detail.line],
+        "SELECT line, COALESCE(NULLIF(trim(supplier), ''), '(no supplier)') AS supplier, period, count(*), "
+        "sum(amount_p) FROM ledger WHERE fy = ? AND period <= ? AND list_contains(?, line) GROUP BY 1, 2, 3 "
+        "ORDER BY 1, abs(sum(amount_p)) DESC, 2, 3",
+        [fy, period, lines],
     ).fetchall()
+    for line, supplier, p, n, amount in rows:
+        out[str(line)].append((str(supplier), int(p), int(n), int(amount)))
+    return out
+
+
+def _posting_detail(detail: LineDetail, rows: list[tuple[str, int, int, int]], fy: int) -> None:
+    """The line's largest postings of the year to date, by supplier and month."""
     year = FinancialYear(fy)
     detail.postings = [
-        PostingRow(str(s), year.month(int(p)).strftime("%Y-%m"), int(n), int(a)) for s, p, n, a in rows
-    ][:TOP_POSTINGS]
-    detail.postings_total_p = sum(int(a) for *_, a in rows)
-    detail.postings_count = sum(int(n) for _, _, n, _ in rows)
+        PostingRow(s, year.month(p).strftime("%Y-%m"), n, a) for s, p, n, a in rows[:TOP_POSTINGS]
+    ]
+    detail.postings_total_p = sum(a for *_, a in rows)
+    detail.postings_count = sum(n for _, _, n, _ in rows)
 
 
 def detail_report(con: duckdb.DuckDBPyConnection, report: OutturnReport, secret: bytes) -> DetailReport:
@@ -199,6 +211,8 @@ def detail_report(con: duckdb.DuckDBPyConnection, report: OutturnReport, secret:
     explained = {v.name for v in report.variances if v.level == "line"} & placement_lines
     rows = _placement_rows(placements[placements["line"].isin(explained)], secret, fy, period_end)
     results = {(ln.heading, ln.name): ln for ln in report.lines}
+    others = [v.name for v in report.variances if v.level == "line" and v.name not in placement_lines]
+    postings = _postings_by_line(con, others, fy.start_year, p)
     details: list[LineDetail] = []
     for v in report.variances:
         if v.level != "line" or (v.heading, v.name) not in results:
@@ -207,7 +221,7 @@ def detail_report(con: duckdb.DuckDBPyConnection, report: OutturnReport, secret:
         if d.is_placement_line:
             _placement_detail(d, placements, rows, since, period_end)
         else:
-            _posting_detail(con, d, fy.start_year, p)
+            _posting_detail(d, postings.get(d.line, []), fy.start_year)
         d.sheet = sheet_name(len(details) + 1, d.line)
         details.append(d)
     return DetailReport(
