@@ -141,6 +141,8 @@ def test_new_sheets_print_one_page_across_at_a_readable_scale(demo: Path) -> Non
             setup = ws.page_setup
             assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1), ws.title
             assert setup.fitToHeight == 0, ws.title  # as many pages down as it takes
+            title = str(ws["A2"].value)
+            assert ws.oddFooter.center.text == title and "2019/20 as at P9" in title, ws.title
             widths = {}
             for dim in ws.column_dimensions.values():
                 for col in range(dim.min or 1, (dim.max or dim.min or 1) + 1):

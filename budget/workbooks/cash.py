@@ -134,11 +134,11 @@ def write_cash(workbook: Workbook, cash: CashPosition, fmts: Formats) -> Workshe
         chart.set_size({"width": 820, "height": 300})
         ws.insert_chart(r_low + 3, 0, chart)
     whole = workbook.add_format({"num_format": "0", "valign": "top"})
-    for row, title, lines in (
+    for row, caption, lines in (
         (r_lines_income - 1, "Other income received, by line", income_lines),
         (r_lines_paid - 1, "Expenditure paid, by line", paid_lines),
     ):
-        _line_rows(ws, fmts, whole, row, title, lines, months, cols, total_col)
+        _line_rows(ws, fmts, whole, row, caption, lines, months, cols, total_col)
     r_notes = r_lines_paid + len(paid_lines) + 1
     for i, text in enumerate(cash.notes):
         write_note(ws, r_notes + i, total_col, text, note, width)
@@ -176,7 +176,7 @@ def _line_rows(
     for j, c in enumerate(lines):
         r = row + 1 + j
         write_text(ws, r, 0, c.line, fmts.wrapped)
-        fit_row(ws, r, [(c.line, 26)])
+        fit_row(ws, r, [(c.line, 30)])  # 26 wide holds about 30 characters of a line's name
         ws.write_number(r, 1, c.lag, whole)
         for col, pence in zip(cols, c.amounts_p, strict=True):
             write_money(ws, r, col, pence, fmts.money)
