@@ -360,8 +360,9 @@ def _spells(
 
 
 def _moved(rates: LineRates, rows: _Rows, first: int, horizon: int, rng: np.random.Generator) -> None:
-    """New spells on the lines moved to, for rows[first:] that ended in a move (5 generations)."""
-    for _ in range(5):
+    """New spells on the lines moved to, for rows[first:] that ended in a move, and so on until no spell
+    moves again within the horizon (every move out has its move in)."""
+    while True:
         idx = np.arange(first, len(rows.s))
         idx = idx[rows.went[idx] == OUT_MOVE]
         if not len(idx):
