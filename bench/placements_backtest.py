@@ -144,7 +144,19 @@ def main() -> None:
                 rows.append(("sample", "closed", f"{name}{'/' + la if la else ''}", year, ref, *r))
     df = pd.DataFrame(
         rows,
-        columns=["kind", "type", "set", "cut", "reference", "mape", "naive", "cover80", "months", "secs", "w"],
+        columns=[
+            "kind",
+            "type",
+            "set",
+            "cut",
+            "reference",
+            "mape",
+            "naive",
+            "cover80",
+            "months",
+            "secs",
+            "w",
+        ],
     )
     pd.set_option("display.width", 160)
     for ref in refs:

@@ -108,7 +108,9 @@ def test_a_child_leaves_at_the_18th_birthday() -> None:
     assert fc["cost_p"].tolist() == [2 * 310000, 2 * 140000, 0]
     flows = flows_by_month(out).set_index("month")
     assert flows.loc[pd.Timestamp("2020-02-01"), "aged_out"] == 2.0
-    assert eighteenth_birthdays(pd.Series(pd.to_datetime(["2004-02-29"]))).iloc[0] == pd.Timestamp("2022-02-28")
+    assert eighteenth_birthdays(pd.Series(pd.to_datetime(["2004-02-29"]))).iloc[0] == pd.Timestamp(
+        "2022-02-28"
+    )
 
 
 def test_an_age_out_is_censored_not_a_leaving_in_the_fit() -> None:
@@ -125,7 +127,9 @@ def test_an_age_out_is_censored_not_a_leaving_in_the_fit() -> None:
 
 
 def test_stock_flows_balance_month_by_month_on_a_903_set() -> None:
-    folder = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903" / "generated"
+    folder = (
+        Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903" / "generated"
+    )
     if not folder.exists():
         pytest.skip("shared data not present")
     df, _ = read_903(folder / "steady_s8")
@@ -155,7 +159,9 @@ def test_stock_flows_balance_month_by_month_on_a_903_set() -> None:
     tot = totals_frame(sim)
     by_line = forecast_frame(sim).groupby("month")["month_end"].sum()
     assert np.allclose(tot["month_end"].to_numpy(), by_line.to_numpy())
-    assert (tot["month_end_low"] <= tot["month_end"]).all() and (tot["month_end"] <= tot["month_end_high"]).all()
+    assert (tot["month_end_low"] <= tot["month_end"]).all() and (
+        tot["month_end"] <= tot["month_end_high"]
+    ).all()
 
 
 def test_903_header_gives_date_of_birth(tmp_path: Path) -> None:

@@ -25,7 +25,9 @@ def _fraction(text: str | None, option: str) -> Decimal | None:
     try:
         value = Decimal(text.strip().rstrip("%"))
     except InvalidOperation:
-        raise WorkspaceError(f"{option} should be a fraction such as 0.05 or a percentage such as 5%") from None
+        raise WorkspaceError(
+            f"{option} should be a fraction such as 0.05 or a percentage such as 5%"
+        ) from None
     return value / 100 if text.strip().endswith("%") else value
 
 
@@ -33,28 +35,36 @@ def _fraction(text: str | None, option: str) -> Decimal | None:
 def forecast(
     years: Annotated[int, typer.Option("--years", help="Years ahead of the as-at date.")] = 3,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Workbook to write (.xlsx); default placements_forecast.xlsx.")
+        Path | None,
+        typer.Option("--out", help="Workbook to write (.xlsx); default placements_forecast.xlsx."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout (no workbook).")] = False,
     scenario: Annotated[
         list[str] | None,
-        typer.Option("--scenario", help="An MTFS scenario in careladder.toml (scenarios.NAME); repeat; default all."),
+        typer.Option(
+            "--scenario", help="An MTFS scenario in careladder.toml (scenarios.NAME); repeat; default all."
+        ),
     ] = None,
     demand: Annotated[
-        str | None, typer.Option("--demand", help="What-if: children coming into care +x (0.05 or 5%) on every line.")
+        str | None,
+        typer.Option("--demand", help="What-if: children coming into care +x (0.05 or 5%) on every line."),
     ] = None,
     price: Annotated[
         str | None, typer.Option("--price", help="What-if: weekly costs +y (0.03 or 3%) from the next April.")
     ] = None,
     mix: Annotated[
         list[str] | None,
-        typer.Option("--mix", help="What-if: 'FROM LINE>TO LINE:N' moves N children a month from the first month."),
+        typer.Option(
+            "--mix", help="What-if: 'FROM LINE>TO LINE:N' moves N children a month from the first month."
+        ),
     ] = None,
     as_at: Annotated[
-        str | None, typer.Option("--as-at", help="Forecast from this date (YYYY-MM-DD; default: the data's end).")
+        str | None,
+        typer.Option("--as-at", help="Forecast from this date (YYYY-MM-DD; default: the data's end)."),
     ] = None,
     reference: Annotated[
-        str, typer.Option("--reference", help="Reference period of the rates: shrunk (default), year or history.")
+        str,
+        typer.Option("--reference", help="Reference period of the rates: shrunk (default), year or history."),
     ] = "shrunk",
     draws: Annotated[int, typer.Option("--draws", help="Placement model draws.")] = 200,
     workspace: WorkspaceOpt = Path("."),

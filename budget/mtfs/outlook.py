@@ -42,6 +42,8 @@ from ledgers.importers.placements import stored_placements
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.workspace import Settings
 
+Cell = str | float | int | None
+Table = tuple[list[str], list[list[Cell]]]
 HISTORY_MONTHS = 36
 CURVE_MONTHS = (3, 6, 12, 24, 36, 60)
 DAYS_PER_MONTH = 365.25 / 12
@@ -68,7 +70,7 @@ class PlacementOutlook:
     history: pd.DataFrame
     flows: pd.DataFrame
     scenarios: list[ScenarioOutlook]
-    assumptions: dict[str, tuple[list[str], list[list[object]]]] = field(default_factory=dict)
+    assumptions: dict[str, Table] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -87,17 +89,19 @@ def history_by_month(placements: pd.DataFrame, as_at: date, months: int = HISTOR
     rows = []
     for m in sorted(cost["month"].unique()):
         me = pd.Timestamp(m) + pd.offsets.MonthEnd(0)
-        on = (placements["start_date"] <= me) & (placements["end_date"].isna() | (placements["end_date"] > me))
+        on = (placements["start_date"] <= me) & (
+            placements["end_date"].isna() | (placements["end_date"] > me)
+        )
         counts = placements[on].groupby("line").size()
         for line in sorted(set(placements["line"])):
             rows.append((line, pd.Timestamp(m), float(counts.get(line, 0))))
     nums = pd.DataFrame(rows, columns=["line", "month", "month_end"])
-    return nums.merge(cost[["line", "month", "cost_p"]], on=["line", "month"], how="left").fillna({"cost_p": 0})
+    return nums.merge(cost[["line", "month", "cost_p"]], on=["line", "month"], how="left").fillna(
+        {"cost_p": 0}
+    )
 
 
-def scenario_of(
-    spec: ScenarioSpec, lines: set[str], first_month: date, moves: list[MixMove]
-) -> Scenario:
+def scenario_of(spec: ScenarioSpec, lines: set[str], first_month: date, moves: list[MixMove]) -> Scenario:
     """The placement-model scenario of an MTFS scenario spec: demand and price changes by line (``*`` =
     every line), the price change from ``first_month``, the savings plan's moves when it applies."""
     return Scenario(
@@ -108,20 +112,22 @@ def scenario_of(
     )
 
 
-def _curve_rows(rates: LineRates) -> list[list[object]]:
+def _curve_rows(rates: LineRates) -> list[list[Cell]]:
     """Per line (and all lines): % still in the spell after each of CURVE_MONTHS, the mixture's curve."""
-    out: list[list[object]] = []
+    out: list[list[Cell]] = []
     for name in [*rates.lines, POOLED]:
         t = np.array(CURVE_MONTHS, dtype=float) * DAYS_PER_MONTH
         surv = sum(w * r.curve(name, -1).survival(t) for w, r in rates.components)
         events = sum(r.curve(name, -1).events for _, r in rates.components)
         label = "All lines" if name == POOLED else name
         own = any((name, -1) in r.curves for _, r in rates.components) or name == POOLED
-        out.append([label, *(float(s) for s in np.atleast_1d(surv)), int(events), "own" if own else "all lines"])
+        out.append(
+            [label, *(float(s) for s in np.atleast_1d(surv)), int(events), "own" if own else "all lines"]
+        )
     return out
 
 
-def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal]) -> dict[str, tuple]:
+def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal]) -> dict[str, Table]:
     """The model's assumptions as tables: reference period, entries, exit curves, transitions, costs."""
     at = pd.Timestamp(as_at)
     ref = {
@@ -129,7 +135,7 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
         "history": "the whole history the list holds",
         "shrunk": "the last 12 months shrunk toward the whole history",
     }[rates.reference]
-    windows = [
+    windows: list[list[Cell]] = [
         [
             "last 12 months" if abs((at - r.start).days - 365) < 2 else "whole history",
             f"{r.start:%d/%m/%Y} to {at:%d/%m/%Y}",
@@ -139,7 +145,7 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
         ]
         for w, r in rates.components
     ]
-    reference = (
+    reference: Table = (
         ["Window", "Dates", "Weight", "Children coming into care", "Per month"],
         [
             ["Reference period of every rate", ref, None, None, None],
@@ -151,16 +157,25 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
                 None,
                 None,
             ],
-            ["Entry rate spread per draw (coefficient of variation)", None, float(rates.entry_cv), None, None],
+            [
+                "Entry rate spread per draw (coefficient of variation)",
+                None,
+                float(rates.entry_cv),
+                None,
+                None,
+            ],
         ],
     )
-    ages_rows = []
+    ages_rows: list[list[Cell]] = []
     for k, name in enumerate(rates.lines):
-        ages = np.concatenate([r.entry_ages[k] for _, r in rates.components]) if rates.components else []
-        bands = np.bincount(age_band(np.asarray(ages, float)) + 1, minlength=len(BAND_LABELS) + 1)[1:]
+        ages: np.ndarray = np.concatenate([np.zeros(0), *(r.entry_ages[k] for _, r in rates.components)])
+        bands = np.bincount(age_band(ages) + 1, minlength=len(BAND_LABELS) + 1)[1:]
         shares = [float(b / bands.sum()) if bands.sum() else None for b in bands]
         ages_rows.append([name, float(rates.starts_per_month[k]), *shares])
-    entries = (["Line", "Children coming into care per month", *(f"Age {b} share" for b in BAND_LABELS)], ages_rows)
+    entries = (
+        ["Line", "Children coming into care per month", *(f"Age {b} share" for b in BAND_LABELS)],
+        ages_rows,
+    )
     curves = (
         [
             "Line",
@@ -171,15 +186,15 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
         _curve_rows(rates),
     )
     move = np.sum([w * r.move_rate for w, r in rates.components], axis=0)
-    trans_rows = [
+    trans_rows: list[list[Cell]] = [
         [a, b, float(move[i, j] * 100)]
         for i, a in enumerate(rates.lines)
         for j, b in enumerate(rates.lines)
         if move[i, j] > 0
     ]
-    transitions = (["From line", "To line", "Moves per 100 placement-months"], trans_rows)
+    transitions: Table = (["From line", "To line", "Moves per 100 placement-months"], trans_rows)
     cost = np.sum([w * r.new_cost_p for w, r in rates.components], axis=0)
-    costs = (
+    costs: Table = (
         ["Line", "Weekly cost of new placements (£)", "April uplift"],
         [[n, float(cost[k]) / 100, float(uplift.get(n, 0))] for k, n in enumerate(rates.lines)],
     )
@@ -218,20 +233,24 @@ def placement_outlook(
     until = (pd.Timestamp(at) + pd.DateOffset(years=years) + pd.offsets.MonthEnd(0)).date()
     lines = set(placements["line"])
     for pair in mix or []:
-        for ln in pair[:2]:
-            if ln not in lines:
-                known = ", ".join(sorted(lines))
-                raise WorkspaceError(f"--mix: '{ln}' is not a line of the stored placements (lines: {known})")
+        if pair[0] not in lines:
+            known = ", ".join(sorted(lines))
+            raise WorkspaceError(
+                f"--mix: '{pair[0]}' is not a line of the stored placements (lines: {known})"
+            )
     assumptions = assumptions_from(settings)
     uplift = {ln: assumptions.placement_uplift(ln) for ln in lines}
     plan_moves = model_moves(stored_plan(con), until)
     next_day = (pd.Timestamp(at) + pd.Timedelta(days=1)).date()
-    first = date(at.year if at.month < 4 else at.year + 1, 4, 1)  # price changes from the next April, as the MTFS
+    first = date(
+        at.year if at.month < 4 else at.year + 1, 4, 1
+    )  # price changes from the next April, as the MTFS
     specs = [
         replace(s, description="The placement model on the workspace's uplift, no what-ifs")
         if s.name == BASELINE
         else s
-        for s in selected_scenarios(settings, names)
+        # with a what-if from the command line and no --scenario, the baseline and that what-if only
+        for s in selected_scenarios(settings, names or ([BASELINE] if extra is not None else None))
     ]
     if extra is not None:
         specs.append(extra)

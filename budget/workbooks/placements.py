@@ -15,6 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from budget.mtfs.outlook import PlacementOutlook
 from budget.workbooks.xlsx import Formats, cell, formats_for, write_header, write_money, write_text
+from forecasts.placements.model import FLOWS
 from ledgers.readers.periods import FinancialYear
 
 TITLE = "Placement outlook: month-end numbers and cost by line"
@@ -24,7 +25,9 @@ CHART_ROWS = 16
 
 def _title(ws: Worksheet, fmts: Formats, outlook: PlacementOutlook, title: str) -> int:
     write_text(ws, 0, 0, outlook.authority, fmts.title)
-    write_text(ws, 1, 0, f"{title} — as at {outlook.as_at:%d/%m/%Y}, to {outlook.until:%d/%m/%Y}", fmts.subtitle)
+    write_text(
+        ws, 1, 0, f"{title} — as at {outlook.as_at:%d/%m/%Y}, to {outlook.until:%d/%m/%Y}", fmts.subtitle
+    )
     write_text(ws, 2, 0, "Ranges are 80% (10th to 90th percentile over the model's draws).", fmts.sign)
     return 4
 
@@ -36,7 +39,16 @@ def _fy_label(month: pd.Timestamp) -> str:
 def _summary(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) -> None:
     ws = wb.add_worksheet("Summary")
     row = _title(ws, fmts, outlook, TITLE)
-    headers = ["Scenario", "Financial year", "Cost £", "Low £", "High £", "Children at year end", "Low", "High"]
+    headers = [
+        "Scenario",
+        "Financial year",
+        "Cost £",
+        "Low £",
+        "High £",
+        "Children at year end",
+        "Low",
+        "High",
+    ]
     write_header(ws, row, headers, fmts, money_from=2)
     row += 1
     for sc in outlook.scenarios:
@@ -85,7 +97,12 @@ def _line_rows(outlook: PlacementOutlook, value: str, low: str, high: str, hist:
 
 
 def _series_sheet(
-    wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook, name: str, rows: pd.DataFrame, money: bool
+    wb: xlsxwriter.Workbook,
+    fmts: Formats,
+    outlook: PlacementOutlook,
+    name: str,
+    rows: pd.DataFrame,
+    money: bool,
 ) -> dict[str, tuple[int, int]]:
     """A long sheet (line, month, actual, forecast, low, high); returns each line's first and last row."""
     ws = wb.add_worksheet(name)
@@ -93,14 +110,14 @@ def _series_sheet(
     unit = "£" if money else "children at month end"
     write_header(ws, row, ["Line", "Month", "Actual " + unit, "Forecast " + unit, "Low", "High"], fmts, 2)
     blocks: dict[str, tuple[int, int]] = {}
-    for r in rows.itertuples(index=False):
+    for r in rows.to_dict("records"):
         row += 1
-        line = str(r.line)
+        line = str(r["line"])
         first = blocks.get(line, (row, row))[0]
         blocks[line] = (first, row)
         write_text(ws, row, 0, line, fmts.text)
-        write_text(ws, row, 1, f"{pd.Timestamp(r.month):%b %Y}", fmts.text)
-        for col, v in ((2, r.actual), (3, r.forecast), (4, r.low), (5, r.high)):
+        write_text(ws, row, 1, f"{pd.Timestamp(r['month']):%b %Y}", fmts.text)
+        for col, v in ((2, r["actual"]), (3, r["forecast"]), (4, r["low"]), (5, r["high"])):
             if v is None or pd.isna(v):
                 ws.write_blank(row, col, None)
             elif money:
@@ -127,7 +144,12 @@ def _charts(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook, b
             (5, "High (80%)", {"width": 1, "color": "#A0A0A0"}),
         ):
             chart.add_series(
-                {"name": label, "categories": cats, "values": ["Numbers", first, col, last, col], "line": style}
+                {
+                    "name": label,
+                    "categories": cats,
+                    "values": ["Numbers", first, col, last, col],
+                    "line": style,
+                }
             )
         chart.set_title({"name": f"{line}: children at month end", "name_font": {"size": 10}})
         chart.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
@@ -143,13 +165,12 @@ def _flows(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) ->
     row = _title(ws, fmts, outlook, "How the stock moves, baseline (mean over draws)")
     headers = ["Line", "Month", "Opening", "Came into care", "Moved in", "Moved out", "Left care", "Aged 18"]
     write_header(ws, row, [*headers, "Closing"], fmts, 2)
-    for r in outlook.flows.itertuples(index=False):
+    for r in outlook.flows.to_dict("records"):
         row += 1
-        write_text(ws, row, 0, str(r.line), fmts.text)
-        write_text(ws, row, 1, f"{pd.Timestamp(r.month):%b %Y}", fmts.text)
-        for col, v in enumerate(
-            (r.opening, r.entries, r.moves_in, r.moves_out, r.left_care, r.aged_out, r.closing), start=2
-        ):
+        write_text(ws, row, 0, str(r["line"]), fmts.text)
+        write_text(ws, row, 1, f"{pd.Timestamp(r['month']):%b %Y}", fmts.text)
+        for col, name in enumerate(FLOWS, start=2):
+            v = r[name]
             ws.write_number(row, col, round(float(v), 2))
     ws.set_column(0, 0, 30)
     ws.set_column(1, 8, 12)
@@ -195,9 +216,16 @@ def write_placements_workbook(outlook: PlacementOutlook, path: Path) -> None:
     fmts = formats_for(wb)
     _summary(wb, fmts, outlook)
     blocks = _series_sheet(
-        wb, fmts, outlook, "Numbers", _line_rows(outlook, "month_end", "month_end_low", "month_end_high", "month_end"), False
+        wb,
+        fmts,
+        outlook,
+        "Numbers",
+        _line_rows(outlook, "month_end", "month_end_low", "month_end_high", "month_end"),
+        False,
     )
-    _series_sheet(wb, fmts, outlook, "Cost", _line_rows(outlook, "cost_p", "cost_low_p", "cost_high_p", "cost_p"), True)
+    _series_sheet(
+        wb, fmts, outlook, "Cost", _line_rows(outlook, "cost_p", "cost_low_p", "cost_high_p", "cost_p"), True
+    )
     _charts(wb, fmts, outlook, blocks)
     _flows(wb, fmts, outlook)
     _assumptions(wb, fmts, outlook)
@@ -212,15 +240,15 @@ def outlook_json(outlook: PlacementOutlook) -> dict[str, object]:
     def months(df: pd.DataFrame) -> list[dict[str, object]]:
         return [
             {
-                "month": f"{pd.Timestamp(r.month):%Y-%m}",
-                "month_end": round(float(r.month_end), 2),
-                "month_end_lo80": round(float(r.month_end_low), 2),
-                "month_end_hi80": round(float(r.month_end_high), 2),
-                "cost": int(r.cost_p) / 100,
-                "cost_lo80": int(r.cost_low_p) / 100,
-                "cost_hi80": int(r.cost_high_p) / 100,
+                "month": f"{pd.Timestamp(r['month']):%Y-%m}",
+                "month_end": round(float(r["month_end"]), 2),
+                "month_end_lo80": round(float(r["month_end_low"]), 2),
+                "month_end_hi80": round(float(r["month_end_high"]), 2),
+                "cost": int(r["cost_p"]) / 100,
+                "cost_lo80": int(r["cost_low_p"]) / 100,
+                "cost_hi80": int(r["cost_high_p"]) / 100,
             }
-            for r in df.itertuples(index=False)
+            for r in df.to_dict("records")
         ]
 
     return {

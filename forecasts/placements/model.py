@@ -73,7 +73,7 @@ class WindowRates:
     new_cost_p: np.ndarray
 
     def curve(self, line: str, band: int) -> SurvivalCurve:
-        """The curve for a line and age band, falling back to the line's, then the pooled one."""
+        """The curve for a line and age band (−1 all ages), falling back to the line's, then all lines'."""
         return self.curves.get((line, band)) or self.curves.get((line, -1)) or self.curves[(POOLED, -1)]
 
 
@@ -138,7 +138,8 @@ def _window_rates(
     days = (stop - first).dt.days.clip(lower=0)
     risk = days.groupby(seen["line"]).sum() / DAYS_PER_MONTH
     mv = seen[(seen["how"] == "move") & (seen["end"] >= w0)]
-    for (a, b), n in mv.groupby(["line", "to_line"]).size().items():
+    counts = mv.groupby(["line", "to_line"]).size().reset_index(name="n")
+    for a, b, n in zip(counts["line"], counts["to_line"], counts["n"], strict=True):
         if risk.get(a, 0) > 0 and b in index:
             move_rate[index[str(a)], index[str(b)]] = n / risk[a]
     recent_cost = spells[spells["start"] > w0].groupby("line")["weekly_cost_p"].mean()
@@ -301,16 +302,16 @@ def _durations(
     t0: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Total spell durations (days) from each row's component and line curve for its age band at the
-    spell's start, conditional on the spell having lasted ``t0`` days already."""
+    """Total spell durations (days) from each row's component and the curve of its line and age band on
+    coming into care, given the spell has lasted ``t0`` days."""
     u = rng.random(len(line))
     out = np.empty(len(line))
-    band = age_band(age_days)
-    key = (comp * len(rates.lines) + line) * (len(BAND_LABELS) + 1) + band + 1
+    nb = len(BAND_LABELS) + 1
+    key = (comp * len(rates.lines) + line) * nb + age_band(age_days) + 1
     for k in np.unique(key):
         on = key == k
-        c, rest = divmod(int(k), len(rates.lines) * (len(BAND_LABELS) + 1))
-        ln, b = divmod(rest, len(BAND_LABELS) + 1)
+        c, rest = divmod(int(k), len(rates.lines) * nb)
+        ln, b = divmod(rest, nb)
         curve = rates.components[c][1].curve(rates.lines[ln], b - 1)
         out[on] = curve.durations_for(t0[on], u[on])
     return out
