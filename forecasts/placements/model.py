@@ -106,10 +106,11 @@ def _window_rates(
 ) -> WindowRates:
     index = {name: k for k, name in enumerate(lines)}
     span = max((at - w0).days / DAYS_PER_MONTH, 1.0)
-    new = spells[spells["entry"] & (spells["start"] > w0)]
-    by_line = new.groupby("line").size()
-    entries = np.array([by_line.get(n, 0) / span for n in lines], dtype=float)
-    ages = [new.loc[(new["line"] == n) & new["age_days"].notna(), "age_days"].to_numpy(float) for n in lines]
+    is_new = (spells["entry"] & (spells["start"] > w0)).to_numpy()
+    new_line = spells["line"].map(index).to_numpy()[is_new]
+    new_age = spells["age_days"].to_numpy(dtype=float)[is_new]
+    entries = np.bincount(new_line.astype(np.int64), minlength=len(lines)).astype(float) / span
+    ages = [new_age[(new_line == k) & ~np.isnan(new_age)] for k in range(len(lines))]
     # Leaving care is timed from the spell's start (a move to another line starts a new clock: measured
     # on these sets, the clock of time in care forecast closed cohorts worse); delayed entry at the window.
     seen = spells[spells["end"].isna() | (spells["end"] >= w0)]
@@ -147,7 +148,7 @@ def _window_rates(
     new_cost = np.array(
         [int(round(recent_cost.get(n, all_cost.get(n, overall_cost)))) for n in lines], dtype=np.int64
     )
-    return WindowRates(w0, entries, int(len(new)), ages, curves, move_rate, new_cost)
+    return WindowRates(w0, entries, int(is_new.sum()), ages, curves, move_rate, new_cost)
 
 
 def yearly_entry_counts(spells: pd.DataFrame, earliest: pd.Timestamp, at: pd.Timestamp) -> list[int]:
@@ -641,17 +642,19 @@ def forecast_frame(sim: Simulation) -> pd.DataFrame:
     dim = np.array([m.days_in_month for m in sim.months], dtype=float)
     numbers = days_all / dim[None, None, :]
     stock = month_end_stock(sim)
-    total = cost_all.sum(axis=0)
-    central = (2 * total + sim.draws) // (2 * sim.draws)
+    central = (2 * cost_all.sum(axis=0) + sim.draws) // (2 * sim.draws)
+    q = {
+        name: np.quantile(a, [0.1, 0.9], axis=0)
+        for name, a in (("n", numbers), ("c", cost_all), ("m", stock))
+    }
     out = []
     for k, name in enumerate(sim.rates.lines):
         for j, m in enumerate(sim.months):
-            n, c, me = numbers[:, k, j], cost_all[:, k, j], stock[:, k, j]
             out.append(
                 (
-                    name, m, float(n.mean()), float(np.quantile(n, 0.1)), float(np.quantile(n, 0.9)),
-                    int(central[k, j]), int(np.rint(np.quantile(c, 0.1))), int(np.rint(np.quantile(c, 0.9))),
-                    float(me.mean()), float(np.quantile(me, 0.1)), float(np.quantile(me, 0.9)),
+                    name, m, float(numbers[:, k, j].mean()), float(q["n"][0, k, j]), float(q["n"][1, k, j]),
+                    int(central[k, j]), int(np.rint(q["c"][0, k, j])), int(np.rint(q["c"][1, k, j])),
+                    float(stock[:, k, j].mean()), float(q["m"][0, k, j]), float(q["m"][1, k, j]),
                 )
             )  # fmt: skip
     return pd.DataFrame(out, columns=cols)
