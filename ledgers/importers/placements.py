@@ -11,7 +11,7 @@ import pandas as pd
 
 from ledgers.importers.ssda903 import read_903
 from ledgers.readers.columns import DATE, MONEY, TEXT, Col, Spec
-from ledgers.readers.parse import extra_json
+from ledgers.readers.parse import NOT_SHOWN, extra_json
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, file_sha256, run_import, supersede, warn
@@ -31,6 +31,7 @@ SPEC = Spec(
         Col("provider", TEXT, False, ("supplier", "provider_name", "agency")),
         Col("placement_type", TEXT, False, ("type", "place")),
     ),
+    personal=True,
 )
 
 
@@ -60,13 +61,14 @@ def _validate(ctx: ImportContext) -> list[Problem]:
         r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
     }
     if lines:
+        known = ", ".join(sorted(lines))
         for i in (~df["line"].isin(lines)).to_numpy().nonzero()[0]:
             problems.append(
                 Problem(
                     ctx.raw.file,
                     int(df["row"].iloc[i]),
                     "line",
-                    f"line '{df['line'].iloc[i]}' is not a line of the {ctx.fy.label} budget",
+                    f"is not a line of the {ctx.fy.label} budget (lines: {known}) {NOT_SHOWN}",
                     ERROR,
                 )
             )
@@ -146,22 +148,14 @@ def import_903(
 ) -> ImportOutcome:
     """Placements from SSDA903 returns (episodes joined into placements, codes mapped to lines, weekly costs
     from the unit-cost table); replaces the stored placements list. Errors: nothing stored."""
-    files = sorted(p for p in Path(folder).glob("*.csv") if "episode" in p.name.lower())
-    if not files:
-        raise ImportFailed(
-            [Problem(str(folder), None, None, "no SSDA903 episodes file (*episodes*.csv) in this folder")]
-        )
+    folder = Path(folder)
+    frame, problems = read_903(folder, codes, unit_costs, la=la)
     digest = hashlib.sha256()
-    for p in files:
-        digest.update(file_sha256(p).encode())
+    inputs = sorted(p for p in folder.glob("*.csv") if p.is_file()) if folder.is_dir() else []
+    for p in [*inputs, *(x for x in (codes, unit_costs) if x is not None and Path(x).is_file())]:
+        digest.update(file_sha256(Path(p)).encode())
     sha = digest.hexdigest() + (f":{la}" if la else "")
-    outcome = ImportOutcome("placements", Path(folder).name, None, rows_read=0)
-    frame, problems = read_903(
-        Path(folder),
-        None if codes is None else pd.read_csv(codes, dtype=str),
-        None if unit_costs is None else pd.read_csv(unit_costs, dtype=str),
-        la=la,
-    )
+    outcome = ImportOutcome("placements", folder.name, None, rows_read=0)
     errors = [p for p in problems if p.severity == ERROR]
     if not errors and frame.empty:
         errors.append(
