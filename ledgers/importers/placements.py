@@ -11,9 +11,9 @@ import pandas as pd
 
 from ledgers.importers.ssda903 import read_903
 from ledgers.readers.columns import DATE, MONEY, TEXT, Col, Spec
-from ledgers.readers.parse import NOT_SHOWN, extra_json
+from ledgers.readers.parse import extra_json
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
+from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, ImportFailed, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, file_sha256, run_import, supersede, warn
 from ledgers.store.placements import COLUMNS, check_placements, placements_frame
 from ledgers.store.schema import Store

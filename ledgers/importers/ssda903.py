@@ -23,7 +23,7 @@ from ledgers.readers.columns import MONEY, TEXT, Col, Spec
 from ledgers.readers.money import pence_from_text
 from ledgers.readers.parse import parse_table
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
+from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, ImportFailed, Problem
 from ledgers.readers.tables import load_raw
 from ledgers.readers.templates import template_path
 from ledgers.store.placements import check_placements, placements_frame
@@ -33,7 +33,6 @@ _YEARLY = re.compile(r"^(\d{4})-episodes\.csv$", re.IGNORECASE)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _UK = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _CODE = re.compile(r"^[A-Za-z0-9]{2,3}$")
-NOT_SHOWN = "not shown: a placements file may hold a child reference in any cell"
 
 # SSDA903 placement types (2014-15 on, with K3 from 2023-24) and providers: ../shared/data/placement_codes.md
 PLACE_CODES = frozenset(
@@ -163,10 +162,10 @@ def _text_table(con: duckdb.DuckDBPyConnection, path: Path, spec: Spec, name: st
     return df
 
 
-def shown_code(value: str, children: set[str]) -> str:
-    """A code cell as it may be shown: quoted when it has the shape of a code and is no child's id."""
+def shown_code(value: str, children: set[str]) -> str | None:
+    """A code cell quoted for a message when it has the shape of a code and is no child's id, else None."""
     v = str(value).strip()
-    return f"'{v}'" if _CODE.match(v) and v not in children else f"(a value that is not a code; {NOT_SHOWN})"
+    return f"'{v}'" if _CODE.match(v) and v not in children else None
 
 
 def _read_episodes(
@@ -203,7 +202,9 @@ def _read_episodes(
                 if df.empty:
                     named = sorted(v for v, n in counts.items() if n >= 5 and v and v not in children)
                     rest = len(counts) - len(named)
-                    listed = ", ".join(named) + (f" and {rest} other value(s), {NOT_SHOWN}" if rest else "")
+                    listed = ", ".join(named)
+                    if rest:
+                        listed += f"{'; ' if named else ''}{rest} value(s) on fewer than 5 rows each {NOT_SHOWN}"
                     problems.append(
                         Problem(path.name, None, "LA", f"no episodes for LA '{la}' (the file has: {listed})")
                     )
@@ -228,21 +229,20 @@ def _read_episodes(
     eps = pd.concat(frames, ignore_index=True)
     eps["_start"] = parse_dates(eps["DECOM"])
     eps["_end"] = parse_dates(eps["DEC"])
-    for col, parsed in (("DECOM", "_start"), ("DEC", "_end")):
-        bad = eps[parsed].isna() & (eps[col].str.strip() != "" if col == "DEC" else True)
-        for file, row, text in eps.loc[bad, ["_file", "_row", col]].itertuples(index=False):
-            what = "is empty but required" if not str(text).strip() else "is not a date"
-            problems.append(
-                Problem(
-                    str(file), int(row), col, f"{what} (write dd/mm/yyyy or yyyy-mm-dd; cell {NOT_SHOWN})"
-                )
-            )
-        eps = eps[~bad]
-    for col in ("CHILD", "PLACE"):
+    bad = pd.Series(False, index=eps.index)
+    for col in ("CHILD", "DECOM", "PLACE"):
         blank = eps[col].str.strip() == ""
         for file, row in eps.loc[blank, ["_file", "_row"]].itertuples(index=False):
             problems.append(Problem(str(file), int(row), col, "is empty but required"))
-        eps = eps[~blank]
+        bad |= blank
+    for col, parsed in (("DECOM", "_start"), ("DEC", "_end")):
+        unreadable = eps[parsed].isna() & (eps[col].str.strip() != "")
+        for file, row in eps.loc[unreadable, ["_file", "_row"]].itertuples(index=False):
+            problems.append(
+                Problem(str(file), int(row), col, f"is not a date (write dd/mm/yyyy or yyyy-mm-dd) {NOT_SHOWN}")
+            )
+        bad |= unreadable
+    eps = eps[~bad]
     return eps, children
 
 
@@ -280,7 +280,7 @@ def header_table(folder: Path, la: str | None = None) -> tuple[pd.DataFrame, lis
                         head.name,
                         int(row),
                         "DOB",
-                        f"is not a date (write dd/mm/yyyy or yyyy-mm-dd; cell {NOT_SHOWN})",
+                        f"is not a date (write dd/mm/yyyy or yyyy-mm-dd) {NOT_SHOWN}",
                     )
                 )
             df["DOB"] = dob
@@ -424,13 +424,15 @@ def _unknown_codes(placed: pd.DataFrame, children: set[str]) -> list[Problem]:
             first = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
             by = "" if rule == "exact" else f" by {rule}"
             kind = "placement type" if col == "PLACE" else "placement provider"
+            shown = shown_code(value, children)
+            what = f"{shown} is not" if shown else "the cell is not"
             out.append(
                 Problem(
                     str(file),
                     rows[0],
                     col,
-                    f"{shown_code(value, children)} is not an SSDA903 {kind} code; {len(rows)} placement(s) "
-                    f"(rows {first}) put on line '{line}'{by}: check the code",
+                    f"{what} an SSDA903 {kind} code; {len(rows)} placement(s) (row{'s' if len(rows) > 1 else ''} "
+                    f"{first}) put on line '{line}'{by}: check the code{'' if shown else ' ' + NOT_SHOWN}",
                     WARNING,
                 )
             )
@@ -494,13 +496,15 @@ def read_903(
     problems.extend(_unknown_codes(placed, children))
     unmapped = placed.loc[placed["line"].isna(), ["_file", "_row", "PLACE", "PLACE_PROVIDER"]]
     for file, row, place, provider in unmapped.itertuples(index=False):
+        a, b = shown_code(place, children), shown_code(provider, children)
+        hidden = "" if a and b else f" {NOT_SHOWN}"
         problems.append(
             Problem(
                 str(file),
                 int(row),
                 "PLACE",
-                f"no line for PLACE {shown_code(place, children)} / PLACE_PROVIDER "
-                f"{shown_code(provider, children)} in the codes table; add a rule for it",
+                f"no line for PLACE {a or '(not shown)'} / PLACE_PROVIDER {b or '(not shown)'} in the codes "
+                f"table; add a rule for it{hidden}",
             )
         )
     placed = placed[placed["line"].notna()]

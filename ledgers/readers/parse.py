@@ -6,7 +6,7 @@ import duckdb
 
 from ledgers.readers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, Problem
+from ledgers.readers.problems import ERROR, NOT_SHOWN, Problem
 from ledgers.readers.tables import RawTable
 
 MAX_PER_COLUMN = 1000  # problems listed per column; the count of the rest is still reported
@@ -158,9 +158,6 @@ _SQL_TYPE = {
     BOOL: "BOOLEAN",
     TEXT: "VARCHAR",
 }
-
-
-NOT_SHOWN = "(the cell is not shown: a placements file may hold a child reference in any column)"
 
 
 def _cells(
