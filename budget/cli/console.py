@@ -53,13 +53,29 @@ def handles_errors(fn: F) -> F:
             for line in rest:
                 err.print(line, markup=False)
             raise typer.Exit(2) from None
-        except OSError as exc:
-            if exc.filename is None:
-                raise
-            err.print(f"error: {path_problem(exc)}", markup=False)
+        except Exception as exc:
+            cause = named_path_error(exc)
+            if cause is None:
+                raise  # a bug: typer shows the traceback, without local variables
+            err.print(f"error: {path_problem(cause)}", markup=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def named_path_error(exc: BaseException) -> OSError | None:
+    """The OSError on a named path behind ``exc`` (itself, or what a library re-raised it as, such as
+    xlsxwriter's FileCreateError), or None when ``exc`` is not about a path."""
+    seen: BaseException | None = exc
+    for _ in range(3):
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and seen.filename is not None:
+            return seen
+        if seen.args and isinstance(seen.args[0], OSError) and seen.args[0].filename is not None:
+            return seen.args[0]
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def path_problem(exc: OSError) -> str:
@@ -69,6 +85,7 @@ def path_problem(exc: OSError) -> str:
         IsADirectoryError: "is a folder; give a file name",
         NotADirectoryError: "a part of the path is a file, not a folder",
         PermissionError: "permission denied (is it open in Excel, or read-only?)",
+        FileExistsError: "already exists and is not a folder; give a folder name",
     }.get(type(exc), exc.strerror or type(exc).__name__)
     return f"{exc.filename}: {reason}"
 

@@ -9,6 +9,8 @@ moved by more than 10% or £50k since they were written. Variances kept with the
 
 from __future__ import annotations
 
+import zipfile
+
 import csv
 import re
 from dataclasses import dataclass
@@ -73,8 +75,9 @@ def workbook_entries(path: Path) -> tuple[int | None, list[Entry]]:
     cell, so no words are silently dropped."""
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise WorkspaceError(f"{path.name}: cannot be read as an Excel workbook: {exc}") from None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        reason = "it is not an Excel workbook (or it is password-protected)" if isinstance(exc, zipfile.BadZipFile) else exc
+        raise WorkspaceError(f"{path.name}: cannot be read as an Excel workbook: {reason}") from None
     if SHEET not in wb.sheetnames:
         raise WorkspaceError(
             f"{path.name}: no sheet named '{SHEET}' (sheets: {', '.join(wb.sheetnames)}): "
