@@ -50,19 +50,18 @@ def _frame(ctx: ImportContext) -> pd.DataFrame:
 
 
 def _validate(ctx: ImportContext) -> list[Problem]:
-    if ctx.parse_failed:
-        return []  # the frame checks need every cell parsed; the cell problems are listed already
     df = _frame(ctx)
     if df.empty:
         # a placements list replaces the stored one: an empty file would silently wipe it
         return [Problem(ctx.raw.file, ctx.raw.header_row, None, "the file has no placements (only a header)")]
-    problems = check_placements(df, ctx.raw.file)
+    # the frame checks need every cell parsed (the cell problems are listed already); the line check does not
+    problems = [] if ctx.parse_failed else check_placements(df, ctx.raw.file)
     lines = {
         r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
     }
     if lines:
         known = ", ".join(sorted(lines))
-        for i in (~df["line"].isin(lines)).to_numpy().nonzero()[0]:
+        for i in (df["line"].notna() & ~df["line"].isin(lines)).to_numpy().nonzero()[0]:
             problems.append(
                 Problem(
                     ctx.raw.file,

@@ -13,7 +13,7 @@ from badinput.conftest import DATA, accepted, output_lines, refused, string_cell
 
 HEAD = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
 HEADER_HEAD = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
-NOT_SHOWN = "(the cell is not shown: a placements file may hold a child reference in any column)"
+NOT_SHOWN = "(not shown: a placements file may hold a child reference in any column)"
 DATE_HINT = f"is not a date (write dd/mm/yyyy or yyyy-mm-dd) {NOT_SHOWN}"
 NEEDS_HEADER = "needs the header file of the same return beside it (CHILD, SEX, DOB, ...)"
 AMOUNT = (
