@@ -103,7 +103,9 @@ def forecast(
     from forecasts.series.frames import read_series_csv
 
     if not file.is_file():
-        typer.echo(f"{file}: {'is a folder; give a CSV file' if file.is_dir() else 'file not found'}", err=True)
+        typer.echo(
+            f"{file}: {'is a folder; give a CSV file' if file.is_dir() else 'file not found'}", err=True
+        )
         raise typer.Exit(2)
     names = [m.strip() for m in models.split(",") if m.strip()] if models else None
     try:

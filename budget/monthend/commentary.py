@@ -9,10 +9,9 @@ moved by more than 10% or £50k since they were written. Variances kept with the
 
 from __future__ import annotations
 
-import zipfile
-
 import csv
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -76,7 +75,11 @@ def workbook_entries(path: Path) -> tuple[int | None, list[Entry]]:
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        reason = "it is not an Excel workbook (or it is password-protected)" if isinstance(exc, zipfile.BadZipFile) else exc
+        reason = (
+            "it is not an Excel workbook (or it is password-protected)"
+            if isinstance(exc, zipfile.BadZipFile)
+            else exc
+        )
         raise WorkspaceError(f"{path.name}: cannot be read as an Excel workbook: {reason}") from None
     if SHEET not in wb.sheetnames:
         raise WorkspaceError(

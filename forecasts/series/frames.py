@@ -152,5 +152,5 @@ def read_series_csv(path: str | Path) -> pd.DataFrame:
     except SeriesError as exc:
         text = str(exc)
         if m := re.match(r"row (\d+): ", text):  # file:row: column: message
-            raise SeriesError(f"{p}:{m.group(1)}: {text[m.end():]}") from None
+            raise SeriesError(f"{p}:{m.group(1)}: {text[m.end() :]}") from None
         raise SeriesError(f"{p}: {text}") from None

@@ -204,7 +204,9 @@ def _read_episodes(
                     rest = len(counts) - len(named)
                     listed = ", ".join(named)
                     if rest:
-                        listed += f"{'; ' if named else ''}{rest} value(s) on fewer than 5 rows each {NOT_SHOWN}"
+                        listed += (
+                            f"{'; ' if named else ''}{rest} value(s) on fewer than 5 rows each {NOT_SHOWN}"
+                        )
                     problems.append(
                         Problem(path.name, None, "LA", f"no episodes for LA '{la}' (the file has: {listed})")
                     )
@@ -239,7 +241,9 @@ def _read_episodes(
         unreadable = eps[parsed].isna() & (eps[col].str.strip() != "")
         for file, row in eps.loc[unreadable, ["_file", "_row"]].itertuples(index=False):
             problems.append(
-                Problem(str(file), int(row), col, f"is not a date (write dd/mm/yyyy or yyyy-mm-dd) {NOT_SHOWN}")
+                Problem(
+                    str(file), int(row), col, f"is not a date (write dd/mm/yyyy or yyyy-mm-dd) {NOT_SHOWN}"
+                )
             )
         bad |= unreadable
     eps = eps[~bad]
@@ -424,7 +428,7 @@ def _unknown_codes(placed: pd.DataFrame, children: set[str]) -> list[Problem]:
             first = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
             by = "" if rule == "exact" else f" by {rule}"
             kind = "placement type" if col == "PLACE" else "placement provider"
-            shown = shown_code(value, children)
+            shown = shown_code(str(value), children)
             what = f"{shown} is not" if shown else "the cell is not"
             out.append(
                 Problem(

@@ -168,7 +168,9 @@ def load_raw(
             [str(source), delim, h + 1, cols],
         )
     except duckdb.Error as exc:
-        raise ImportFailed([Problem(file, None, None, f"cannot be read as CSV: {exc}")]) from None
+        # the engine's message quotes the row it failed on: never shown for a file that holds child references
+        reason = "the rows are not in CSV form (save it again as CSV UTF-8)" if spec.personal else exc
+        raise ImportFailed([Problem(file, None, None, f"cannot be read as CSV: {reason}")]) from None
     finally:
         if tmp:
             os.unlink(tmp)
