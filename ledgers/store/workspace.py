@@ -125,14 +125,16 @@ class Workspace:
 def init_workspace(path: Path, authority: str, year: str, contract_value: int = 0) -> Workspace:
     """Create a workspace folder with settings and an empty store."""
     fy = FinancialYear.parse(year)
-    path.mkdir(parents=True, exist_ok=True)
     settings_file = path / SETTINGS_FILE
     if settings_file.exists() or (path / STORE_FILE).exists():
         raise WorkspaceError(f"{path} already holds a careladder workspace")
-    safe = authority.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
-    settings_file.write_text(
-        _TEMPLATE.format(authority=safe, year=fy.label, contract=contract_value), encoding="utf-8"
-    )
+    safe = "".join(c if c.isprintable() else " " for c in authority).replace("\\", "\\\\").replace('"', '\\"')
+    text = _TEMPLATE.format(authority=safe, year=fy.label, contract=contract_value)
+    problems = setting_problems(tomllib.loads(text))
+    if problems:  # checked before anything is written, so a corrected init can run again
+        raise SettingsInvalid("init", [p.replace("[contract] value", "--contract-value") for p in problems])
+    path.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text(text, encoding="utf-8")
     create_store(path / STORE_FILE)
     return load_workspace(path)
 

@@ -340,3 +340,25 @@ def test_settings_free_text_reaches_the_workbook_as_text(ws: Path, tmp_path: Pat
     accepted(["mtfs", "--out", mtfs, "-w", ws])
     assert set(string_cells(mtfs, "HYPERLINK")) == {"s"}
     assert string_cells(mtfs, "=1+2") == ["s"] or set(string_cells(mtfs, "=1+2")) == {"s"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (["--contract-value", "-5"], f"init: --contract-value: -5 is negative; {POUNDS}"),
+        (["--year", "2019"], "financial year '2019' should be written like 2019/20"),
+    ],
+    ids=["negative-contract-value", "year-without-slash"],
+)
+def test_init_refuses_bad_settings_and_writes_nothing(tmp_path: Path, extra: list[str], line: str) -> None:
+    target = tmp_path / "new"
+    args = [
+        "init",
+        target,
+        "--authority",
+        "Trust",
+        *(extra if "--year" in extra else ["--year", "2019/20", *extra]),
+    ]
+    refused(args, None, line)
+    assert not target.exists()  # nothing written: the corrected command can run again
+    accepted(["init", target, "--authority", "Trust", "--year", "2019/20"])
