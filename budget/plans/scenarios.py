@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgers.readers.problems import WorkspaceError
-from ledgers.store.settings import RATE, SettingInvalid
+from ledgers.store.settings import CHANGE, RATE, Kind, SettingInvalid
 from ledgers.store.workspace import Settings
 
 BASELINE = "baseline"
@@ -91,18 +91,18 @@ def _pct(value: Decimal, signed: bool = True) -> str:
     return f"+{text}" if signed and value > 0 else text
 
 
-def fraction(value: Any, where: str) -> Decimal:
-    """A setting that must be a fraction from -1 to 1 (such as 0.02), as an exact decimal."""
+def fraction(value: Any, where: str, kind: Kind = RATE) -> Decimal:
+    """A setting that must be a fraction (from -1 to 1 for a rate, such as 0.02), as an exact decimal."""
     try:
-        return Decimal(RATE.read(value))
+        return Decimal(kind.read(value))
     except SettingInvalid as exc:
         raise WorkspaceError(f"careladder.toml: {where}: {exc}") from None
 
 
 def _by_line(value: Any, where: str) -> dict[str, Decimal]:
     if isinstance(value, dict):
-        return {str(k): fraction(v, f"{where} {k}") for k, v in value.items()}
-    return {"*": fraction(value, where)}
+        return {str(k): fraction(v, f"{where} {k}", CHANGE) for k, v in value.items()}
+    return {"*": fraction(value, where, CHANGE)}
 
 
 def assumptions_from(settings: Settings) -> Assumptions:

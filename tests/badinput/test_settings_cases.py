@@ -15,7 +15,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PCT = "use a fraction from -1 to 1, such as 0.03 for 3% a year (-0.02 for a 2% fall)"
 SHARE = "use a fraction from 0 to 1, such as 0.90 for 90%"
 RAG = "use a fraction from 0 to 1, such as 0.02 for 2% of the budget"
-CHANGE = "use a fraction from -1 to 1, such as 0.10 for 10% more (-0.10 for 10% fewer)"
+CHANGE = "use a fraction from -1 to 5, such as 0.10 for 10% more (-0.10 for 10% fewer)"
 POUNDS = "write a number of pounds such as 100000 (no £ or commas, at most 2 decimal places)"
 
 # (case id, careladder.toml body after authority and financial_year, the line expected after "<file>: ")
@@ -139,7 +139,7 @@ CASES = [
     (
         "scenario-demand-percent",
         "[scenarios.high-demand]\ndemand_change = 10\n",
-        f"[scenarios.high-demand] demand_change: 10 is more than 1; {CHANGE}",
+        f"[scenarios.high-demand] demand_change: 10 is more than 5; {CHANGE}",
     ),
     (
         "scenario-price-text",
