@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledgers.importers.ssda903 import episode_files, join_episodes, parse_dates, read_903
+from ledgers.importers.ssda903 import episode_files, header_table, join_episodes, parse_dates, read_903
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903"
 HEAD = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
@@ -149,3 +149,18 @@ def test_join_keeps_a_gap_as_two_placements() -> None:
         }
     )
     assert len(join_episodes(eps)) == 2
+
+
+def test_header_table_gives_each_child_its_date_of_birth(tmp_path: Path) -> None:
+    (tmp_path / "episodes.csv").write_text(HEAD + "1,01/04/2017,S,C2,N1,U4,PR4,,,,,,1\n")
+    (tmp_path / "header.csv").write_text(HEADER + "3,1,,WBRI,,,\n")
+    heads, problems = header_table(tmp_path)
+    assert problems == []
+    assert heads["_child"].tolist() == ["1", "2", "3"]  # keyed as the placements' child_ref
+    assert heads["DOB"].dt.strftime("%Y-%m-%d").fillna("unknown").tolist() == [
+        "2005-02-01",
+        "2006-04-03",
+        "unknown",
+    ]
+    df, _ = read_903(tmp_path)
+    assert set(df["child_ref"]) <= set(heads["_child"])

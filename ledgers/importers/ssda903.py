@@ -414,6 +414,27 @@ def _lines(eps: pd.DataFrame, codes: pd.DataFrame) -> tuple[pd.Series, pd.Series
     return out, rule
 
 
+def _unheaded(eps: pd.DataFrame, heads: pd.DataFrame) -> list[Problem]:
+    """A warning per episodes file whose children have no row in the header file of the return (the header
+    holds each child's date of birth); counts and rows only, never the child."""
+    out = []
+    known = set(heads["_child"])
+    for file, group in eps[~eps["_child"].isin(known)].groupby("_file", sort=False):
+        rows = sorted(int(r) for r in group["_row"])
+        first = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
+        out.append(
+            Problem(
+                str(file),
+                rows[0],
+                "CHILD",
+                f"{len(rows)} episode(s) of {group['_child'].nunique()} child(ren) have no row in the header file "
+                f"(first rows: {first}): their dates of birth are unknown",
+                WARNING,
+            )
+        )
+    return out
+
+
 def _unknown_codes(placed: pd.DataFrame, children: set[str]) -> list[Problem]:
     """Warnings for placements whose PLACE or PLACE_PROVIDER is not an SSDA903 code, with the line each went to
     (a catch-all rule must not hide a mistyped code); one warning per code and line, with its first rows."""
@@ -489,11 +510,13 @@ def read_903(
         weekly = unit_cost_table(unit_costs, con, problems)
         tables_ok = not any(p.severity == ERROR for p in problems)
         eps, children = _read_episodes(con, folder, la, problems)
-        problems.extend(p for p in header_table(folder, la)[1])
+        heads, header_problems = header_table(folder, la)
+        problems.extend(header_problems)
     finally:
         con.close()
     if eps.empty or not tables_ok:  # without the code tables every placement would be reported again
         return placements_frame(), problems
+    problems.extend(_unheaded(eps, heads))
     placed = join_episodes(eps)
     line, rule = _lines(placed, rules)
     placed["line"], placed["_rule"] = line.to_numpy(), rule.to_numpy()

@@ -395,3 +395,16 @@ def test_formula_text_in_903_and_code_tables_stays_text_in_the_workbook(ws: Path
     accepted(["outturn", "--period", "2019-06", "--out", out, "-w", ws])
     types = string_cells(out, line)
     assert types and set(types) == {"s"}
+
+
+def test_children_missing_from_the_header_are_counted_not_named(ws: Path, tmp_path: Path) -> None:
+    _lay_out(
+        tmp_path,
+        {"903/episodes.csv": GOOD + ep("CHREF1003", "01/06/2019"), "903/header.csv": header("CHREF1001")},
+    )
+    res = accepted(["placements", "import-903", tmp_path / "903", "-w", ws])
+    assert (
+        "warning: episodes.csv:3: column 'CHILD': 2 episode(s) of 2 child(ren) have no row in the header file "
+        "(first rows: 3, 4): their dates of birth are unknown"
+    ) in output_lines(res)
+    assert "CHREF" not in res.output and len(_stored(ws)) == 3
