@@ -64,6 +64,13 @@ def outturn(
     as_json: JsonOpt = False,
     year: YearOpt = None,
     workspace: WorkspaceOpt = Path("."),
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail", help="Also write outturn-YYYY-MM-detail.xlsx (finance team: what lies behind)."
+        ),
+    ] = False,
+    cash: Annotated[bool, typer.Option("--cash", help="Add the Cash sheet (and cash to the JSON).")] = False,
 ) -> None:
     """The forecast outturn against budget: workbook for the finance meeting and/or JSON. With --year, an
     earlier year (a closed year is read as stored: nothing is saved)."""
@@ -76,7 +83,12 @@ def outturn(
     fy = year_of(ws.settings, year)
     store = ws.open()
     try:
-        report = outturn_report(store.con, settings_for_year(ws.settings, fy), period)
+        report = outturn_report(store.con, settings_for_year(ws.settings, fy), period, with_cash=cash)
+        if detail:
+            from budget.workbooks.detail import write_detail
+
+            written = write_detail(store.con, ws.path, report, out.parent if out is not None else Path("."))
+            err.print(f"Wrote {written}", markup=False)
         if ledger_rows_to(store.con, fy.start_year, report.period_no) == 0:
             err.print(
                 f"warning: no ledger rows are stored for {fy.label} P1–P{report.period_no}: the forecast has no "

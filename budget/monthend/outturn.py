@@ -7,9 +7,11 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from budget.monthend.cash import cash_position
 from budget.monthend.commentary import with_commentary
 from budget.monthend.explain import explainer_for
 from budget.monthend.forecast_store import store_forecasts, stored_forecasts
+from budget.monthend.funding import fund_positions
 from budget.monthend.history import month_end_history
 from budget.monthend.movement import save_snapshot
 from budget.monthend.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
@@ -149,6 +151,7 @@ def outturn_report(
     models: tuple[str, ...] = STAT_MODELS,
     quick: bool = False,
     as_known: bool = False,
+    with_cash: bool = False,
 ) -> OutturnReport:
     """Compute the outturn for ``period`` (YYYY-MM); store its line forecasts for next month's movement."""
     fy, p = checked_period(settings, period)
@@ -262,6 +265,9 @@ def outturn_report(
         data_as_at=f"{fy.month_end(p):%d/%m/%Y}",
     )
     report.notes = _notes(con, report, results, prev_label, p)
+    report.funding = fund_positions(con, fy, p, results)
+    if with_cash:
+        report.cash = cash_position(con, settings, period, forecasts, set(placements["line"]))
     with_commentary(con, fy.start_year, p, report.variances)
     if save and not is_closed(con, fy):  # a closed year's history is final: reading it stores nothing
         save_run(con, fy, p, results, placements)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from ledgers.readers.money import pounds_float
 
 if TYPE_CHECKING:
+    from budget.monthend.cash import CashPosition
+    from budget.monthend.funding import FundPosition
     from budget.monthend.monthly import MonthlyView
     from budget.monthend.track_record import TrackRecord
     from budget.monthend.trajectory import Trajectory
@@ -163,6 +165,8 @@ class OutturnReport:
     trajectory: Trajectory | None = None  # the forecast at every stored month end of the year
     track_record: TrackRecord | None = None  # how right a closed year's month ends were (this year or last)
     monthly: MonthlyView | None = None  # each line month by month
+    funding: list[FundPosition] = field(default_factory=list)  # ring-fenced funds (empty: none stored)
+    cash: CashPosition | None = None  # the cash position, when asked for (outturn --cash)
 
     @property
     def grand_total(self) -> Figures:

@@ -16,6 +16,8 @@ from budget.monthend.report import (
     sign_statement,
     variance_key,
 )
+from budget.workbooks.cash import write_cash
+from budget.workbooks.funding import write_funding
 from budget.workbooks.monthly import write_monthly
 from budget.workbooks.savings import write_savings
 from budget.workbooks.trajectory import write_trajectory
@@ -81,6 +83,13 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
                 report.authority,
                 period_title(report.financial_year, report.period, report.period_no),
             )
+        if report.funding:
+            write_funding(
+                workbook, report.funding, fmts, report.authority,
+                period_title(report.financial_year, report.period, report.period_no),
+            )  # fmt: skip
+        if report.cash is not None:
+            write_cash(workbook, report.cash, fmts)
         write_trajectory(workbook, report, fmts)
         write_monthly(workbook, report, fmts)
         write_notes(workbook, report, fmts)

@@ -71,6 +71,11 @@ CREATE TABLE IF NOT EXISTS years (
 CREATE TABLE IF NOT EXISTS final_outturn (
     fy INTEGER NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL, line_order INTEGER NOT NULL,
     budget_net_p BIGINT NOT NULL, final_gross_p BIGINT NOT NULL, final_income_p BIGINT NOT NULL, numbers DOUBLE);
+CREATE TABLE IF NOT EXISTS cash_balances (
+    balance_date DATE NOT NULL, balance_p BIGINT NOT NULL, source_row INTEGER, import_id INTEGER);
+CREATE TABLE IF NOT EXISTS funding (
+    fund VARCHAR NOT NULL, line VARCHAR NOT NULL, total_p BIGINT NOT NULL, start_year INTEGER NOT NULL,
+    end_year INTEGER NOT NULL, spent_p BIGINT, source_row INTEGER, import_id INTEGER);
 """
 # columns added after version 1 was first released: added in place when a store is opened for writing
 LATER_COLUMNS = ("ALTER TABLE outturn_lines ADD COLUMN IF NOT EXISTS numbers DOUBLE",)
