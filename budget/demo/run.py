@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from budget.demo.authority import write_demo_inputs
+from budget.demo.authority import DEMO_SCENARIOS, write_demo_inputs
 from budget.monthend.outturn import forecast_run, outturn_report
 from budget.monthend.report import OutturnReport, direction
 from budget.mtfs.projection import mtfs_report
@@ -35,7 +35,7 @@ def fresh_workspace(path: Path) -> Workspace:
         if not (path / SETTINGS_FILE).exists():
             raise WorkspaceError(f"{path} exists and is not a careladder workspace: choose another OUTDIR")
         shutil.rmtree(path)
-    return init_workspace(path, AUTHORITY, YEAR, CONTRACT_VALUE)
+    return init_workspace(path, AUTHORITY, YEAR, CONTRACT_VALUE, DEMO_SCENARIOS)
 
 
 def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:

@@ -8,10 +8,19 @@ import duckdb
 import pandas as pd
 
 from budget.monthend.commentary import with_commentary
+from budget.monthend.contract import contract_line_of, revised_contract_sum_p
 from budget.monthend.explain import explainer_for
 from budget.monthend.forecast_store import store_forecasts, stored_forecasts
 from budget.monthend.movement import save_snapshot
-from budget.monthend.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
+from budget.monthend.report import (
+    Figures,
+    HeadingResult,
+    LineResult,
+    Movement,
+    OutturnReport,
+    rag_status,
+    variance_pence,
+)
 from budget.monthend.surplus import surplus_share
 from budget.monthend.variance import variance_rows
 from budget.plans.savings import savings_for_line, tracker_for
@@ -31,17 +40,6 @@ from ledgers.store.queries import (
 )
 from ledgers.store.schema import SUSPENSE_HEADING, SUSPENSE_LINE
 from ledgers.store.workspace import Settings
-
-
-def rag_status(variance_net_p: int, budget_net_p: int, amber: float, red: float, threshold_p: int) -> str:
-    """Red/amber/green by |variance| as a share of |budget| (a zero budget: red at the threshold)."""
-    v = abs(variance_net_p)
-    if v == 0:
-        return "green"
-    if budget_net_p == 0:
-        return "red" if v >= threshold_p else "amber"
-    share = v / abs(budget_net_p)
-    return "red" if share >= red else "amber" if share >= amber else "green"
 
 
 def checked_period(settings: Settings, period: str) -> tuple[FinancialYear, int]:
@@ -175,9 +173,10 @@ def outturn_report(
                 rag=rag_status(
                     fig.variances(sign)[2],
                     fig.budget_net_p,
+                    sign,
                     settings.rag_amber,
                     settings.rag_red,
-                    settings.variance_threshold_p,
+                    settings.rag_floor_p,
                 ),
                 is_suspense=name == SUSPENSE_LINE,
             )
@@ -203,6 +202,10 @@ def outturn_report(
     net_position = variance_pence(total.budget_net_p, total.forecast_net_p, "budget-minus-forecast")
     funded = [(ln.name, ln.funded_by or "", ln.figures.variances(sign)[2]) for ln in results if ln.funded_by]
     savings = tracker_for(con, settings, fy, p, placements)
+    contract_line = contract_line_of(settings, {ln.name: ln.figures.budget_income_p for ln in results})
+    contract_sum = revised_contract_sum_p(
+        settings, contract_line, {ln.name: ln.figures.forecast_net_p for ln in results}
+    )
     explainer.savings_text = {ln.name: savings_for_line(savings, ln.name) for ln in results}
     report = OutturnReport(
         savings=savings,
@@ -225,7 +228,12 @@ def outturn_report(
             explainer.line,
             explainer.heading,
         ),
-        surplus=surplus_share(settings, net_position, funded),
+        surplus=surplus_share(settings, net_position, funded, contract_sum),
+        rag_floor_p=settings.rag_floor_p,
+        contract_line=contract_line,
+        month_movement=movement_since(con, fy, p, prev_p, total, sign, quarter=False),
+        quarter_movement=movement_since(con, fy, p, quarter_end_before(p), total, sign, quarter=True),
+        retained_label=f"{settings.retained_by}'s retained share",
         adjustments=[(line, amount, reason) for line, amount, reason, _ in adjustments],
         suspense=suspense_rows(con, fy.start_year, p),
         data_as_at=f"{fy.month_end(p):%d/%m/%Y}",
@@ -236,6 +244,36 @@ def outturn_report(
         save_run(con, fy, p, results, placements)
         save_snapshot(con, fy, p, placements, forecasts, adj_by_line)
     return report
+
+
+def quarter_end_before(p: int) -> int | None:
+    """The last quarter end (P3, P6, P9) before period ``p``; None in the first quarter."""
+    q = (p - 1) // 3 * 3
+    return q or None
+
+
+def movement_since(
+    con: duckdb.DuckDBPyConnection,
+    fy: FinancialYear,
+    p: int,
+    then: int | None,
+    total: Figures,
+    sign: str,
+    *,
+    quarter: bool,
+) -> Movement | None:
+    """The grand-total forecast change since the stored run of period ``then`` (None when none is stored)."""
+    if then is None or then >= p:
+        return None
+    at, nets = previous_run(con, fy.start_year, then + 1)
+    if at != then:
+        return None
+    before = sum(nets.values())
+    month = fy.month(then).strftime("%B %Y")
+    since = f"the end of Quarter {then // 3} ({month})" if quarter else f"{month} (P{then})"
+    return Movement(
+        since, then, total.forecast_net_p - before, variance_pence(total.budget_net_p, before, sign)
+    )
 
 
 def _numbers_for_year(to_date: float | None, lf: LineForecast, fy: FinancialYear, p: int) -> float | None:
@@ -328,7 +366,4 @@ def _notes(
         notes.append(("Year end", "P12: the forecast outturn is the actuals; adjustments are not applied."))
     for iid, kind, file, rows, when in imports_used(con):
         notes.append((f"Import #{iid}", f"{kind}: {file}, {rows} rows, {when}"))
-    for ln in results:
-        text = ln.method + (f" — {ln.method_note}" if ln.method_note else "")
-        notes.append((f"Method: {ln.name}", text))
     return notes

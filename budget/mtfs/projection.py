@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pandas as pd
 
+from budget.monthend.contract import contract_line_of
 from budget.monthend.outturn import outturn_report
 from budget.plans.savings import (
     PlanRow,
@@ -176,11 +177,7 @@ def mtfs_base(con: duckdb.DuckDBPyConnection, settings: Settings, period: str | 
         ]
         budget_income = {x.name: x.figures.budget_income_p for x in report.lines}
         source = f"outturn computed for P{p} ({month_label(fy, p)}), not stored"
-    assumptions = assumptions_from(settings)
-    contract_line = assumptions.contract_line
-    if contract_line is None:
-        found = [n for n, i in budget_income.items() if i != 0 and i == -settings.contract_value_p]
-        contract_line = found[0] if found else None
+    contract_line = contract_line_of(settings, budget_income)
     placements = stored_placements(con)
     year0 = [-b.income_p - b.gross_p for b in lines if b.line == contract_line]
     return MtfsBase(
