@@ -18,7 +18,7 @@ from ledgers.importers.ledger import import_ledger
 from ledgers.importers.mapping import import_mapping
 from ledgers.importers.placements import import_placements
 from ledgers.importers.plans import import_adjustments, import_savings
-from ledgers.readers.money import words
+from ledgers.readers.money import console_money, words
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.imports import ImportOutcome
 from ledgers.store.workspace import SETTINGS_FILE, Workspace, init_workspace
@@ -81,8 +81,9 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
     say(
         f"{report.authority}: forecast outturn {report.financial_year} at P{report.period_no}: "
         f"{words(net)} {direction(net, 'budget-minus-forecast')} "
-        f"(forecast net £{report.grand_total.forecast_net_p / 100:,.0f} against budget "
-        f"£{report.grand_total.budget_net_p / 100:,.0f}); council's share £{report.surplus.council_share_p / 100:,.0f}"
+        f"(forecast net {console_money(report.grand_total.forecast_net_p)} against budget "
+        f"{console_money(report.grand_total.budget_net_p)}); "
+        f"council's share {console_money(report.surplus.council_share_p)}"
     )
     say(f"Demo finished in {time.perf_counter() - started:.1f} s")
     return report

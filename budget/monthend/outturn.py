@@ -44,7 +44,7 @@ from ledgers.store.workspace import Settings
 
 def checked_period(settings: Settings, period: str) -> tuple[FinancialYear, int]:
     try:
-        fy, p = parse_month(period)
+        fy, p = parse_month(period, settings.financial_year)
     except ValueError as exc:
         raise WorkspaceError(str(exc)) from None
     if fy != settings.financial_year:

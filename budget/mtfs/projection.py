@@ -40,7 +40,7 @@ from budget.plans.scenarios import Assumptions, ScenarioSpec, assumptions_from, 
 from forecasts.placements.commitments import actual_cost_by_month
 from forecasts.placements.model import MixMove, Scenario, placement_forecast
 from ledgers.importers.placements import stored_placements
-from ledgers.readers.periods import FinancialYear, month_label, parse_month
+from ledgers.readers.periods import PERIOD_FORMS, FinancialYear, month_label, parse_month
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.workspace import Settings
 
@@ -149,9 +149,11 @@ def mtfs_base(con: duckdb.DuckDBPyConnection, settings: Settings, period: str | 
     storing when none is stored."""
     fy = settings.financial_year
     if period is not None:
-        pfy, p = parse_month(period) if _is_month(period) else (None, 0)
+        pfy, p = parse_month(period, fy) if _is_month(period, fy) else (None, 0)
         if pfy != fy:
-            raise WorkspaceError(f"--period {period} should be a month (YYYY-MM) of {fy.label}")
+            raise WorkspaceError(
+                f"--period {period} should be a month of {fy.label}: write it as {PERIOD_FORMS}"
+            )
     else:
         row = con.execute("SELECT max(period) FROM outturn_lines WHERE fy = ?", [fy.start_year]).fetchone()
         p = int(row[0]) if row and row[0] is not None else 0
@@ -187,9 +189,9 @@ def mtfs_base(con: duckdb.DuckDBPyConnection, settings: Settings, period: str | 
     )  # fmt: skip
 
 
-def _is_month(text: str) -> bool:
+def _is_month(text: str, fy: FinancialYear) -> bool:
     try:
-        parse_month(text)
+        parse_month(text, fy)
     except ValueError:
         return False
     return True

@@ -68,3 +68,23 @@ def words(pence: int) -> str:
     if pounds_ >= Decimal(1_000):
         return f"£{(pounds_ / Decimal(1_000)).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}k"
     return f"£{pounds_.quantize(Decimal('1'), rounding=ROUND_HALF_UP)}"
+
+
+AMOUNT_FORMS = "51642000, 51,642,000, £51,642,000.00, £51.6m or £51,642k"
+_AMOUNT = re.compile(r"^£?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kKmM]?)$")
+
+
+def pence_from_amount(text: str) -> int:
+    """An amount an officer types on the command line: '51642000', '51,642,000', '£51.6m', '£51,642k'."""
+    m = _AMOUNT.match(text.strip())
+    if not m:
+        raise ValueError(f"'{text}' is not an amount in pounds: write it as {AMOUNT_FORMS}")
+    value = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
+    value *= {"": 1, "k": 1_000, "m": 1_000_000}[m.group(3).lower()]
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def console_money(pence: int) -> str:
+    """Whole pounds for the console as the workbook shows them: £1,001,162 or (£1,001,162), never £-1,001,162."""
+    text = f"£{abs(pence) / 100:,.0f}"
+    return f"({text})" if pence < 0 and text != "£0" else text

@@ -128,7 +128,7 @@ class Workspace:
 
 
 def init_workspace(
-    path: Path, authority: str, year: str, contract_value: int = 0, extra_settings: str = ""
+    path: Path, authority: str, year: str, contract_value: int | Decimal = 0, extra_settings: str = ""
 ) -> Workspace:
     """Create a workspace folder with settings (plus ``extra_settings`` TOML) and an empty store."""
     fy = FinancialYear.parse(year)
@@ -139,7 +139,10 @@ def init_workspace(
     safe = authority.replace("\\", "\\\\").replace('"', '\\"')
     settings_file.write_text(
         _TEMPLATE.format(
-            authority=safe, year=fy.label, contract=contract_value, retained_by=retained_by_for(authority)
+            authority=safe,
+            year=fy.label,
+            contract=f"{Decimal(contract_value):f}".removesuffix(".00"),
+            retained_by=retained_by_for(authority),
         )
         + extra_settings,
         encoding="utf-8",
