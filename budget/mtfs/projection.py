@@ -24,6 +24,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from budget.monthend.contract import contract_line_of
@@ -124,6 +125,7 @@ class ScenarioResult:
     spec: ScenarioSpec
     assumptions: list[str]
     years: list[ScenarioYear]
+    numbers: dict[str, list[float]] = field(default_factory=dict)  # average placements by line, each year
 
 
 @dataclass
@@ -231,9 +233,36 @@ def placement_costs(
 ) -> dict[str, list[int]]:
     """Placement cost (pence) by line for years 0..``years`` from the placement model (year 0: placement
     days to the period end plus the model's months after it)."""
+    return placement_years(placements, base, years, assumptions, spec, plan, draws)[0]
+
+
+def placement_days_to(placements: pd.DataFrame, start: date, end: date) -> dict[str, int]:
+    """Placement-days by line from ``start`` to ``end`` inclusive (open placements run to ``end``)."""
+    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
+    first = np.maximum(placements["start_date"].to_numpy(dtype="datetime64[D]"), lo)
+    ends = placements["end_date"].to_numpy(dtype="datetime64[D]")
+    last = np.where(np.isnat(ends), hi, np.minimum(ends, hi)).astype("datetime64[D]")
+    days = np.clip((last - first).astype(np.int64) + 1, 0, None)
+    out: dict[str, int] = {}
+    for line, d in zip(placements["line"].tolist(), days.tolist(), strict=True):
+        out[str(line)] = out.get(str(line), 0) + int(d)
+    return out
+
+
+def placement_years(
+    placements: pd.DataFrame,
+    base: MtfsBase,
+    years: int,
+    assumptions: Assumptions,
+    spec: ScenarioSpec,
+    plan: list[PlanRow],
+    draws: int = 100,
+) -> tuple[dict[str, list[int]], dict[str, list[float]]]:
+    """Placement cost (pence) and average placements by line for years 0..``years`` from the placement model
+    (year 0: placement days to the period end plus the model's months after it)."""
     fys = [FinancialYear(base.fy.start_year + n) for n in range(years + 1)]
     if not len(placements):
-        return {}
+        return {}, {}
     known = set(placements["line"])
     year1 = fys[1].start if years else base.fy.end
     scenario = Scenario(
@@ -252,10 +281,18 @@ def placement_costs(
     out = {ln: [0] * len(fys) for ln in sorted(lines)}
     for ln, cost in to_date.groupby("line")["cost_p"].sum().items():
         out.setdefault(str(ln), [0] * len(fys))[0] += int(cost)
-    for ln, month, cost in zip(model["line"], model["month"], model["cost_p"].tolist(), strict=True):
+    days_in = {ln: [0.0] * len(fys) for ln in out}
+    for ln, d in placement_days_to(placements, base.fy.start, base.as_at).items():
+        days_in.setdefault(ln, [0.0] * len(fys))[0] += d
+    for ln, month, cost, numbers in zip(
+        model["line"], model["month"], model["cost_p"].tolist(), model["numbers"].tolist(), strict=True
+    ):
         n = FinancialYear.of(pd.Timestamp(month).date()).start_year - base.fy.start_year
         out.setdefault(str(ln), [0] * len(fys))[n] += int(cost)
-    return out
+        days_in.setdefault(str(ln), [0.0] * len(fys))[n] += float(numbers) * pd.Timestamp(month).days_in_month
+    year_days = [(fy.end - fy.start).days + 1 for fy in fys]
+    numbers_by_year = {ln: [d / yd for d, yd in zip(v, year_days, strict=True)] for ln, v in days_in.items()}
+    return out, numbers_by_year
 
 
 def _expand(table: dict[str, Decimal], lines: set[str]) -> dict[str, Decimal]:
@@ -406,12 +443,14 @@ def mtfs_report(
             {k: v for k, v in spec.price_change.items() if k == "*" or k in budget_lines},
             spec.savings, spec.pay_award, spec.contract_growth,
         )  # fmt: skip
-        costs = placement_costs(placements, base, years, assumptions, clean, plan, draws)
+        costs, numbers = placement_years(placements, base, years, assumptions, clean, plan, draws)
         plain = None
         if clean.savings:
             plain = placement_costs(
                 placements, base, years, assumptions, replace(clean, savings=False), plan, draws
             )
-        results.append(scenario_years(base, costs, assumptions, clean, plan, from_weekly, years, plain))
+        result = scenario_years(base, costs, assumptions, clean, plan, from_weekly, years, plain)
+        result.numbers = {ln: v for ln, v in numbers.items() if ln in result.years[0].gross_p}
+        results.append(result)
     warnings = [ZERO_CONTRACT] if base.contract_value_p == 0 else []
     return MtfsReport(base, results, notes, warnings)

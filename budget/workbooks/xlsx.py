@@ -52,6 +52,8 @@ class Formats:
     note: Format
     headline: Format
     percent_bold: Format
+    numbers: Format
+    unit_cost: Format
 
 
 def formats_for(workbook: Workbook) -> Formats:
@@ -91,6 +93,8 @@ def formats_for(workbook: Workbook) -> Formats:
         note=add({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"}),
         headline=add({"text_wrap": True, "valign": "top", "font_size": 11}),
         percent_bold=add({"num_format": PERCENT, "bold": True}),
+        numbers=add({"num_format": "#,##0.0", "valign": "top"}),
+        unit_cost=add({"num_format": "#,##0", "valign": "top"}),
     )
 
 
