@@ -54,7 +54,10 @@ def _cost_in_month(start: date, end: date | None, weekly: float, month: date) ->
 def write_inputs(folder: Path) -> dict[str, Path]:
     """The six input files in ``folder``; returns them by kind."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {k: folder / f"{k}.csv" for k in ("mapping", "budget", "ledger", "placements", "adjustments", "savings")}
+    paths = {
+        k: folder / f"{k}.csv"
+        for k in ("mapping", "budget", "ledger", "placements", "adjustments", "savings")
+    }
 
     def write(kind: str, header: list[str], rows: list[list[object]]) -> None:
         with paths[kind].open("w", newline="", encoding="utf-8") as f:
@@ -81,17 +84,34 @@ def write_inputs(folder: Path) -> dict[str, Path]:
         for line, _, cc, gross, income, *_ in LINES:
             if line in RUN_RATE:
                 amount = round(gross / 12 * RUN_RATE[line], 2)
-                ledger.append([day, cc, "5100", f"{amount:.2f}", f"{line} {month:%B %Y}", "", f"{cc}-{month:%m}", ""])
+                ledger.append(
+                    [day, cc, "5100", f"{amount:.2f}", f"{line} {month:%B %Y}", "", f"{cc}-{month:%m}", ""]
+                )
             elif income and line == "Health Contributions":
-                ledger.append([day, cc, "9100", "-15000.00", f"CHC {month:%B %Y}", "", f"{cc}-{month:%m}", ""])
+                ledger.append(
+                    [day, cc, "9100", "-15000.00", f"CHC {month:%B %Y}", "", f"{cc}-{month:%m}", ""]
+                )
             elif income:
                 amount = round(income / 12, 2)
-                ledger.append([day, cc, "9000", f"{amount:.2f}", f"Funding {month:%B %Y}", "", f"{cc}-{month:%m}", ""])
+                ledger.append(
+                    [day, cc, "9000", f"{amount:.2f}", f"Funding {month:%B %Y}", "", f"{cc}-{month:%m}", ""]
+                )
         for pid, _, line, start, weekly, end in placements:
             cost = round(_cost_in_month(start, end, weekly, month), 2)
             if cost:
                 cc = "LAC10" if line == "Agency Foster Care" else "LAC20"
-                ledger.append([day, cc, "5600", f"{cost:.2f}", f"Placement {month:%B %Y}", "Provider", f"INV-{pid}-{month:%m}", pid])
+                ledger.append(
+                    [
+                        day,
+                        cc,
+                        "5600",
+                        f"{cost:.2f}",
+                        f"Placement {month:%B %Y}",
+                        "Provider",
+                        f"INV-{pid}-{month:%m}",
+                        pid,
+                    ]
+                )
     write(
         "ledger",
         ["date", "cost_centre", "account", "amount", "description", "supplier", "reference", "placement_id"],

@@ -10,12 +10,13 @@ from typing import Any
 
 import openpyxl
 import pytest
+from lowmoor import AUTHORITY, CONTRACT_VALUE, YEAR, write_inputs
 from openpyxl.utils import get_column_letter, range_boundaries
 from typer.testing import CliRunner
 
 from budget.cli import app
 from budget.workbooks.xlsx import A3, A4, MIN_PRINT_SCALE, print_scale
-from lowmoor import AUTHORITY, CONTRACT_VALUE, YEAR, write_inputs
+
 from recalc import cache_mismatches, recalculated_copies, soffice
 
 DEFAULT_WIDTH = 8.43
@@ -40,7 +41,11 @@ def month_end(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     run("outturn", "--period", "P3", "-w", ws)  # the quarter end
     run("outturn", "--period", "Aug-21", "-w", ws)  # last month
     run("forecast", "--period", "September 2021", "-w", ws)
-    out = {"outturn": root / "outturn-2021-09.xlsx", "mtfs": root / "mtfs.xlsx", "accuracy": root / "accuracy.xlsx"}
+    out = {
+        "outturn": root / "outturn-2021-09.xlsx",
+        "mtfs": root / "mtfs.xlsx",
+        "accuracy": root / "accuracy.xlsx",
+    }
     run("outturn", "--period", "2021-09", "--out", str(out["outturn"]), "-w", ws)
     run("commentary", "import", str(out["outturn"]), "-w", ws)
     run("mtfs", "--out", str(out["mtfs"]), "--years", "3", "-w", ws)
@@ -68,7 +73,11 @@ def print_problems(path: Path) -> list[str]:
         setup = ws.page_setup
         if setup.orientation != "landscape":
             problems.append(f"{name}: not landscape")
-        if not ws.sheet_properties.pageSetUpPr.fitToPage or setup.fitToWidth not in (None, 1) or setup.fitToHeight != 0:
+        if (
+            not ws.sheet_properties.pageSetUpPr.fitToPage
+            or setup.fitToWidth not in (None, 1)
+            or setup.fitToHeight != 0
+        ):
             problems.append(f"{name}: not fitted one page wide")
         paper = int(setup.paperSize or A4)
         if paper not in (A4, A3):
@@ -87,12 +96,18 @@ def print_problems(path: Path) -> list[str]:
             problems.append(f"{name}: prints at {scale:.0%}")
         for row in ws.iter_rows():
             for c in row:
-                if c.value is not None and not (min_row <= c.row <= max_row and min_col <= c.column <= max_col):
-                    problems.append(f"{name}: {c.coordinate} holds {str(c.value)[:30]!r} outside the print area")
+                if c.value is not None and not (
+                    min_row <= c.row <= max_row and min_col <= c.column <= max_col
+                ):
+                    problems.append(
+                        f"{name}: {c.coordinate} holds {str(c.value)[:30]!r} outside the print area"
+                    )
         for chart in ws._charts:
             anchor = chart.anchor._from
             if anchor.col + 1 > max_col or anchor.row + 1 > max_row:
-                problems.append(f"{name}: a chart at {get_column_letter(anchor.col + 1)}{anchor.row + 1} is outside")
+                problems.append(
+                    f"{name}: a chart at {get_column_letter(anchor.col + 1)}{anchor.row + 1} is outside"
+                )
     return problems
 
 

@@ -77,7 +77,11 @@ def test_scenario_shows_placements_and_unit_costs_beside_the_money(tmp_path: Pat
     # £2,400,000 / (44 × 365 / 7) = £1,046.08: a 20% rise in cost is 10% more children and 9% on price
     assert [values.cell(row=ifa, column=c).value for c in (2, 3, 4)] == [2_000_000, 2_200_000, 2_400_000]
     assert [values.cell(row=ifa, column=c).value for c in (5, 6, 7)] == [40.0, 42.0, 44.0]
-    assert [round(values.cell(row=ifa, column=c).value, 2) for c in (8, 9, 10)] == [956.28, 1_004.57, 1_046.08]
+    assert [round(values.cell(row=ifa, column=c).value, 2) for c in (8, 9, 10)] == [
+        956.28,
+        1_004.57,
+        1_046.08,
+    ]
     assert ws.cell(row=ifa, column=9).value == f"=C{ifa}/(F{ifa}*365/7)"
 
 

@@ -96,7 +96,7 @@ def write_lines(workbook: Workbook, report: OutturnReport, fmts: Formats, layout
     """Lines: each heading's lines with a SUM subtotal row (movement and RAG too), a Grand Total, RAG colours."""
     ws = workbook.add_worksheet("Lines")
     title = f"Forecast outturn by line {period_title(report.financial_year, report.period, report.period_no)}"
-    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign))
+    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign), WIDTHS)
     legend = rag_legend(report.rag_amber, report.rag_red, report.rag_floor_p)
     write_wide_text(ws, 3, f"{movement_statement()} {legend}", fmts.note, WIDTHS)
     write_header(ws, HEADER_ROW, LINES_HEADERS, fmts)

@@ -84,7 +84,7 @@ def _measure_pence(y: ScenarioYear) -> dict[str, int]:
 
 def scenario_widths(years: int) -> list[float]:
     """A: line; the money by year; then placements and weekly unit cost by year."""
-    return [38.0] + [11.0] * years + [9.0] * years + [9.0] * years
+    return [46.0] + [11.0] * years + [9.0] * years + [9.0] * years
 
 
 def year_days(s: ScenarioResult) -> list[int]:
@@ -105,7 +105,7 @@ def write_scenario(
     title = f"{_title(report)}: scenario {s.spec.name}"
     ncol = len(s.years)
     widths = scenario_widths(ncol)
-    write_title_rows(ws, fmts, report.base.authority, title, SIGN)
+    write_title_rows(ws, fmts, report.base.authority, title, SIGN, widths)
     ws.write_string(3, 0, "Assumptions", fmts.subtitle)
     row = 4
     for text in s.assumptions:
@@ -117,6 +117,7 @@ def write_scenario(
     ws.merge_range(band_row, 1, band_row, ncol, "£000", fmts.band)
     write_header(ws, header_row, ["Line", *labels], fmts)
     write_volume_price_header(ws, header_row, ncol + 1, [y.label for y in s.years], fmts, band_row)
+    ws.set_row(header_row, 45)
     days = year_days(s)
     row = header_row + 1
     headings: dict[str, list[str]] = {}
@@ -240,9 +241,9 @@ def write_summary(
 ) -> None:
     """Scenarios side by side per measure (references to the scenario sheets) and a chart of the gap."""
     title = _title(report)
-    write_title_rows(ws, fmts, report.base.authority, f"{title}: scenarios compared", SIGN)
     years = report.scenarios[0].years if report.scenarios else []
     widths = [40.0] + [13.0] * len(years)
+    write_title_rows(ws, fmts, report.base.authority, f"{title}: scenarios compared", SIGN, widths)
     if report.warnings:
         write_wide_text(ws, 3, "Warning: " + "; ".join(report.warnings), fmts.wrapped_bold, widths)
     row = 4
@@ -262,6 +263,7 @@ def write_summary(
         row += 1
     last = row
     if report.scenarios and len(years) > 1:
+        ws.set_h_pagebreaks([row])  # the chart on a page of its own, never cut across two
         last = row + 22
         chart = workbook.add_chart({"type": "column"})
         for r in range(gap_rows[0], gap_rows[1] + 1):
@@ -277,13 +279,13 @@ def write_summary(
         chart.set_size({"width": min(900, sum(int(w * 7 + 5) for w in widths) - 20), "height": 380})
         chart.set_x_axis({"label_position": "low"})
         ws.insert_chart(row + 1, 0, chart)
-    set_print_setup(ws, report.base.authority, title, 4, widths, last)
+    set_print_setup(ws, report.base.authority, title, 2, widths, last)
 
 
 def write_notes(workbook: Workbook, report: MtfsReport, fmts: Formats) -> None:
     ws = workbook.add_worksheet("Notes")
     title = f"Notes to the {_title(report)}"
-    write_title_rows(ws, fmts, report.base.authority, title, SIGN)
+    write_title_rows(ws, fmts, report.base.authority, title, SIGN, [30.0, 100.0])
     write_header(ws, 4, ["Item", "Detail"], fmts, money_from=2)
     row = 5
     for label, text in [

@@ -35,7 +35,7 @@ def write_notes(workbook: Workbook, report: OutturnReport, fmts: Formats, layout
     ws = workbook.add_worksheet("Notes")
     period = period_title(report.financial_year, report.period, report.period_no)
     title = f"Notes to the forecast outturn {period}"
-    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign))
+    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign), WIDTHS)
     write_header(ws, HEADER_ROW, ["Item", "Detail"], fmts, money_from=2)
     facts = [
         ("Period", f"P{report.period_no} ({report.period}), financial year {report.financial_year}"),

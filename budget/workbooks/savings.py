@@ -50,7 +50,7 @@ def write_savings(
     """Every scheme by year (subtotals per year, grand total), then totals by line (SUMIF), RAG colours."""
     ws = workbook.add_worksheet("Savings")
     title = f"MTFS savings tracker {period_label}"
-    write_title_rows(ws, fmts, authority, title, SIGN)
+    write_title_rows(ws, fmts, authority, title, SIGN, WIDTHS)
     write_wide_text(
         ws,
         3,

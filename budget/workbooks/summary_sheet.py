@@ -6,7 +6,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from budget.monthend.headline import headline
-from budget.monthend.report import Figures, OutturnReport, rag_status, sign_statement
+from budget.monthend.report import BUDGET_MINUS_FORECAST, Figures, OutturnReport, rag_status, sign_statement
 from budget.workbooks.outturn_layout import (
     SUMMARY_HEADER_ROW,
     SUMMARY_HEADERS,
@@ -47,7 +47,7 @@ def write_summary(
     movement, RAG, legend, and a chart of net variance by heading."""
     ws = workbook.add_worksheet("Summary")
     title = f"Forecast outturn {period_title(report.financial_year, report.period, report.period_no)}"
-    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign))
+    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign), WIDTHS)
     write_headline(ws, report, fmts, layout)
     write_band_row(ws, report, fmts)
     write_header(ws, SUMMARY_HEADER_ROW, SUMMARY_HEADERS, fmts)
@@ -100,7 +100,13 @@ def write_summary(
         )
         chart.set_title({"name": "Net variance by heading (£000)", "name_font": {"size": 11}})
         chart.set_x_axis(
-            {"num_format": "#,##0,;(#,##0,)", "name": sign_statement(sign).split(":")[1].strip()[:60]}
+            {
+                "num_format": "#,##0,;(#,##0,)",
+                "name": "positive = underspend, (brackets) = overspend"
+                if sign == BUDGET_MINUS_FORECAST
+                else "positive = overspend, (brackets) = underspend",
+                "name_font": {"size": 9, "bold": False},
+            }
         )
         chart.set_y_axis({"reverse": True, "label_position": "low", "num_font": {"size": 9}})
         chart.set_legend({"none": True})

@@ -31,7 +31,7 @@ def write_surplus_share(
     ws = workbook.add_worksheet("Surplus share")
     s = report.surplus
     title = f"Contract surplus share {period_title(report.financial_year, report.period, report.period_no)}"
-    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign))
+    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign), WIDTHS)
     write_wide_text(
         ws,
         3,

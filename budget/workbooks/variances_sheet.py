@@ -58,7 +58,7 @@ def write_variances(
     ws = workbook.add_worksheet("Variances")
     period = period_title(report.financial_year, report.period, report.period_no)
     title = f"Variances at or over £{report.threshold_p // 100:,} {period}"
-    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign))
+    write_title_rows(ws, fmts, report.authority, title, sign_statement(report.variance_sign), WIDTHS)
     for col, text in enumerate(VARIANCE_HEADERS):
         ws.write_string(HEADER_ROW, col, text, fmts.header_money if col == 3 else fmts.header)
     row = HEADER_ROW + 1

@@ -30,6 +30,7 @@ class Formats:
 
     title: Format
     subtitle: Format
+    subtitle_wrapped: Format
     sign: Format
     header: Format
     header_money: Format
@@ -62,6 +63,7 @@ def formats_for(workbook: Workbook) -> Formats:
     return Formats(
         title=add({"bold": True, "font_size": 14}),
         subtitle=add({"bold": True, "font_size": 11}),
+        subtitle_wrapped=add({"bold": True, "font_size": 11, "text_wrap": True, "valign": "top"}),
         sign=add({"italic": True, "font_color": "#404040"}),
         header=add({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"}),
         header_money=add(
@@ -143,17 +145,34 @@ def period_title(financial_year: str, period: str, period_no: int) -> str:
     return f"{financial_year} as at P{period_no} ({month})"
 
 
-def write_title_rows(ws: Worksheet, fmts: Formats, authority: str, title: str, sign_sentence: str) -> int:
-    """Authority, title and sign-convention rows at the top of a sheet; returns the next free row."""
+def write_title_rows(
+    ws: Worksheet,
+    fmts: Formats,
+    authority: str,
+    title: str,
+    sign_sentence: str,
+    widths: list[float] | None = None,
+) -> int:
+    """The title block: authority, title and sign-convention rows at the top of a sheet (with the printed
+    columns' ``widths``, the sentences wrap within them); returns the next free row."""
     write_text(ws, 0, 0, authority, fmts.title)
-    write_text(ws, 1, 0, title, fmts.subtitle)
-    write_sign_line(ws, 2, fmts, sign_sentence)
+    if widths:
+        write_wide_text(ws, 1, title, fmts.subtitle_wrapped, widths)
+    else:
+        write_text(ws, 1, 0, title, fmts.subtitle)
+    write_sign_line(ws, 2, fmts, sign_sentence, widths)
     return 3
 
 
-def write_sign_line(ws: Worksheet, row: int, fmts: Formats, sign_sentence: str) -> None:
+def write_sign_line(
+    ws: Worksheet, row: int, fmts: Formats, sign_sentence: str, widths: list[float] | None = None
+) -> None:
     """The sentence stating the sign convention, plus how figures are shown."""
-    write_text(ws, row, 0, f"{sign_sentence} Figures shown in £000; cells hold pounds.", fmts.sign)
+    text = f"{sign_sentence} Figures shown in £000; cells hold pounds."
+    if widths:
+        write_wide_text(ws, row, text, fmts.note, widths)
+    else:
+        write_text(ws, row, 0, text, fmts.sign)
 
 
 def write_header(ws: Worksheet, row: int, headers: list[str], fmts: Formats, money_from: int = 1) -> None:
