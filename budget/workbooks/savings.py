@@ -63,6 +63,7 @@ def write_savings(
         WIDTHS,
     )
     write_header(ws, HEADER_ROW, SAVINGS_HEADERS, fmts, money_from=5)
+    ws.set_row(HEADER_ROW, 45)  # three-line headers in the narrow money columns
     row = HEADER_ROW + 1
     detail_first = row
     subtotals: list[int] = []

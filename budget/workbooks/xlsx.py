@@ -191,7 +191,7 @@ def fit_row(ws: Worksheet, row: int, cells: list[tuple[str | None, float]]) -> N
 
 def text_lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` characters wide (each paragraph on its own)."""
-    per_line = max(width * 1.05, 1)
+    per_line = max(width * 1.2, 1)
     return sum(max(1, math.ceil(len(par) / per_line)) for par in text.split("\n"))
 
 
