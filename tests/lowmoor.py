@@ -92,7 +92,8 @@ def write_inputs(folder: Path) -> dict[str, Path]:
                     [day, cc, "9100", "-15000.00", f"CHC {month:%B %Y}", "", f"{cc}-{month:%m}", ""]
                 )
             elif income:
-                amount = round(income / 12, 2)
+                # September's funding includes a £30,000 contract variation (in-year growth funding)
+                amount = round(income / 12, 2) - (30_000 if month.month == 9 else 0)
                 ledger.append(
                     [day, cc, "9000", f"{amount:.2f}", f"Funding {month:%B %Y}", "", f"{cc}-{month:%m}", ""]
                 )

@@ -19,6 +19,7 @@ from budget.workbooks.xlsx import (
     Formats,
     cell,
     figure_pence,
+    fit_row,
     movement_statement,
     period_title,
     rag_formula,
@@ -54,7 +55,8 @@ def write_summary(
     sign = report.variance_sign
     for heading in report.headings:
         row = layout.summary_rows[heading.name]
-        write_text(ws, row, 0, heading.name, fmts.text)
+        write_text(ws, row, 0, heading.name, fmts.wrapped)
+        fit_row(ws, row, [(heading.name, WIDTHS[0])])
         write_heading_figures(ws, row, heading.name, heading.figures, report, fmts, layout)
         total_row = layout.heading_total_rows.get(heading.name)
         if heading.movement_net_p is None:
