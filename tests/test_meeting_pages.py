@@ -160,13 +160,15 @@ def test_lowmoor_summary_headline_and_pages(month_end: dict[str, Path]) -> None:
 
 
 def test_outturn_and_mtfs_agree_on_the_revised_contract_sum(month_end: dict[str, Path]) -> None:
-    # £7,495,000 budgeted; six months received at £624,583.33 plus a £30,000 variation in September, so the
-    # run rate forecasts £7,555,000: the final contract sum and the MTFS's year 0 both start from it
+    # £7,495,000 budgeted; six months received at £624,583.33 (-£7,495,000 / 12) plus a £30,000 variation in
+    # September: £3,777,499.98 to date, and the run rate (the last three months, £634,583.33) for the other six,
+    # £3,807,499.98, makes the revised contract sum £7,584,999.96: the final contract sum and the MTFS's year 0
+    # both start from it, not from the £7,495,000 setting
     surplus = openpyxl.load_workbook(month_end["outturn"], data_only=True)["Surplus share"]
     assert surplus["A6"].value == "Contract value" and surplus["B6"].value == pytest.approx(
-        7_555_000, abs=0.01
+        7_584_999.96, abs=0.01
     )
     assert "revised contract sum" in str(surplus["C6"].value)
     baseline = openpyxl.load_workbook(month_end["mtfs"], data_only=True)["Baseline"]
     contract = next(r for r in baseline.iter_rows(values_only=True) if r[0] == "Contract value")
-    assert contract[1] == pytest.approx(7_555_000, abs=0.01)
+    assert contract[1] == pytest.approx(7_584_999.96, abs=0.01)

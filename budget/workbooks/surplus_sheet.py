@@ -10,6 +10,7 @@ from budget.workbooks.outturn_layout import HEADER_ROW, VARIANCE_NET, OutturnLay
 from budget.workbooks.xlsx import (
     Formats,
     cell,
+    fit_row,
     period_title,
     set_print_setup,
     write_cached_formula,
@@ -40,6 +41,7 @@ def write_surplus_share(
         WIDTHS,
     )
     write_header(ws, HEADER_ROW, ["Item", "£000", "How it is worked out"], fmts)
+    ws.write_string(HEADER_ROW, 2, "How it is worked out", fmts.header)
     r = HEADER_ROW + 1  # contract value; r+1 net position; r+2, r+3 shares; r+4.. results
     contract, net, under, over = (cell(r + i, 1) for i in range(4))
     band_first = r + 10
@@ -65,6 +67,7 @@ def write_surplus_share(
             fraction = s.surplus_share_to_council if value == "under" else s.overspend_share_to_council
             ws.write_number(r + i, 1, float(fraction), fmts.percent)
         write_text(ws, r + i, 2, how, fmts.wrapped)
+        fit_row(ws, r + i, [(how, WIDTHS[2]), (label, WIDTHS[0])])
     if contract_line is not None and -contract_line.figures.forecast_net_p == s.contract_value_p:
         row = layout.line_rows.get((contract_line.heading, contract_line.name))
         if row is not None:
@@ -113,6 +116,7 @@ def write_surplus_share(
         else:
             write_cached_formula(ws, r + i, 1, formula, pence, fmts.money_bold)
         write_text(ws, r + i, 2, how, fmts.wrapped)
+        fit_row(ws, r + i, [(how, WIDTHS[2]), (label, WIDTHS[0])])
     if s.bands:
         write_header(ws, band_first - 1, ["Band", "Council share £000"], fmts)
         for i, (description, amount) in enumerate(s.bands):
@@ -128,6 +132,7 @@ def write_surplus_share(
         fmts.subtitle,
     )
     write_header(ws, funded_first - 1, ["Line", "Variance Net £000", "Funded by"], fmts)
+    ws.write_string(funded_first - 1, 2, "Funded by", fmts.header)
     for i, (line, funder, variance) in enumerate(s.funded_lines):
         write_text(ws, funded_first + i, 0, line, fmts.wrapped)
         write_money(ws, funded_first + i, 1, variance, fmts.money)
