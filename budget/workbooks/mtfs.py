@@ -73,6 +73,11 @@ def _title(report: MtfsReport) -> str:
     return f"Medium term financial strategy {span} (from P{b.period_no} {b.fy.label}, {b.period})"
 
 
+def _footer(report: MtfsReport) -> str:
+    """The page footer's short title (the full title is on the sheet)."""
+    return f"MTFS from P{report.base.period_no} {report.base.fy.label}"
+
+
 def _measure_pence(y: ScenarioYear) -> dict[str, int]:
     return {
         "Net expenditure": y.net_p,
@@ -84,7 +89,7 @@ def _measure_pence(y: ScenarioYear) -> dict[str, int]:
 
 def scenario_widths(years: int) -> list[float]:
     """A: line; the money by year; then placements and weekly unit cost by year."""
-    return [46.0] + [11.0] * years + [9.0] * years + [9.0] * years
+    return [46.0] + [11.0] * years + [10.0] * years + [10.0] * years
 
 
 def year_days(s: ScenarioResult) -> list[int]:
@@ -232,7 +237,8 @@ def write_scenario(
         "Savings required": r["required"],
     }
     ws.freeze_panes(header_row + 1, 1)
-    set_print_setup(ws, report.base.authority, title, header_row, widths, r["difference"] + 1)
+    footer = f"{_footer(report)}: {s.spec.name}"
+    set_print_setup(ws, report.base.authority, footer, header_row, widths, r["difference"] + 1)
     return out
 
 
@@ -279,7 +285,7 @@ def write_summary(
         chart.set_size({"width": min(900, sum(int(w * 7 + 5) for w in widths) - 20), "height": 380})
         chart.set_x_axis({"label_position": "low"})
         ws.insert_chart(row + 1, 0, chart)
-    set_print_setup(ws, report.base.authority, title, 2, widths, last)
+    set_print_setup(ws, report.base.authority, _footer(report), 2, widths, last)
 
 
 def write_notes(workbook: Workbook, report: MtfsReport, fmts: Formats) -> None:
@@ -297,4 +303,4 @@ def write_notes(workbook: Workbook, report: MtfsReport, fmts: Formats) -> None:
         write_text(ws, row, 1, text, fmts.wrapped)
         fit_row(ws, row, [(text, 100), (label, 30)])
         row += 1
-    set_print_setup(ws, report.base.authority, title, 4, [30.0, 100.0], row)
+    set_print_setup(ws, report.base.authority, f"{_footer(report)}: notes", 4, [30.0, 100.0], row)
