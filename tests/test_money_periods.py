@@ -91,3 +91,9 @@ def test_amounts_in_the_forms_officers_type() -> None:
             raise AssertionError(bad)
     # console money as the workbook shows it: brackets, never £-1,001,162
     assert console_money(-100_116_219) == "(£1,001,162)" and console_money(90_104_600) == "£901,046"
+
+
+def test_words_never_says_a_thousand_k() -> None:
+    from ledgers.readers.money import words
+
+    assert words(99_970_000) == "£1.0m" and words(99_949_900) == "£999k" and words(100_000_000) == "£1.0m"

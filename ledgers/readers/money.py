@@ -66,7 +66,8 @@ def words(pence: int) -> str:
     if pounds_ >= Decimal(1_000_000):
         return f"£{(pounds_ / Decimal(1_000_000)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}m"
     if pounds_ >= Decimal(1_000):
-        return f"£{(pounds_ / Decimal(1_000)).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}k"
+        k = (pounds_ / Decimal(1_000)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        return "£1.0m" if k >= 1_000 else f"£{k}k"  # £999,700 is £1.0m, never £1000k
     return f"£{pounds_.quantize(Decimal('1'), rounding=ROUND_HALF_UP)}"
 
 
