@@ -142,10 +142,12 @@ def write_scenario(
             if not shown:
                 continue
             write_text(ws, row, 0, heading, fmts.wrapped_bold)
+            fit_row(ws, row, [(heading, widths[0])])
             row += 1
             first = row
             for ln in shown:
                 write_text(ws, row, 0, ln, fmts.wrapped)
+                fit_row(ws, row, [(ln, widths[0])])
                 for c in range(ncol):
                     write_money(ws, row, c + 1, values[ln][c], fmts.money)
                 numbers = s.numbers.get(ln)
@@ -155,6 +157,7 @@ def write_scenario(
                     write_volume_price(ws, row, ncol + 1, money_cells, data, days, fmts)
                 row += 1
             write_text(ws, row, 0, f"Total {heading}", fmts.wrapped_bold)
+            fit_row(ws, row, [(f"Total {heading}", widths[0])])
             for c in range(ncol):
                 total = sum(values[ln][c] for ln in shown)
                 formula = f"=SUM({cell(first, c + 1)}:{cell(row - 1, c + 1)})"
@@ -239,6 +242,7 @@ def write_scenario(
     ws.freeze_panes(header_row + 1, 1)
     footer = f"{_footer(report)}: {s.spec.name}"
     set_print_setup(ws, report.base.authority, footer, header_row, widths, r["difference"] + 1)
+    ws.repeat_rows(band_row, header_row)  # the column headers on every page; the assumptions once
     return out
 
 
