@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from ledgers.readers.money import pounds_float
 
 if TYPE_CHECKING:
+    from budget.monthend.cash import CashPosition
+    from budget.monthend.funding import FundPosition
     from budget.plans.savings import SavingsTracker
 
 BUDGET_MINUS_FORECAST = "budget-minus-forecast"
@@ -172,6 +174,8 @@ class OutturnReport:
     month_movement: Movement | None = None  # since the last month end's stored run
     quarter_movement: Movement | None = None  # since the last quarter end's stored run
     retained_label: str = "Trust's retained share"
+    funding: list[FundPosition] = field(default_factory=list)  # ring-fenced funds (empty: none stored)
+    cash: CashPosition | None = None  # the cash position, when asked for (outturn --cash)
 
     @property
     def grand_total(self) -> Figures:

@@ -11,6 +11,8 @@ from pathlib import Path
 from xlsxwriter.workbook import Workbook
 
 from budget.monthend.report import OutturnReport
+from budget.workbooks.cash import write_cash
+from budget.workbooks.funding import write_funding
 from budget.workbooks.lines_sheet import write_lines
 from budget.workbooks.notes_sheet import write_notes
 from budget.workbooks.outturn_layout import LINES_HEADERS, SUMMARY_HEADERS, layout_for
@@ -24,7 +26,8 @@ __all__ = ["LINES_HEADERS", "SUMMARY_HEADERS", "write_outturn_workbook"]
 
 
 def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
-    """Write the month-end outturn workbook (Summary, Lines, Variances, Surplus share, Savings, Notes)."""
+    """Write the month-end outturn workbook (Summary, Lines, Variances, Surplus share, Savings, Funding, Cash,
+    Notes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = Workbook(str(path))
     try:
@@ -42,6 +45,13 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
                 report.authority,
                 period_title(report.financial_year, report.period, report.period_no),
             )
+        if report.funding:
+            write_funding(
+                workbook, report.funding, fmts, report.authority,
+                period_title(report.financial_year, report.period, report.period_no),
+            )  # fmt: skip
+        if report.cash is not None:
+            write_cash(workbook, report.cash, fmts)
         write_notes(workbook, report, fmts, layout)
     finally:
         workbook.close()
