@@ -253,9 +253,8 @@ def write_wide_text(
     last_col = len(widths) - 1
     lines = text_lines(text, sum(widths[first_col:]))
     if last_col > first_col:
-        ws.merge_range(row, first_col, row, last_col, text, fmt)
-    else:
-        ws.write_string(row, first_col, text, fmt)
+        ws.merge_range(row, first_col, row, last_col, "", fmt)  # then the text as a string, never a formula
+    ws.write_string(row, first_col, text, fmt)
     ws.set_row(row, 15 * lines + 2)
 
 

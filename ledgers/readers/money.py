@@ -72,7 +72,7 @@ def words(pence: int) -> str:
 
 
 AMOUNT_FORMS = "51642000, 51,642,000, £51,642,000.00, £51.6m or £51,642k"
-_AMOUNT = re.compile(r"^£?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kKmM]?)$")
+_AMOUNT = re.compile(r"^(-?)£?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kKmM]?)$")
 
 
 def pence_from_amount(text: str) -> int:
@@ -80,8 +80,8 @@ def pence_from_amount(text: str) -> int:
     m = _AMOUNT.match(text.strip())
     if not m:
         raise ValueError(f"'{text}' is not an amount in pounds: write it as {AMOUNT_FORMS}")
-    value = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
-    value *= {"": 1, "k": 1_000, "m": 1_000_000}[m.group(3).lower()]
+    value = Decimal(m.group(1) + m.group(2).replace(",", "") + (m.group(3) or ""))  # a minus is kept: the
+    value *= {"": 1, "k": 1_000, "m": 1_000_000}[m.group(4).lower()]  # settings check says why it is wrong
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
