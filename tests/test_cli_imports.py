@@ -99,3 +99,47 @@ def test_import_903_folder_becomes_the_placements_list(tmp_path: Path) -> None:
     ).fetchall()
     con.close()
     assert n == [(602,)]
+
+
+def test_init_takes_the_contract_value_as_officers_write_it(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(
+        app,
+        [
+            "init",
+            str(tmp_path / "a"),
+            "--authority",
+            "A Trust",
+            "--year",
+            "2019/20",
+            "--contract-value",
+            "£51.6m",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    toml = (tmp_path / "a" / "careladder.toml").read_text(encoding="utf-8")
+    assert "value = 51600000 " in toml and 'retained_by = "Trust"' in toml
+    assert "[scenarios." not in toml.replace("# [scenarios.", "")  # no demo scenarios in a new workspace
+    council = runner.invoke(
+        app,
+        [
+            "init",
+            str(tmp_path / "b"),
+            "--authority",
+            "Lowmoor Council",
+            "--year",
+            "2019/20",
+            "--contract-value",
+            "51,642,000",
+        ],
+    )
+    assert (
+        council.exit_code == 0
+        and 'retained_by = "Service"' in (tmp_path / "b" / "careladder.toml").read_text()
+    )
+    bad = runner.invoke(
+        app,
+        ["init", str(tmp_path / "c"), "--authority", "X", "--year", "2019/20", "--contract-value", "lots"],
+    )
+    assert bad.exit_code == 2 and "51,642,000, £51,642,000.00, £51.6m or £51,642k" in bad.output
+    assert not (tmp_path / "c").exists()

@@ -1,7 +1,7 @@
 """Variance explanations: a line's drivers and movement in words, the movement split, and the demo's golden text.
 
 The golden file tests/golden/demo_variances_2019-12.txt is the demo's December Variances sheet (level, name,
-amount, direction, explanation). After an intended change of wording, regenerate it with
+amount, direction, explanation); tests/golden/demo_headline_2019-12.txt its Summary headline block. After an intended change of wording, regenerate it with
 
     UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_explanations.py
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from budget.demo.run import run_demo
 from budget.monthend.drivers import OTHER, Decomposition, Driver
@@ -26,6 +27,7 @@ from budget.monthend.report import BUDGET_MINUS_FORECAST, Figures, HeadingResult
 from ledgers.readers.periods import FinancialYear
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_variances_2019-12.txt"
+HEADLINE_GOLDEN = Path(__file__).parent / "golden" / "demo_headline_2019-12.txt"
 FY = FinancialYear(2019)
 
 
@@ -65,14 +67,45 @@ def test_line_explanation_names_amount_direction_drivers_and_movement() -> None:
             )
         },
     )
+    # £291,000 + £33,000 − £17,563.19 = £306,436.81: shown in £k the parts add up to the £306k stated
     assert explainer.line(ifa_line()) == (
-        "Independent Fostering Agencies £306k underspend. "
-        "volume (156.1 average placements forecast against 163.3 budgeted): £291k underspend; "
-        "price (average weekly cost £769 against £773 budgeted): £33k underspend; "
-        "other (timing and items outside these drivers): £18k overspend. "
+        "Independent Fostering Agencies: £306k underspend.\n"
+        "- Volume (156.1 average placements forecast against 163.3 budgeted): £291k underspend\n"
+        "- Price (average weekly cost £769 against £773 budgeted): £33k underspend\n"
+        "- Other (timing and items outside these drivers): £18k overspend\n"
+        "- Together: £291k + £33k − £18k = £306k underspend\n"
         "Forecast up £86k since P8: re-forecast of the remaining months adding £103k; "
         "9 ended placements reducing it by £90k; 7 new placements adding £73k."
     )
+
+
+def test_shown_parts_add_up_to_the_total_shown() -> None:
+    from budget.monthend.explain import shown_thousands
+
+    # £0.4k + £0.4k + £0.4k = £1.2k: rounded alone each is £0k, the total £1k; one part carries the £1k
+    assert shown_thousands([40_000, 40_000, 40_000], 120_000) == [1, 0, 0]
+    # £824.6k − £17.6k + £33.4k = £840.4k: 825 − 18 + 33 = 840
+    assert shown_thousands([82_460_000, -1_760_000, 3_340_000], 84_040_000) == [825, -18, 33]
+
+
+def test_income_lines_speak_of_income_not_underspend() -> None:
+    grant = LineResult(
+        "DSG High Needs Contribution", "Children Looked After", Figures(0, -270_000_000, 0, -309_301_887)
+    )
+    explainer = Explainer(
+        BUDGET_MINUS_FORECAST,
+        10_000_000,
+        "P8",
+        {
+            grant.name: Decomposition(
+                "income", [Driver("to date", 39_301_887, "income to date against the budget profile to date")]
+            )
+        },
+    )
+    text = explainer.line(grant)
+    assert text.startswith("DSG High Needs Contribution: £393k additional income.")
+    assert "underspend" not in text and "£393k above budget" in text
+    assert "((" not in text and "))" not in text
 
 
 def test_heading_groups_lines_under_the_threshold() -> None:
@@ -84,10 +117,13 @@ def test_heading_groups_lines_under_the_threshold() -> None:
         "Children Looked After", Figures(684_300_000, 0, 644_006_724, 0), movement_net_p=8_505_171
     )
     text = Explainer(BUDGET_MINUS_FORECAST, 10_000_000, "P8").heading(h, [big], [small])
+    # Staying Put moved by £948: under £1k, so it is not named as a mover
     assert text == (
-        "Children Looked After £403k underspend: variances of £100k or more on Independent Fostering Agencies "
-        "£306k underspend; other variances under £100k totalling £96k underspend (Staying Put). "
-        "Forecast up £85k since P8, mainly Independent Fostering Agencies (up £86k) and Staying Put (down £948)."
+        "Children Looked After: £403k underspend.\n"
+        "Variances of £100k or more:\n"
+        "- Independent Fostering Agencies: £306k underspend\n"
+        "Other variances under £100k: £96k underspend (Staying Put).\n"
+        "Forecast up £85k since P8, mainly Independent Fostering Agencies (up £86k)."
     )
 
 
@@ -144,17 +180,57 @@ def variances_text(path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_demo_variances_match_the_golden_text(tmp_path: Path) -> None:
-    run_demo(tmp_path / "demo", say=lambda _: None)
-    text = variances_text(tmp_path / "demo" / "outturn-2019-12.xlsx")
+@pytest.fixture(scope="module")
+def demo_outturn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(out, say=lambda _: None)
+    return out / "outturn-2019-12.xlsx"
+
+
+def headline_text(path: Path) -> str:
+    """The Summary's headline block: the sentences, then the figures table as 'label: value' lines."""
+    ws = openpyxl.load_workbook(path, data_only=True)["Summary"]
+    out = [str(ws["A4"].value)]
+    for col in range(2, 8):
+        label, value = ws.cell(row=5, column=col).value, ws.cell(row=6, column=col).value
+        shown = f"{value:,.2f}" if isinstance(value, float | int) else str(value)
+        out.append(f"{label}: {shown}")
+    band = [ws.cell(row=9, column=c).value for c in (2, 5, 8)]
+    out.append(" | ".join(str(b) for b in band))
+    return "\n".join(out) + "\n"
+
+
+def test_demo_summary_headline_matches_the_golden_text(demo_outturn: Path) -> None:
+    text = headline_text(demo_outturn)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        HEADLINE_GOLDEN.write_text(text, encoding="utf-8")
+    assert text == HEADLINE_GOLDEN.read_text(encoding="utf-8")
+    assert text.startswith(
+        "The forecast outturn as at the end of December 2019 (P9) is an underspend of £1.0m"
+    )
+    assert "since November 2019 (P8)" in text
+    assert "2019/20 Budget £000 | 2019/20 Forecast Outturn £000 | 2019/20 Variance £000" in text
+
+
+def test_demo_variances_match_the_golden_text(demo_outturn: Path) -> None:
+    text = variances_text(demo_outturn)
     if os.environ.get("UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
     # the seed's ¶35 shape: heading amount and direction, named lines, the rest grouped with a total
     assert (
-        "Children Looked After £783k underspend: variances of £100k or more on Out of Area Residential"
+        "Children Looked After: £783k underspend.\nVariances of £100k or more:\n- Out of Area Residential"
         in text
     )
-    assert "other variances under £100k totalling £674k underspend" in text
-    assert "Continuing Healthcare Contributions £275k overspend. Income of £105k" in text
+    assert "Other variances under £100k: £674k underspend (In-house Fostering" in text
+    assert "Continuing Healthcare Contributions: £275k income shortfall. Income of £105k" in text
+    explanations = [
+        line for line in text.splitlines() if not line.startswith(("heading |", "line |", "other |"))
+    ]
+    # income is never an "underspend" in the words; no doubled brackets; no movement under £1k named
+    for said in explanations:
+        if "DSG High Needs" in said or "Contract Value" in said:
+            assert "underspend" not in said, said
+        assert "((" not in said and "))" not in said, said
+    assert not any(f"£{n} since" in text for n in range(1, 1000))

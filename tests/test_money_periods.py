@@ -53,7 +53,48 @@ def test_financial_year_periods() -> None:
     assert parse_month("2019-12") == (fy, 9)
     assert period_of(date(2020, 3, 31)) == (fy, 12)
     assert period_of(date(2019, 3, 31)) == (FinancialYear(2018), 12)
-    with pytest.raises(ValueError, match="YYYY-MM"):
-        parse_month("Dec 2019")
+    assert parse_month("Dec 2019") == (fy, 9)  # as an officer writes it
+    with pytest.raises(ValueError, match="2019-12, Dec-19"):
+        parse_month("2019-13")
     with pytest.raises(ValueError, match="consecutive"):
         FinancialYear.parse("2019/21")
+
+
+def test_period_in_the_forms_officers_type() -> None:
+    from ledgers.readers.periods import FinancialYear, parse_month
+
+    fy = FinancialYear(2021)
+    for text in ("2021-06", "Jun-21", "June 2021", "jun 2021", "P3", "p3"):
+        assert parse_month(text, fy) == (fy, 3), text
+    assert parse_month("Dec-19") == (FinancialYear(2019), 9)
+    for bad in ("13-2021", "P13", "Juno 2021", "2021"):
+        try:
+            parse_month(bad, fy)
+        except ValueError as exc:
+            assert "2019-12, Dec-19, December 2019 or P9" in str(exc)
+        else:
+            raise AssertionError(bad)
+
+
+def test_amounts_in_the_forms_officers_type() -> None:
+    from ledgers.readers.money import console_money, pence_from_amount
+
+    assert pence_from_amount("51642000") == pence_from_amount("51,642,000") == 5_164_200_000
+    assert pence_from_amount("£51,642,000.50") == 5_164_200_050
+    assert pence_from_amount("£51.6m") == 5_160_000_000 and pence_from_amount("£51,642k") == 5_164_200_000
+    assert pence_from_amount("-5") == -500  # kept, so the settings check refuses it as negative
+    for bad in ("51.6 million", "51,64,2000", "£"):
+        try:
+            pence_from_amount(bad)
+        except ValueError as exc:
+            assert "51,642,000, £51,642,000.00, £51.6m" in str(exc)
+        else:
+            raise AssertionError(bad)
+    # console money as the workbook shows it: brackets, never £-1,001,162
+    assert console_money(-100_116_219) == "(£1,001,162)" and console_money(90_104_600) == "£901,046"
+
+
+def test_words_never_says_a_thousand_k() -> None:
+    from ledgers.readers.money import words
+
+    assert words(99_970_000) == "£1.0m" and words(99_949_900) == "£999k" and words(100_000_000) == "£1.0m"

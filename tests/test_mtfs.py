@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from budget.demo.authority import DEMO_SCENARIOS
 from budget.mtfs.projection import BaseLine, MtfsBase, ScenarioResult, scenario_years
 from budget.plans.savings import PlanRow
 from budget.plans.scenarios import Assumptions, ScenarioSpec, selected_scenarios
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import WorkspaceError
-from ledgers.store.workspace import Workspace
+from ledgers.store.workspace import Workspace, init_workspace
 
 FY19 = FinancialYear(2019)
 
@@ -82,7 +84,13 @@ def test_year_zero_is_the_outturn_and_the_plan_applied_closes_the_same_gap() -> 
     )
 
 
-def test_scenarios_from_settings(workspace: Workspace) -> None:
+def test_new_workspace_has_no_demo_scenarios(workspace: Workspace) -> None:
+    assert [s.name for s in selected_scenarios(workspace.settings, None)] == ["baseline"]
+    assert "Independent Fostering Agencies" not in (workspace.path / "careladder.toml").read_text()
+
+
+def test_scenarios_from_settings(tmp_path: Path) -> None:
+    workspace = init_workspace(tmp_path / "ws", "Test Trust", "2019/20", 1_000_000, DEMO_SCENARIOS)
     names = [s.name for s in selected_scenarios(workspace.settings, None)]
     assert names == ["baseline", "high-demand", "inflation-shock", "placements-strategy"]
     high = selected_scenarios(workspace.settings, ["high-demand"])[1]

@@ -25,6 +25,8 @@ def _mtfs(path: Path) -> Path:
     results = [
         scenario_years(base, COSTS, ASSUME, spec, PLAN, {}, 2) for spec in (ScenarioSpec(BASELINE), SHOCK)
     ]
+    for result in results:
+        result.numbers = {"IFA": [40.0, 42.0, 44.0]}
     write_mtfs_workbook(MtfsReport(base, results, [("Year 0", "hand-built")]), path)
     return path
 
@@ -51,12 +53,36 @@ def test_mtfs_cached_values(tmp_path: Path) -> None:
     assert gap[1:] == (-100_000, pytest.approx(151_500), pytest.approx(353_645))
     assert required[3] == pytest.approx(353_645)  # the scenario is before the plan: the whole gap
     assert effect[1:] == (0, 0, 0)
-    memo = next(
-        r for r in wb["shock"].iter_rows(values_only=True) if str(r[0]).startswith("Memo: Savings plan")
-    )
-    assert memo[1:] == (0, 50_000, 70_000)
+    rows = list(wb["shock"].iter_rows(values_only=True))
+    tracker = next(r for r in rows if str(r[0]).startswith("Savings plan as the tracker has it"))
+    assert tracker[1:4] == (0, 50_000, 70_000)
+    # on the sheet, not in a footnote: what the scenario includes less what the tracker says
+    difference = next(r for r in rows if str(r[0]).startswith("Tracker savings not in this scenario"))
+    assert difference[1:4] == (0, -50_000, -70_000)
     assert "Expenditure positive" in str(wb["shock"]["A3"].value)
     wb.close()
+
+
+def test_scenario_shows_placements_and_unit_costs_beside_the_money(tmp_path: Path) -> None:
+    path = _mtfs(tmp_path / "mtfs.xlsx")
+    ws = openpyxl.load_workbook(path)["shock"]
+    values = openpyxl.load_workbook(path, data_only=True)["shock"]
+    header = next(r for r in range(1, 30) if ws.cell(row=r, column=1).value == "Line")
+    assert [ws.cell(row=header, column=c).value for c in range(5, 11)] == [
+        "Placements 2019/20", "Placements 2020/21", "Placements 2021/22",
+        "Unit cost £/wk 2019/20", "Unit cost £/wk 2020/21", "Unit cost £/wk 2021/22",
+    ]  # fmt: skip
+    ifa = next(r for r in range(header, 60) if ws.cell(row=r, column=1).value == "IFA")
+    # £2,000,000 / (40 × 366 / 7) = £956.28 a week; £2,200,000 / (42 × 365 / 7) = £1,004.57;
+    # £2,400,000 / (44 × 365 / 7) = £1,046.08: a 20% rise in cost is 10% more children and 9% on price
+    assert [values.cell(row=ifa, column=c).value for c in (2, 3, 4)] == [2_000_000, 2_200_000, 2_400_000]
+    assert [values.cell(row=ifa, column=c).value for c in (5, 6, 7)] == [40.0, 42.0, 44.0]
+    assert [round(values.cell(row=ifa, column=c).value, 2) for c in (8, 9, 10)] == [
+        956.28,
+        1_004.57,
+        1_046.08,
+    ]
+    assert ws.cell(row=ifa, column=9).value == f"=C{ifa}/(F{ifa}*365/7)"
 
 
 def test_savings_sheet(tmp_path: Path) -> None:

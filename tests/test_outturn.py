@@ -121,8 +121,21 @@ def test_mid_year_each_method_by_hand(tmp_path: Path) -> None:
     assert r.surplus.council_share_p == 0 and r.surplus.retained_share_p == -1_911_428
     staff = next(ln for ln in r.lines if ln.name == "Staff")
     legal = next(ln for ln in r.lines if ln.name == "Legal")
-    assert staff.rag == "amber"  # £24,000 of £600,000 is 4%: amber from 2%, red from 5%
-    assert legal.rag == "red"  # £18,000 of £120,000 is 15%
+    assert staff.rag == "green"  # £24,000 over (4%) but under the £50,000 floor
+    assert legal.rag == "green"  # £18,000 under budget: favourable is never red
+
+
+def test_rag_only_for_adverse_variances_over_the_floor() -> None:
+    from budget.monthend.report import rag_status
+
+    sign, floor = "budget-minus-forecast", 5_000_000
+    # £60,000 over a £1m budget is 6%: red; £30,000 over is 3% but under the £50,000 floor: green
+    assert rag_status(-6_000_000, 100_000_000, sign, 0.02, 0.05, floor) == "red"
+    assert rag_status(-3_000_000, 100_000_000, sign, 0.02, 0.05, floor) == "green"
+    assert rag_status(-6_000_000, 200_000_000, sign, 0.02, 0.05, floor) == "amber"  # 3% of £2m
+    assert rag_status(60_000_000, 100_000_000, sign, 0.02, 0.05, floor) == "green"  # underspend
+    assert rag_status(6_000_000, 100_000_000, "forecast-minus-budget", 0.02, 0.05, floor) == "red"
+    assert rag_status(-6_000_000, 0, sign, 0.02, 0.05, floor) == "red"  # no budget: over the floor is red
 
 
 def test_variances_at_or_over_threshold(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def sample_report(sign: str = BUDGET_MINUS_FORECAST) -> OutturnReport:
             movement_net_p=-2_000_000,
             best_net_p=930_000_000,
             worst_net_p=975_000_000,
-            rag="red",
+            rag="green",
         ),
         LineResult(
             "Out of Area Residential",
@@ -55,12 +55,14 @@ def sample_report(sign: str = BUDGET_MINUS_FORECAST) -> OutturnReport:
             movement_net_p=1_500_000,
             rag="red",
         ),
-        LineResult("In-house Fostering", CLA, _fig(10_000_000, 0, 9_750_000, 0), method="ets", rag="amber"),
+        LineResult("In-house Fostering", CLA, _fig(10_000_000, 0, 9_750_000, 0), method="ets", rag="green"),
         LineResult(
             "Social Work Teams", SAFEGUARDING, _fig(12_841_000, -115_000, 13_196_000, -100_000), rag="amber"
         ),
         LineResult("Contract Value", "Contract Value", _fig(0, -51_642_000, 0, -51_765_000), rag="green"),
-        LineResult("Unmapped ledger rows", "Suspense", _fig(0, 0, 1_234.56, 0), rag="red", is_suspense=True),
+        LineResult(
+            "Unmapped ledger rows", "Suspense", _fig(0, 0, 1_234.56, 0), rag="green", is_suspense=True
+        ),
     ]
     headings: list[HeadingResult] = []
     for name in [CLA, SAFEGUARDING, "Contract Value", "Suspense"]:
@@ -104,6 +106,7 @@ def sample_report(sign: str = BUDGET_MINUS_FORECAST) -> OutturnReport:
         threshold_p=10_000_000,
         rag_amber=0.02,
         rag_red=0.05,
+        rag_floor_p=5_000_000,
         headings=headings,
         lines=lines,
         variances=variances,
@@ -134,9 +137,9 @@ def test_sheets_titles_and_summary_header(book: openpyxl.Workbook) -> None:
     ws = book["Summary"]
     assert ws["A1"].value == "Doncaster Children's Services Trust"
     assert ws["A2"].value == "Forecast outturn 2019/20 as at P9 (December 2019)"
-    assert [c.value for c in ws[5]] == SUMMARY_HEADERS
+    assert [c.value for c in ws[10]] == SUMMARY_HEADERS
     assert SUMMARY_HEADERS[1:4] == ["Budget Gross", "Budget Income", "Budget Net"]
-    assert [ws.cell(row=r, column=1).value for r in range(6, 11)] == [
+    assert [ws.cell(row=r, column=1).value for r in range(11, 16)] == [
         CLA,
         SAFEGUARDING,
         "Contract Value",
@@ -151,44 +154,46 @@ def test_summary_heading_row_is_values_and_cached_formulas(
     book: openpyxl.Workbook, cached: openpyxl.Workbook
 ) -> None:
     ws, values = book["Summary"], cached["Summary"]
-    assert ws["B6"].value == 32_483_000.50 and ws["C6"].value == -3_458_000
-    assert [ws[ref].value for ref in ("D6", "G6", "H6", "I6", "J6")] == [
-        "=B6+C6",
-        "=E6+F6",
-        "=B6-E6",
-        "=C6-F6",
-        "=D6-G6",
+    # gross and income are the heading's total row on Lines, so an edit there reaches the Summary
+    assert ws["B11"].value == "=Lines!B10" and ws["C11"].value == "=Lines!C10"
+    assert values["B11"].value == 32_483_000.50 and values["C11"].value == -3_458_000
+    assert [ws[ref].value for ref in ("D11", "G11", "H11", "I11", "J11")] == [
+        "=B11+C11",
+        "=E11+F11",
+        "=B11-E11",
+        "=C11-F11",
+        "=D11-G11",
     ]
     # Budget net 32,483,000.50 - 3,458,000 = 29,025,000.50; forecast 32,573,000.50 - 3,810,000 = 28,763,000.50
-    assert values["D6"].value == 29_025_000.50
-    assert values["G6"].value == 28_763_000.50
-    assert values["H6"].value == -90_000  # gross overspend
-    assert values["I6"].value == 352_000  # more income than budgeted
-    assert values["J6"].value == 262_000  # net underspend
+    assert values["D11"].value == 29_025_000.50
+    assert values["G11"].value == 28_763_000.50
+    assert values["H11"].value == -90_000  # gross overspend
+    assert values["I11"].value == 352_000  # more income than budgeted
+    assert values["J11"].value == 262_000  # net underspend
 
 
 def test_grand_total_formulas_and_values(book: openpyxl.Workbook, cached: openpyxl.Workbook) -> None:
     ws, values = book["Summary"], cached["Summary"]
-    assert ws["B10"].value == "=SUM(B6:B9)"
-    assert ws["J10"].value == "=SUM(J6:J9)"
-    assert values["B10"].value == 45_324_000.50
-    assert values["C10"].value == -55_215_000
-    assert values["E10"].value == 45_770_235.06
+    assert ws["B15"].value == "=SUM(B11:B14)"
+    assert ws["J15"].value == "=SUM(J11:J14)"
+    assert values["B15"].value == 45_324_000.50
+    assert values["C15"].value == -55_215_000
+    assert values["E15"].value == 45_770_235.06
     # 262,000 underspend - 370,000 overspend + 123,000 extra contract income - 1,234.56 suspense
-    assert values["J10"].value == pytest.approx(13_765.44, abs=1e-9)
-    assert ws["B10"].font.b
+    assert values["J15"].value == pytest.approx(13_765.44, abs=1e-9)
+    assert ws["B15"].font.b
 
 
 def test_formats_freeze_print_and_chart(book: openpyxl.Workbook) -> None:
     ws: Any = book["Summary"]
-    assert ws["D6"].number_format == POUNDS_000 == "#,##0,;(#,##0,);-"
-    assert ws["J10"].number_format == POUNDS_000
-    assert ws.freeze_panes == "B6"
+    assert ws["D11"].number_format == POUNDS_000 == "#,##0,;(#,##0,);-"
+    assert ws["J15"].number_format == POUNDS_000
+    assert ws.freeze_panes == "B11"
     assert ws.page_setup.orientation == "landscape"
     # one page wide (fitToWidth 1 is the default xlsxwriter leaves out), as many pages tall as needed
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "$1:$5"
+    assert ws.print_title_rows == "$1:$10"
     footer = ws.oddFooter
     assert footer.left.text == "Doncaster Children's Services Trust"
     assert footer.right.text == "Page &P of &N"
@@ -201,8 +206,8 @@ def test_sign_flip_writes_forecast_minus_budget(tmp_path: Path) -> None:
     write_outturn_workbook(sample_report(FORECAST_MINUS_BUDGET), path)
     ws = openpyxl.load_workbook(path)["Summary"]
     values = openpyxl.load_workbook(path, data_only=True)["Summary"]
-    assert ws["H6"].value == "=E6-B6" and ws["J6"].value == "=G6-D6"
-    assert values["J6"].value == -262_000
+    assert ws["H11"].value == "=E11-B11" and ws["J11"].value == "=G11-D11"
+    assert values["J11"].value == -262_000
     assert ws["A3"].value.startswith("Variance = forecast outturn minus budget")
 
 
@@ -229,7 +234,10 @@ def test_lines_grouped_with_subtotals(book: openpyxl.Workbook, cached: openpyxl.
     ifa = rows["Independent Fostering Agencies"]
     assert values[f"K{ifa}"].value == "placement-mix"
     assert values[f"M{ifa}"].value == -20_000
-    assert values[f"N{ifa}"].value == "red"
+    assert values[f"N{ifa}"].value == "green"  # an underspend is never red
+    assert values[f"N{rows['Out of Area Residential']}"].value == "red"  # £488k over, 5.4% of budget
+    assert ws[f"N{ifa}"].value.startswith('=IF(OR(NOT(J7<0),ABS(J7)<50000),"green"')
+    assert values[f"N{total}"].value == "green" and values[f"M{total}"].value == -5_000
     assert values[f"O{ifa}"].value == 9_300_000 and values[f"P{ifa}"].value == 9_750_000
     assert values[f"M{rows['In-house Fostering']}"].value == "n/a"
     assert values[f"O{rows['In-house Fostering']}"].value is None
@@ -248,12 +256,10 @@ def test_lines_rag_conditional_formats(book: openpyxl.Workbook) -> None:
     rules = {
         str(rng.sqref): [r.formula[0] for r in rng.rules] for rng in book["Lines"].conditional_formatting
     }
+    assert len(rules) == 1
     (sqref, formulas) = next(iter(rules.items()))
     assert sqref.startswith("N6:N")
-    assert formulas == [
-        "AND(ISNUMBER($J6),$J6<>0,ABS($J6)>=0.05*ABS($D6))",
-        "AND(ISNUMBER($J6),$J6<>0,ABS($J6)>=0.02*ABS($D6))",
-    ]
+    assert formulas == ['"red"', '"amber"', '"green"']
 
 
 def test_variances_sheet_has_commentary_and_hidden_key(
@@ -272,7 +278,7 @@ def test_variances_sheet_has_commentary_and_hidden_key(
     ]
     assert ws["C7"].value == "Independent Fostering Agencies"
     # amounts are live references to the Lines / Summary variance cells, with the values cached
-    assert ws["D7"].value == "=Lines!J7" and ws["D6"].value == "=Summary!J6"
+    assert ws["D7"].value == "=Lines!J7" and ws["D6"].value == "=Summary!J11"
     assert values["D7"].value == 500_000 and ws["E7"].value == "underspend"
     assert values["D8"].value == -488_000 and ws["E8"].value == "overspend"
     assert ws["H7"].value == "line|Independent Fostering Agencies"
@@ -334,7 +340,7 @@ def test_text_from_inputs_stays_text(tmp_path: Path) -> None:
     hits = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value == INJECTION]
     assert len(hits) >= 12
     assert all(c.data_type == "s" for c in hits)
-    assert book["Summary"]["A6"].data_type == "s"
+    assert book["Summary"]["A11"].data_type == "s"
 
 
 def test_json_shape_and_numbers_match_workbook(cached: openpyxl.Workbook) -> None:
@@ -360,8 +366,8 @@ def test_json_shape_and_numbers_match_workbook(cached: openpyxl.Workbook) -> Non
     keys += ["variance_gross", "variance_income", "variance_net"]
     summary = cached["Summary"]
     for i, heading in enumerate(data["headings"]):
-        assert heading["name"] == summary.cell(row=6 + i, column=1).value
-        assert [heading[k] for k in keys] == [summary.cell(row=6 + i, column=2 + j).value for j in range(9)]
+        assert heading["name"] == summary.cell(row=11 + i, column=1).value
+        assert [heading[k] for k in keys] == [summary.cell(row=11 + i, column=2 + j).value for j in range(9)]
     assert data["headings"][0]["movement_net"] == -5_000
     lines_ws = cached["Lines"]
     rows = _rows_by_name(lines_ws)
@@ -372,7 +378,7 @@ def test_json_shape_and_numbers_match_workbook(cached: openpyxl.Workbook) -> Non
     assert (ifa["heading"], ifa["method"], ifa["rag"], ifa["best_net"], ifa["worst_net"]) == (
         CLA,
         "placement-mix",
-        "red",
+        "green",
         9_300_000,
         9_750_000,
     )

@@ -49,10 +49,12 @@ def test_every_formula_recalculates_to_its_cached_value(recalculated: dict[str, 
     formulas = formula_cells(original)
     sheets = {sheet for sheet, _ in formulas}
     assert sheets == {"Summary", "Lines", "Surplus share", "Variances"}
-    # Summary: 4 headings x 5 formulas + Grand Total 9; Lines: 6 lines x 5, 4 subtotals x 10, Grand Total 9;
+    # Summary: headline 4 (net budget, forecast, variance, %); 4 headings x (gross and income from Lines 4,
+    # net and variances 5, RAG 1) + one movement from Lines + Grand Total 9;
+    # Lines: 6 lines x (5 + RAG), 4 subtotals x (10 + RAG), Grand Total 9 + RAG;
     # Surplus share: net position, council share, retained share, final contract sum;
     # Variances: 2 headings (Summary cells) + 3 lines (Lines cells)
-    assert len(formulas) == (4 * 5 + 9) + (6 * 5 + 4 * 10 + 9) + 4 + 5
+    assert len(formulas) == (4 + 4 * 10 + 1 + 9) + (6 * 6 + 4 * 11 + 10) + 4 + 5
     assert cache_mismatches(original, copy) == {}
 
 
@@ -60,7 +62,7 @@ def test_forecast_minus_budget_recalculates_to_its_cached_value(
     recalculated: dict[str, tuple[Path, Path]],
 ) -> None:
     original, copy = recalculated["outturn_flipped"]
-    assert formula_cells(original)[("Summary", "J6")] == "=G6-D6"
+    assert formula_cells(original)[("Summary", "J11")] == "=G11-D11"
     assert cache_mismatches(original, copy) == {}
 
 

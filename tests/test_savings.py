@@ -99,7 +99,8 @@ def test_rag_slippage_and_write_off_when_the_year_closes() -> None:
     taxis, cars, review = open_year.rows
     assert (taxis.forecast_p, taxis.rag, taxis.slipped_p) == (5_000_000, "green", 0)
     assert (cars.forecast_p, cars.at_risk_p, cars.rag) == (4_500_000, 1_500_000, "amber")  # 25%: not over
-    assert (review.basis, review.forecast_p) == ("target", 15_000_000)
+    assert (review.basis, review.forecast_p) == ("not assessed", 15_000_000)
+    assert review.rag == "not assessed"  # no forecast is not a green scheme
 
     closed = savings_tracker(plan, _placements(), FY19, 12)
     taxis, cars, slipped, review = closed.rows

@@ -83,8 +83,19 @@ def test_xlsx_templates_are_rebuilt_identically(tmp_path: Path) -> None:
 
 def test_copy_templates_writes_every_template_and_keeps_an_officers_copy(tmp_path: Path) -> None:
     written = copy_templates(tmp_path / "out")
-    names = {p.name for p in written}
-    assert {f"{n}.{ext}" for n in INPUT_TEMPLATES for ext in ("csv", "xlsx")} <= names
+    out = tmp_path / "out"
+    blank = {p.name for p in written if p.parent == out}
+    examples = {p.name for p in written if p.parent == out / "examples"}
+    assert {f"{n}.{ext}" for n in INPUT_TEMPLATES for ext in ("csv", "xlsx")} <= blank & examples
+    # the blank templates are the header row only; the examples are the shipped filled files
+    assert table(out / "budget.csv") == [COLUMNS["budget"]]
+    assert [
+        list(r)
+        for r in openpyxl.load_workbook(out / "placements.xlsx").worksheets[0].iter_rows(values_only=True)
+    ] == [COLUMNS["placements"]]
+    assert (out / "examples" / "budget.csv").read_bytes() == (templates_dir() / "budget.csv").read_bytes()
+    readme = (out / "README.txt").read_text(encoding="utf-8")
+    assert "Blank templates" in readme and "Filled examples" in readme
     edited = tmp_path / "out" / "budget.csv"
     edited.write_text("line,heading,gross,income\nMy line,My heading,1.00,0.00\n", encoding="utf-8")
     assert copy_templates(tmp_path / "out") == []

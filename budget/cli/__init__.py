@@ -27,6 +27,7 @@ from budget.cli.series import app as series_app
 from budget.cli.serve import register as register_serve
 from budget.cli.templates import templates_command
 from budget.cli.year import register as register_year
+from ledgers.readers.money import AMOUNT_FORMS, pence_from_amount, pounds
 from ledgers.store.workspace import init_workspace
 
 app = typer.Typer(
@@ -53,11 +54,18 @@ def init(
     path: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
     authority: Annotated[str, typer.Option("--authority", help="Name of the council or trust.")],
     year: Annotated[str, typer.Option("--year", help="Financial year, e.g. 2019/20.")],
-    contract_value: Annotated[int, typer.Option("--contract-value", help="Contract sum in pounds.")] = 0,
+    contract_value: Annotated[
+        str, typer.Option("--contract-value", help=f"Contract sum in pounds: {AMOUNT_FORMS}.")
+    ] = "0",
 ) -> None:
     """Create a workspace: careladder.toml (settings) and an empty store."""
     try:
-        ws = init_workspace(path, authority, year, contract_value)
+        contract_p = pence_from_amount(contract_value)
+    except ValueError as exc:
+        err.print(f"error: --contract-value {exc}", markup=False)
+        raise typer.Exit(2) from None
+    try:
+        ws = init_workspace(path, authority, year, pounds(contract_p))
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None

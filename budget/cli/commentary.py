@@ -49,7 +49,7 @@ def commentary_import(
         entries = csv_entries(file)
     if period is not None:
         try:
-            pfy, p = parse_month(period)
+            pfy, p = parse_month(period, fy)
         except ValueError as exc:
             raise WorkspaceError(str(exc)) from None
         if pfy != fy:

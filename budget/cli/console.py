@@ -120,7 +120,10 @@ def print_outcome(outcome: ImportOutcome) -> None:
             (
                 "reconciled to the penny"
                 if ok
-                else f"DOES NOT RECONCILE: difference £{(outcome.control_total_p - outcome.stored_total_p) / 100:,.2f}"
+                else "DOES NOT RECONCILE: the file's control total is "
+                + f"£{abs(outcome.control_total_p - outcome.stored_total_p) / 100:,.2f} "
+                + ("more" if outcome.control_total_p > outcome.stored_total_p else "less")
+                + " than what was stored"
             ),
             markup=False,
         )

@@ -15,12 +15,15 @@ import typer
 from budget.cli.console import UnusedWorkspaceOpt, WorkspaceOpt, err, handles_errors
 from budget.cli.year import YearOpt, year_of
 from budget.monthend.report import direction
-from ledgers.readers.money import words
+from ledgers.readers.money import console_money, words
 from ledgers.store.queries import ledger_rows_to
 from ledgers.store.workspace import load_workspace
 
 PeriodOpt = Annotated[
-    str, typer.Option("--period", help="Month end as YYYY-MM, e.g. 2019-12 (P9 of 2019/20).")
+    str,
+    typer.Option(
+        "--period", help="Month end: 2019-12, Dec-19, December 2019 or P9 (of the workspace's year)."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
@@ -104,7 +107,7 @@ def outturn(
     net = report.surplus.net_position_p
     err.print(
         f"{report.authority} {report.financial_year} P{report.period_no}: forecast net outturn "
-        f"£{total.forecast_net_p / 100:,.0f} against budget £{total.budget_net_p / 100:,.0f}: "
+        f"{console_money(total.forecast_net_p)} against budget {console_money(total.budget_net_p)}: "
         f"{words(net)} {direction(net, 'budget-minus-forecast')}",
         markup=False,
     )

@@ -297,3 +297,18 @@ def write_demo_inputs(outdir: Path, seed: int = 2019) -> DemoInputs:
     return DemoInputs(
         mapping, budget, placements_path, _write_ledgers(outdir, ledger), savings, adjustments, closed
     )
+
+
+DEMO_SCENARIOS = """
+[scenarios.high-demand]
+description = "10% more children starting placements on every placement line"
+demand_change = 0.10
+
+[scenarios.inflation-shock]
+description = "8% rise in independent placement prices in year 1"
+price_change = { "Independent Fostering Agencies" = 0.08, "Out of Area Residential" = 0.08 }
+
+[scenarios.placements-strategy]
+description = "The savings plan delivered: the Future Placements Strategy and the other schemes"
+savings = true
+"""

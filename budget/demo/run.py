@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from budget.demo.authority import write_demo_inputs
+from budget.demo.authority import DEMO_SCENARIOS, write_demo_inputs
 from budget.demo.funds import write_demo_funding
 from budget.monthend.outturn import forecast_run, outturn_report
 from budget.monthend.report import OutturnReport, direction
@@ -28,7 +28,7 @@ from ledgers.importers.ledger import import_ledger
 from ledgers.importers.mapping import import_mapping
 from ledgers.importers.placements import import_placements
 from ledgers.importers.plans import import_adjustments, import_savings
-from ledgers.readers.money import words
+from ledgers.readers.money import console_money, words
 from ledgers.readers.periods import FinancialYear, month_label
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.imports import ImportOutcome
@@ -49,7 +49,7 @@ def fresh_workspace(path: Path) -> Workspace:
         if not (path / SETTINGS_FILE).exists():
             raise WorkspaceError(f"{path} exists and is not a careladder workspace: choose another OUTDIR")
         shutil.rmtree(path)
-    return init_workspace(path, AUTHORITY, CLOSED_YEAR, CONTRACT_VALUE)
+    return init_workspace(path, AUTHORITY, CLOSED_YEAR, CONTRACT_VALUE, DEMO_SCENARIOS)
 
 
 def _say_outcomes(outcomes: list[ImportOutcome], say: Callable[[str], None]) -> None:
@@ -128,8 +128,9 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
     say(
         f"{report.authority}: forecast outturn {report.financial_year} at P{report.period_no}: "
         f"{words(net)} {direction(net, 'budget-minus-forecast')} "
-        f"(forecast net £{report.grand_total.forecast_net_p / 100:,.0f} against budget "
-        f"£{report.grand_total.budget_net_p / 100:,.0f}); council's share £{report.surplus.council_share_p / 100:,.0f}"
+        f"(forecast net {console_money(report.grand_total.forecast_net_p)} against budget "
+        f"{console_money(report.grand_total.budget_net_p)}); "
+        f"council's share {console_money(report.surplus.council_share_p)}"
     )
     for f in report.funding:
         say(

@@ -9,12 +9,21 @@ import pandas as pd
 
 from budget.monthend.cash import cash_position
 from budget.monthend.commentary import with_commentary
+from budget.monthend.contract import contract_line_of, revised_contract_sum_p
 from budget.monthend.explain import explainer_for
 from budget.monthend.forecast_store import store_forecasts, stored_forecasts
 from budget.monthend.funding import fund_positions
-from budget.monthend.history import month_end_history
+from budget.monthend.history import MonthEndHistory, month_end_history
 from budget.monthend.movement import save_snapshot
-from budget.monthend.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
+from budget.monthend.report import (
+    Figures,
+    HeadingResult,
+    LineResult,
+    Movement,
+    OutturnReport,
+    rag_status,
+    variance_pence,
+)
 from budget.monthend.story import with_year_story
 from budget.monthend.surplus import surplus_share
 from budget.monthend.variance import variance_rows
@@ -52,20 +61,9 @@ def placements_as_known(placements: pd.DataFrame, day: date) -> pd.DataFrame:
     return known
 
 
-def rag_status(variance_net_p: int, budget_net_p: int, amber: float, red: float, threshold_p: int) -> str:
-    """Red/amber/green by |variance| as a share of |budget| (a zero budget: red at the threshold)."""
-    v = abs(variance_net_p)
-    if v == 0:
-        return "green"
-    if budget_net_p == 0:
-        return "red" if v >= threshold_p else "amber"
-    share = v / abs(budget_net_p)
-    return "red" if share >= red else "amber" if share >= amber else "green"
-
-
 def checked_period(settings: Settings, period: str) -> tuple[FinancialYear, int]:
     try:
-        fy, p = parse_month(period)
+        fy, p = parse_month(period, settings.financial_year)
     except ValueError as exc:
         raise WorkspaceError(str(exc)) from None
     if fy != settings.financial_year:
@@ -209,9 +207,10 @@ def outturn_report(
                 rag=rag_status(
                     fig.variances(sign)[2],
                     fig.budget_net_p,
+                    sign,
                     settings.rag_amber,
                     settings.rag_red,
-                    settings.variance_threshold_p,
+                    settings.rag_floor_p,
                 ),
                 is_suspense=name == SUSPENSE_LINE,
             )
@@ -237,6 +236,10 @@ def outturn_report(
     net_position = variance_pence(total.budget_net_p, total.forecast_net_p, "budget-minus-forecast")
     funded = [(ln.name, ln.funded_by or "", ln.figures.variances(sign)[2]) for ln in results if ln.funded_by]
     savings = tracker_for(con, settings, fy, p, placements)
+    contract_line = contract_line_of(settings, {ln.name: ln.figures.budget_income_p for ln in results})
+    contract_sum = revised_contract_sum_p(
+        settings, contract_line, {ln.name: ln.figures.forecast_net_p for ln in results}
+    )
     explainer.savings_text = {ln.name: savings_for_line(savings, ln.name) for ln in results}
     report = OutturnReport(
         savings=savings,
@@ -259,7 +262,12 @@ def outturn_report(
             explainer.line,
             explainer.heading,
         ),
-        surplus=surplus_share(settings, net_position, funded),
+        surplus=surplus_share(settings, net_position, funded, contract_sum),
+        rag_floor_p=settings.rag_floor_p,
+        contract_line=contract_line,
+        month_movement=movement_since(history, p, prev_p, total, sign, quarter=False),
+        quarter_movement=movement_since(history, p, quarter_end_before(p), total, sign, quarter=True),
+        retained_label=f"{settings.retained_by}'s retained share",
         adjustments=[(line, amount, reason) for line, amount, reason, _ in adjustments],
         suspense=suspense_rows(con, fy.start_year, p),
         data_as_at=f"{fy.month_end(p):%d/%m/%Y}",
@@ -275,6 +283,35 @@ def outturn_report(
     if not quick:  # a quick run is stored as history; nobody reads its workbook
         with_year_story(con, settings, report, fy, lines, actual.monthly, forecasts)
     return report
+
+
+def quarter_end_before(p: int) -> int | None:
+    """The last quarter end (P3, P6, P9) before period ``p``; None in the first quarter."""
+    q = (p - 1) // 3 * 3
+    return q or None
+
+
+def movement_since(
+    history: MonthEndHistory,
+    p: int,
+    then: int | None,
+    total: Figures,
+    sign: str,
+    *,
+    quarter: bool,
+) -> Movement | None:
+    """The grand-total forecast change since the stored run of period ``then`` (None when none is stored)."""
+    if then is None or then >= p:
+        return None
+    nets = history.forecast_nets(then)
+    if not nets:
+        return None
+    before = sum(nets.values())
+    month = history.fy.month(then).strftime("%B %Y")
+    since = f"the end of Quarter {then // 3} ({month})" if quarter else f"{month} (P{then})"
+    return Movement(
+        since, then, total.forecast_net_p - before, variance_pence(total.budget_net_p, before, sign)
+    )
 
 
 def _numbers_for_year(to_date: float | None, lf: LineForecast, fy: FinancialYear, p: int) -> float | None:
@@ -373,7 +410,4 @@ def _notes(
         notes.append(("Year end", "P12: the forecast outturn is the actuals; adjustments are not applied."))
     for iid, kind, file, rows, when in imports_used(con):
         notes.append((f"Import #{iid}", f"{kind}: {file}, {rows} rows, {when}"))
-    for ln in results:
-        text = ln.method + (f" — {ln.method_note}" if ln.method_note else "")
-        notes.append((f"Method: {ln.name}", text))
     return notes

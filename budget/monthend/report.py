@@ -142,6 +142,16 @@ class SurplusShare:
 
 
 @dataclass
+class Movement:
+    """The change in the forecast net outturn since an earlier stored run (positive = forecast up)."""
+
+    since: str  # "November 2019 (P8)" or "the end of Quarter 2 (September 2019)"
+    period_no: int
+    forecast_change_p: int  # grand-total forecast net now minus then
+    variance_then_p: int  # grand-total net variance then, under the sign convention (today's budget)
+
+
+@dataclass
 class OutturnReport:
     authority: str
     financial_year: str  # "2019/20"
@@ -165,6 +175,11 @@ class OutturnReport:
     trajectory: Trajectory | None = None  # the forecast at every stored month end of the year
     track_record: TrackRecord | None = None  # how right a closed year's month ends were (this year or last)
     monthly: MonthlyView | None = None  # each line month by month
+    rag_floor_p: int = 0  # red/amber only for an adverse variance of at least this much
+    contract_line: str | None = None  # the line carrying the contract sum (left out of the net budget)
+    month_movement: Movement | None = None  # since the last month end's stored run
+    quarter_movement: Movement | None = None  # since the last quarter end's stored run
+    retained_label: str = "Trust's retained share"
     funding: list[FundPosition] = field(default_factory=list)  # ring-fenced funds (empty: none stored)
     cash: CashPosition | None = None  # the cash position, when asked for (outturn --cash)
 
@@ -174,6 +189,24 @@ class OutturnReport:
         for h in self.headings:
             total.add(h.figures)
         return total
+
+
+def is_adverse(variance_p: int, sign: str) -> bool:
+    """True for an overspend (or an income shortfall) under the sign convention."""
+    return variance_p < 0 if sign == BUDGET_MINUS_FORECAST else variance_p > 0
+
+
+def rag_status(variance_p: int, budget_p: int, sign: str, amber: float, red: float, floor_p: int) -> str:
+    """Red / amber only for an adverse variance of at least ``floor_p`` and that share of |budget|; else green.
+
+    The workbook's RAG formula is this rule cell for cell (a zero budget: any adverse variance over the floor
+    is red)."""
+    v = abs(variance_p)
+    if v == 0 or not is_adverse(variance_p, sign) or v < floor_p:
+        return "green"
+    if v >= red * abs(budget_p):
+        return "red"
+    return "amber" if v >= amber * abs(budget_p) else "green"
 
 
 def variance_key(level: str, name: str, heading: str) -> str:

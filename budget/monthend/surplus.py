@@ -10,7 +10,10 @@ from ledgers.store.workspace import Settings
 
 
 def surplus_share(
-    settings: Settings, net_position_p: int, funded_lines: list[tuple[str, str, int]] | None = None
+    settings: Settings,
+    net_position_p: int,
+    funded_lines: list[tuple[str, str, int]] | None = None,
+    contract_value_p: int | None = None,
 ) -> SurplusShare:
     """Split the net outturn position (positive = underspend) under the contract settings.
 
@@ -18,7 +21,9 @@ def surplus_share(
     ``surplus_share_to_council`` of the rest. Overspend: the council bears ``overspend_share_to_council``
     of it (its share is then negative: money the council pays). Final contract sum = contract value − the
     council's share (less when money is returned, more when the council bears an overspend).
+    ``contract_value_p``: the revised contract sum (the contract line's forecast); the setting when None.
     """
+    contract = settings.contract_value_p if contract_value_p is None else contract_value_p
     bands: list[tuple[str, int]] = []
     if net_position_p >= 0:
         band = min(net_position_p, settings.retained_in_full_p)
@@ -35,11 +40,11 @@ def surplus_share(
     else:
         council = -share_pence(-net_position_p, settings.overspend_share_to_council)
     return SurplusShare(
-        contract_value_p=settings.contract_value_p,
+        contract_value_p=contract,
         net_position_p=net_position_p,
         council_share_p=council,
         retained_share_p=net_position_p - council,
-        final_contract_sum_p=settings.contract_value_p - council,
+        final_contract_sum_p=contract - council,
         surplus_share_to_council=str(settings.surplus_share_to_council),
         overspend_share_to_council=str(settings.overspend_share_to_council),
         bands=bands,

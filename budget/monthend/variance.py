@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from budget.monthend.explain import BULLET, NEGLIGIBLE_P, amount_words, is_income_line
 from budget.monthend.report import HeadingResult, LineResult, VarianceRow, direction
 from ledgers.readers.money import words
 
@@ -96,13 +97,13 @@ def variance_rows(
         if explained and small and total != 0:  # a nil row says nothing an officer needs
             label = OTHER.format(threshold=words(threshold_p))
             named = [
-                f"{ln.name} {words(v)} {direction(v, sign)}"
+                f"{ln.name}: {amount_words(v, sign, is_income_line(ln))}"
                 for ln in small
-                if (v := ln.figures.variances(sign)[2]) != 0
+                if abs(v := ln.figures.variances(sign)[2]) >= NEGLIGIBLE_P
             ]
-            text = (
-                f"Other variances under {words(threshold_p)} totalling {words(total)} {direction(total, sign)}"
-                + (f": {'; '.join(named)}." if named else ".")
+            income = all(is_income_line(ln) for ln in small)
+            text = f"Other variances under {words(threshold_p)}: {amount_words(total, sign, income)}." + (
+                "".join(BULLET + n for n in named)
             )
             rows.append(VarianceRow("other", label, h.name, total, direction(total, sign), text))
     return rows

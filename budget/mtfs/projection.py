@@ -24,8 +24,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
+from budget.monthend.contract import contract_line_of
 from budget.monthend.outturn import outturn_report
 from budget.plans.savings import (
     PlanRow,
@@ -39,7 +41,7 @@ from budget.plans.scenarios import Assumptions, ScenarioSpec, assumptions_from, 
 from forecasts.placements.commitments import actual_cost_by_month
 from forecasts.placements.model import MixMove, Scenario, placement_forecast
 from ledgers.importers.placements import stored_placements
-from ledgers.readers.periods import FinancialYear, month_label, parse_month
+from ledgers.readers.periods import PERIOD_FORMS, FinancialYear, month_label, parse_month
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.workspace import Settings
 
@@ -123,6 +125,7 @@ class ScenarioResult:
     spec: ScenarioSpec
     assumptions: list[str]
     years: list[ScenarioYear]
+    numbers: dict[str, list[float]] = field(default_factory=dict)  # average placements by line, each year
 
 
 @dataclass
@@ -148,9 +151,11 @@ def mtfs_base(con: duckdb.DuckDBPyConnection, settings: Settings, period: str | 
     storing when none is stored."""
     fy = settings.financial_year
     if period is not None:
-        pfy, p = parse_month(period) if _is_month(period) else (None, 0)
+        pfy, p = parse_month(period, fy) if _is_month(period, fy) else (None, 0)
         if pfy != fy:
-            raise WorkspaceError(f"--period {period} should be a month (YYYY-MM) of {fy.label}")
+            raise WorkspaceError(
+                f"--period {period} should be a month of {fy.label}: write it as {PERIOD_FORMS}"
+            )
     else:
         row = con.execute("SELECT max(period) FROM outturn_lines WHERE fy = ?", [fy.start_year]).fetchone()
         p = int(row[0]) if row and row[0] is not None else 0
@@ -176,11 +181,7 @@ def mtfs_base(con: duckdb.DuckDBPyConnection, settings: Settings, period: str | 
         ]
         budget_income = {x.name: x.figures.budget_income_p for x in report.lines}
         source = f"outturn computed for P{p} ({month_label(fy, p)}), not stored"
-    assumptions = assumptions_from(settings)
-    contract_line = assumptions.contract_line
-    if contract_line is None:
-        found = [n for n, i in budget_income.items() if i != 0 and i == -settings.contract_value_p]
-        contract_line = found[0] if found else None
+    contract_line = contract_line_of(settings, budget_income)
     placements = stored_placements(con)
     year0 = [-b.income_p - b.gross_p for b in lines if b.line == contract_line]
     return MtfsBase(
@@ -190,9 +191,9 @@ def mtfs_base(con: duckdb.DuckDBPyConnection, settings: Settings, period: str | 
     )  # fmt: skip
 
 
-def _is_month(text: str) -> bool:
+def _is_month(text: str, fy: FinancialYear) -> bool:
     try:
-        parse_month(text)
+        parse_month(text, fy)
     except ValueError:
         return False
     return True
@@ -232,9 +233,36 @@ def placement_costs(
 ) -> dict[str, list[int]]:
     """Placement cost (pence) by line for years 0..``years`` from the placement model (year 0: placement
     days to the period end plus the model's months after it)."""
+    return placement_years(placements, base, years, assumptions, spec, plan, draws)[0]
+
+
+def placement_days_to(placements: pd.DataFrame, start: date, end: date) -> dict[str, int]:
+    """Placement-days by line from ``start`` to ``end`` inclusive (open placements run to ``end``)."""
+    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
+    first = np.maximum(placements["start_date"].to_numpy(dtype="datetime64[D]"), lo)
+    ends = placements["end_date"].to_numpy(dtype="datetime64[D]")
+    last = np.where(np.isnat(ends), hi, np.minimum(ends, hi)).astype("datetime64[D]")
+    days = np.clip((last - first).astype(np.int64) + 1, 0, None)
+    out: dict[str, int] = {}
+    for line, d in zip(placements["line"].tolist(), days.tolist(), strict=True):
+        out[str(line)] = out.get(str(line), 0) + int(d)
+    return out
+
+
+def placement_years(
+    placements: pd.DataFrame,
+    base: MtfsBase,
+    years: int,
+    assumptions: Assumptions,
+    spec: ScenarioSpec,
+    plan: list[PlanRow],
+    draws: int = 100,
+) -> tuple[dict[str, list[int]], dict[str, list[float]]]:
+    """Placement cost (pence) and average placements by line for years 0..``years`` from the placement model
+    (year 0: placement days to the period end plus the model's months after it)."""
     fys = [FinancialYear(base.fy.start_year + n) for n in range(years + 1)]
     if not len(placements):
-        return {}
+        return {}, {}
     known = set(placements["line"])
     year1 = fys[1].start if years else base.fy.end
     scenario = Scenario(
@@ -253,10 +281,18 @@ def placement_costs(
     out = {ln: [0] * len(fys) for ln in sorted(lines)}
     for ln, cost in to_date.groupby("line")["cost_p"].sum().items():
         out.setdefault(str(ln), [0] * len(fys))[0] += int(cost)
-    for ln, month, cost in zip(model["line"], model["month"], model["cost_p"].tolist(), strict=True):
+    days_in = {ln: [0.0] * len(fys) for ln in out}
+    for ln, d in placement_days_to(placements, base.fy.start, base.as_at).items():
+        days_in.setdefault(ln, [0.0] * len(fys))[0] += d
+    for ln, month, cost, numbers in zip(
+        model["line"], model["month"], model["cost_p"].tolist(), model["numbers"].tolist(), strict=True
+    ):
         n = FinancialYear.of(pd.Timestamp(month).date()).start_year - base.fy.start_year
         out.setdefault(str(ln), [0] * len(fys))[n] += int(cost)
-    return out
+        days_in.setdefault(str(ln), [0.0] * len(fys))[n] += float(numbers) * pd.Timestamp(month).days_in_month
+    year_days = [(fy.end - fy.start).days + 1 for fy in fys]
+    numbers_by_year = {ln: [d / yd for d, yd in zip(v, year_days, strict=True)] for ln, v in days_in.items()}
+    return out, numbers_by_year
 
 
 def _expand(table: dict[str, Decimal], lines: set[str]) -> dict[str, Decimal]:
@@ -407,12 +443,14 @@ def mtfs_report(
             {k: v for k, v in spec.price_change.items() if k == "*" or k in budget_lines},
             spec.savings, spec.pay_award, spec.contract_growth,
         )  # fmt: skip
-        costs = placement_costs(placements, base, years, assumptions, clean, plan, draws)
+        costs, numbers = placement_years(placements, base, years, assumptions, clean, plan, draws)
         plain = None
         if clean.savings:
             plain = placement_costs(
                 placements, base, years, assumptions, replace(clean, savings=False), plan, draws
             )
-        results.append(scenario_years(base, costs, assumptions, clean, plan, from_weekly, years, plain))
+        result = scenario_years(base, costs, assumptions, clean, plan, from_weekly, years, plain)
+        result.numbers = {ln: v for ln, v in numbers.items() if ln in result.years[0].gross_p}
+        results.append(result)
     warnings = [ZERO_CONTRACT] if base.contract_value_p == 0 else []
     return MtfsReport(base, results, notes, warnings)

@@ -67,7 +67,7 @@ class TrackerRow:
     target_p: int
     delivered_p: int
     forecast_p: int
-    basis: str  # "model", "officer forecast", "target", "slipped"
+    basis: str  # "model", "officer forecast", "not assessed" (no forecast: the target assumed), "slipped"
     rag: str
     recurrent: bool
     owner: str = ""
@@ -220,6 +220,9 @@ def full_year_saving_p(
     return int(saving.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+NOT_ASSESSED = "not assessed"  # a scheme with no forecast: its target is assumed, its RAG is not green
+
+
 def rag_for(target_p: int, forecast_p: int, red_at_risk: Decimal) -> str:
     """Red when more than ``red_at_risk`` of the target is at risk, amber when any is, green otherwise."""
     at_risk = target_p - forecast_p
@@ -249,7 +252,7 @@ def savings_tracker(
     tracker = SavingsTracker(fy.label, period, red_share)
     mitigation: dict[str, str] = {}
     for row in sorted(plan, key=lambda r: r.year):
-        basis, forecast, full_year = "target", row.target_p, None
+        basis, forecast, full_year = NOT_ASSESSED, row.target_p, None
         if row.model is not None:
             m = row.model
             weekly = tracker.from_weekly_p.setdefault(
@@ -271,9 +274,14 @@ def savings_tracker(
         delivered = row.delivered_p or 0
         if closed:
             forecast = delivered
+        rag = (
+            NOT_ASSESSED
+            if basis == NOT_ASSESSED and not closed
+            else rag_for(row.target_p, forecast, red_share)
+        )
         out = TrackerRow(
             row.scheme, row.line, row.year.label, row.target_p, delivered, forecast, basis,
-            rag_for(row.target_p, forecast, red_share), row.recurrent, row.owner or "", text,
+            rag, row.recurrent, row.owner or "", text,
         )  # fmt: skip
         out.full_year_p = full_year
         tracker.rows.append(out)

@@ -26,6 +26,7 @@ from budget.workbooks.xlsx import (
     set_print_setup,
     write_header,
     write_text,
+    write_wide_text,
 )
 from forecasts.series.engine import REFIT_EVERY
 
@@ -72,26 +73,24 @@ def write_backtest_workbook(report: AccuracyReport, path: Path) -> None:
         wb.close()
 
 
-def _title(ws: Worksheet, report: AccuracyReport, fmts: Formats, title: str) -> None:
+def _title(ws: Worksheet, report: AccuracyReport, fmts: Formats, title: str, widths: list[float]) -> None:
     write_text(ws, 0, 0, report.authority, fmts.title)
     write_text(ws, 1, 0, f"{title}: {period_title(report.financial_year, report.period, report.period_no)}")
-    write_text(
+    write_wide_text(
         ws,
         2,
-        0,
         f"Backtest over up to {MAX_ORIGINS} monthly origins, {report.horizon} month(s) ahead; "
         "spend in pounds (net of income), placements as month-end numbers. See Notes.",
-        fmts.sign,
+        fmts.note,
+        widths,
     )
 
 
 def _accuracy_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats, extra: dict[str, Format]) -> None:
-    _title(ws, report, fmts, "Forecast accuracy")
+    widths = [30.0, 10.0, 8.0, 14.0, 8.0, 8.0, 8.0, 10.0, 10.0, 36.0, 28.0]
+    _title(ws, report, fmts, "Forecast accuracy", widths)
     header = 4
     write_header(ws, header, ACCURACY_HEADERS, fmts, money_from=2)
-    widths = [34, 11, 8, 16, 8, 9, 9, 11, 11, 42, 32]
-    for col, w in enumerate(widths):
-        ws.set_column(col, col, w)
     row = header + 1
     for s in report.scored:
         best = s.best_methods()
@@ -124,7 +123,7 @@ def _accuracy_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats, extra:
     ws.freeze_panes(header + 1, 1)
     if row > header + 1:
         ws.autofilter(header, 0, row - 1, len(ACCURACY_HEADERS) - 1)
-    set_print_setup(ws, report.authority, f"{report.financial_year} P{report.period_no}", header)
+    set_print_setup(ws, report.authority, f"{report.financial_year} P{report.period_no}", header, widths, row)
 
 
 def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Format) -> None:
@@ -137,14 +136,14 @@ def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Format) -> Non
 def _chart_sheets(
     wb: Workbook, charts: Worksheet, data: Worksheet, report: AccuracyReport, fmts: Formats, number: Format
 ) -> None:
-    _title(charts, report, fmts, "Actuals against past forecasts")
+    chart_widths = [8.43] * (10 * CHARTS_PER_ROW)  # each chart (620 px) spans 10 default columns
+    _title(charts, report, fmts, "Actuals against past forecasts", chart_widths)
     footer = f"{report.financial_year} P{report.period_no}"
-    set_print_setup(charts, report.authority, footer, 2)
-    set_print_setup(data, report.authority, footer, 0)
+    n_charts = sum(1 for x in report.scored if x.past is not None)
+    chart_last = 4 + math.ceil(n_charts / CHARTS_PER_ROW) * CHART_ROWS
+    set_print_setup(charts, report.authority, footer, 2, chart_widths, chart_last)
     write_header(data, 0, DATA_HEADERS, fmts, money_from=2)
-    data.set_column(0, 0, 40)
-    data.set_column(1, 1, 10)
-    data.set_column(2, 2 + len(CHART_STEPS), 16)
+    data_widths = [40.0, 10.0] + [16.0] * (len(DATA_HEADERS) - 2)
     row = 1
     for i, s in enumerate(x for x in report.scored if x.past is not None):
         first, last = row, _write_data(data, row, s, number)
@@ -173,6 +172,7 @@ def _chart_sheets(
         chart.set_size({"width": 620, "height": 300})
         place_row = 4 + (i // CHARTS_PER_ROW) * CHART_ROWS
         charts.insert_chart(cell(place_row, (i % CHARTS_PER_ROW) * 10), chart)
+    set_print_setup(data, report.authority, footer, 0, data_widths, row)
 
 
 def _write_data(ws: Worksheet, row: int, s: SeriesAccuracy, number: Format) -> int:
@@ -238,8 +238,10 @@ def notes_lines(report: AccuracyReport) -> list[str]:
 def _notes_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats) -> None:
     write_text(ws, 0, 0, report.authority, fmts.title)
     write_text(ws, 1, 0, f"Notes: forecast accuracy {report.period}", fmts.subtitle)
-    ws.set_column(0, 0, 120)
-    set_print_setup(ws, report.authority, f"{report.financial_year} P{report.period_no}", 1)
-    for i, text in enumerate(notes_lines(report), start=3):
+    notes = notes_lines(report)
+    set_print_setup(
+        ws, report.authority, f"{report.financial_year} P{report.period_no}", 1, [120.0], 2 + len(notes)
+    )
+    for i, text in enumerate(notes, start=3):
         write_text(ws, i, 0, text, fmts.wrapped)
         ws.set_row(i, 15 * max(1, math.ceil(len(text) / 125)))

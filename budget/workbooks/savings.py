@@ -9,12 +9,15 @@ from budget.plans.savings import SavingsTracker, TrackerRow
 from budget.workbooks.xlsx import (
     Formats,
     cell,
+    fit_row,
     set_print_setup,
     write_cached_formula,
     write_header,
     write_money,
+    write_rag_colours,
     write_text,
     write_title_rows,
+    write_wide_text,
 )
 
 SAVINGS_HEADERS = [
@@ -25,6 +28,8 @@ SAVINGS_HEADERS = [
 FULL_YEAR_COL = 14  # O: modelled schemes only; not totalled (each year's figure is cumulative)
 MONEY_COLS = (5, 6, 7, 8, 10, 11)  # F G H I K L
 HEADER_ROW = 4
+# A scheme; B line; C year; D owner; E basis; F–L money and RAG; M recurrent; N mitigation; O full-year effect
+WIDTHS = [34.0, 24.0, 8.0, 14.0, 14.0, 11.0, 11.0, 11.0, 11.0, 11.0, 11.0, 11.0, 9.0, 30.0, 12.0]
 SIGN = "Savings positive: at risk = target − forecast, so a positive figure is a shortfall, (brackets) over-delivery."
 
 
@@ -45,17 +50,20 @@ def write_savings(
     """Every scheme by year (subtotals per year, grand total), then totals by line (SUMIF), RAG colours."""
     ws = workbook.add_worksheet("Savings")
     title = f"MTFS savings tracker {period_label}"
-    write_title_rows(ws, fmts, authority, title, SIGN)
-    ws.write_string(
+    write_title_rows(ws, fmts, authority, title, SIGN, WIDTHS)
+    write_wide_text(
+        ws,
         3,
-        0,
         f"RAG: red when more than {tracker.red_at_risk:.0%} of the target is at risk, amber when any is. "
         "Closed years: undelivered recurrent savings slip to next year, one-off savings are written off. "
         "Full-year effect: a modelled scheme's children moved by the year end, a whole year at that year's "
-        "prices, less the whole running cost (the forecast is the part-year increase).",
-        fmts.sign,
+        "prices, less the whole running cost (the forecast is the part-year increase). "
+        "Not assessed: no forecast yet, so the target is assumed.",
+        fmts.note,
+        WIDTHS,
     )
     write_header(ws, HEADER_ROW, SAVINGS_HEADERS, fmts, money_from=5)
+    ws.set_row(HEADER_ROW, 45)  # three-line headers in the narrow money columns
     row = HEADER_ROW + 1
     detail_first = row
     subtotals: list[int] = []
@@ -65,8 +73,8 @@ def write_savings(
         first = row
         totals = {c: 0 for c in MONEY_COLS}
         for r in rows:
-            write_text(ws, row, 0, r.scheme, fmts.text)
-            write_text(ws, row, 1, r.line, fmts.text)
+            write_text(ws, row, 0, r.scheme, fmts.wrapped)
+            write_text(ws, row, 1, r.line, fmts.wrapped)
             write_text(ws, row, 2, r.year, fmts.text)
             write_text(ws, row, 3, r.owner, fmts.text)
             write_text(ws, row, 4, r.basis, fmts.text)
@@ -76,7 +84,8 @@ def write_savings(
             write_cached_formula(ws, row, 8, f"={cell(row, 5)}-{cell(row, 7)}", pence[8], fmts.money)
             write_text(ws, row, 9, r.rag, fmts.text)
             write_text(ws, row, 12, "yes" if r.recurrent else "no", fmts.text)
-            write_text(ws, row, 13, r.mitigation, fmts.text)
+            write_text(ws, row, 13, r.mitigation, fmts.wrapped)
+            fit_row(ws, row, [(r.scheme, WIDTHS[0]), (r.line, WIDTHS[1]), (r.mitigation, WIDTHS[13])])
             if r.full_year_p is not None:
                 write_money(ws, row, FULL_YEAR_COL, r.full_year_p, fmts.money)
             for c in MONEY_COLS:
@@ -95,21 +104,10 @@ def write_savings(
     for c in MONEY_COLS:
         formula = "=" + ("+".join(cell(r, c) for r in subtotals) if subtotals else "0")
         write_cached_formula(ws, row, c, formula, grand[c], fmts.money_bold)
-    ws.conditional_format(
-        detail_first, 9, row, 9, {"type": "cell", "criteria": "==", "value": '"red"', "format": fmts.red}
-    )
-    ws.conditional_format(
-        detail_first, 9, row, 9, {"type": "cell", "criteria": "==", "value": '"amber"', "format": fmts.amber}
-    )
+    write_rag_colours(ws, fmts, detail_first, row, 9)
     row = _by_line(ws, row + 3, tracker, fmts, detail_first, detail_last)
-    ws.set_column(0, 0, 50)
-    ws.set_column(1, 1, 30)
-    ws.set_column(2, 4, 14)
-    ws.set_column(5, 11, 12)
-    ws.set_column(13, 13, 50)
-    ws.set_column(FULL_YEAR_COL, FULL_YEAR_COL, 14)
     ws.freeze_panes(HEADER_ROW + 1, 1)
-    set_print_setup(ws, authority, title, HEADER_ROW)
+    set_print_setup(ws, authority, title, HEADER_ROW, WIDTHS, row)
     return ws
 
 

@@ -31,21 +31,55 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _FIXED_TIME = datetime(2020, 1, 1)  # document properties, so the committed XLSX do not change on rebuild
 
 
-def copy_templates(outdir: Path, overwrite: bool = False) -> list[Path]:
-    """Copy every template (CSV and XLSX) into ``outdir``; files already there are kept unless ``overwrite``.
+EXAMPLES = "examples"
+TEMPLATES_README = """careladder input templates
 
-    Returns the paths written.
-    """
+Blank templates (header row only, to fill in with your own data):
+    {blank}
+Filled examples (a small made-up authority; they import together into a new workspace, so you can try
+careladder before your own files are ready):
+    examples/{examples}
+
+Each is CSV and XLSX: fill in whichever you prefer. Column meanings: see the careladder README.
+"""
+
+
+def copy_templates(outdir: Path, overwrite: bool = False) -> list[Path]:
+    """Write the blank templates (header row only) into ``outdir`` and the filled examples into
+    ``outdir/examples``, with a README.txt saying which is which; files already there are kept unless
+    ``overwrite``. Returns the paths written."""
     outdir.mkdir(parents=True, exist_ok=True)
-    written = []
+    (outdir / EXAMPLES).mkdir(exist_ok=True)
+    written: list[Path] = []
+
+    def keep(target: Path) -> bool:
+        return target.exists() and not overwrite
+
     for source in sorted(templates_dir().iterdir()):
         if source.suffix.lower() not in (".csv", ".xlsx") or source.name.startswith((".", "~")):
             continue
-        target = outdir / source.name
-        if target.exists() and not overwrite:
-            continue
-        shutil.copyfile(source, target)
-        written.append(target)
+        target = outdir / EXAMPLES / source.name
+        if not keep(target):
+            shutil.copyfile(source, target)
+            written.append(target)
+    for name in INPUT_TEMPLATES:
+        csv_target, xlsx_target = outdir / f"{name}.csv", outdir / f"{name}.xlsx"
+        if not keep(csv_target):
+            with (templates_dir() / f"{name}.csv").open(newline="", encoding="utf-8") as f:
+                header = next(csv.reader(f))
+            with csv_target.open("w", newline="", encoding="utf-8") as f:
+                csv.writer(f, lineterminator="\n").writerow(header)
+            written.append(csv_target)
+        if not keep(xlsx_target):
+            written.append(xlsx_from_csv(csv_target, xlsx_target))
+    readme = outdir / "README.txt"
+    if not keep(readme):
+        files = [f"{n}.csv / {n}.xlsx" for n in INPUT_TEMPLATES]
+        readme.write_text(
+            TEMPLATES_README.format(blank="\n    ".join(files), examples="\n    examples/".join(files)),
+            encoding="utf-8",
+        )
+        written.append(readme)
     return written
 
 

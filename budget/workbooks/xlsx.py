@@ -19,6 +19,7 @@ POUNDS = "#,##0.00;(#,##0.00);-"  # whole pounds and pence, for detail tables (a
 PERCENT = "0.0%"
 RED_FILL = "#FFC7CE"
 AMBER_FILL = "#FFEB9C"
+GREEN_FILL = "#C6EFCE"
 SUSPENSE_FILL = "#FCE4D6"
 HEADER_FILL = "#D9E1F2"
 
@@ -29,12 +30,14 @@ class Formats:
 
     title: Format
     subtitle: Format
+    subtitle_wrapped: Format
     sign: Format
     header: Format
     header_money: Format
     text: Format
     text_bold: Format
     wrapped: Format
+    wrapped_bold: Format
     money: Format
     money_bold: Format
     pounds: Format
@@ -45,6 +48,13 @@ class Formats:
     unlocked_text: Format
     red: Format
     amber: Format
+    green: Format
+    band: Format
+    note: Format
+    headline: Format
+    percent_bold: Format
+    numbers: Format
+    unit_cost: Format
 
 
 def formats_for(workbook: Workbook) -> Formats:
@@ -53,6 +63,7 @@ def formats_for(workbook: Workbook) -> Formats:
     return Formats(
         title=add({"bold": True, "font_size": 14}),
         subtitle=add({"bold": True, "font_size": 11}),
+        subtitle_wrapped=add({"bold": True, "font_size": 11, "text_wrap": True, "valign": "top"}),
         sign=add({"italic": True, "font_color": "#404040"}),
         header=add({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"}),
         header_money=add(
@@ -68,6 +79,7 @@ def formats_for(workbook: Workbook) -> Formats:
         text=add({"text_wrap": False, "valign": "top"}),
         text_bold=add({"bold": True, "valign": "top"}),
         wrapped=add({"text_wrap": True, "valign": "top"}),
+        wrapped_bold=add({"text_wrap": True, "valign": "top", "bold": True}),
         money=add({"num_format": POUNDS_000, "valign": "top"}),
         money_bold=add({"num_format": POUNDS_000, "bold": True, "top": 1, "bottom": 6}),
         pounds=add({"num_format": POUNDS}),
@@ -78,6 +90,13 @@ def formats_for(workbook: Workbook) -> Formats:
         unlocked_text=add({"locked": False, "text_wrap": True, "valign": "top"}),
         red=add({"bg_color": RED_FILL, "font_color": "#9C0006"}),
         amber=add({"bg_color": AMBER_FILL, "font_color": "#9C5700"}),
+        green=add({"bg_color": GREEN_FILL, "font_color": "#006100"}),
+        band=add({"bold": True, "align": "center", "bg_color": HEADER_FILL, "border": 1}),
+        note=add({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"}),
+        headline=add({"text_wrap": True, "valign": "top", "font_size": 11}),
+        percent_bold=add({"num_format": PERCENT, "bold": True}),
+        numbers=add({"num_format": "#,##0.0", "valign": "top"}),
+        unit_cost=add({"num_format": "#,##0", "valign": "top"}),
     )
 
 
@@ -126,17 +145,34 @@ def period_title(financial_year: str, period: str, period_no: int) -> str:
     return f"{financial_year} as at P{period_no} ({month})"
 
 
-def write_title_rows(ws: Worksheet, fmts: Formats, authority: str, title: str, sign_sentence: str) -> int:
-    """Authority, title and sign-convention rows at the top of a sheet; returns the next free row."""
+def write_title_rows(
+    ws: Worksheet,
+    fmts: Formats,
+    authority: str,
+    title: str,
+    sign_sentence: str,
+    widths: list[float] | None = None,
+) -> int:
+    """The title block: authority, title and sign-convention rows at the top of a sheet (with the printed
+    columns' ``widths``, the sentences wrap within them); returns the next free row."""
     write_text(ws, 0, 0, authority, fmts.title)
-    write_text(ws, 1, 0, title, fmts.subtitle)
-    write_sign_line(ws, 2, fmts, sign_sentence)
+    if widths:
+        write_wide_text(ws, 1, title, fmts.subtitle_wrapped, widths)
+    else:
+        write_text(ws, 1, 0, title, fmts.subtitle)
+    write_sign_line(ws, 2, fmts, sign_sentence, widths)
     return 3
 
 
-def write_sign_line(ws: Worksheet, row: int, fmts: Formats, sign_sentence: str) -> None:
+def write_sign_line(
+    ws: Worksheet, row: int, fmts: Formats, sign_sentence: str, widths: list[float] | None = None
+) -> None:
     """The sentence stating the sign convention, plus how figures are shown."""
-    write_text(ws, row, 0, f"{sign_sentence} Figures shown in £000; cells hold pounds.", fmts.sign)
+    text = f"{sign_sentence} Figures shown in £000; cells hold pounds."
+    if widths:
+        write_wide_text(ws, row, text, fmts.note, widths)
+    else:
+        write_text(ws, row, 0, text, fmts.sign)
 
 
 def write_header(ws: Worksheet, row: int, headers: list[str], fmts: Formats, money_from: int = 1) -> None:
@@ -148,9 +184,15 @@ def write_header(ws: Worksheet, row: int, headers: list[str], fmts: Formats, mon
 
 def fit_row(ws: Worksheet, row: int, cells: list[tuple[str | None, float]]) -> None:
     """Set a row tall enough for its wrapped texts: (text, column width) pairs; viewers do not auto-fit rows."""
-    lines = max((math.ceil(len(t) / max(width * 1.1, 1)) for t, width in cells if t), default=1)
+    lines = max((text_lines(t, width) for t, width in cells if t), default=1)
     if lines > 1:
-        ws.set_row(row, 15 * lines)
+        ws.set_row(row, 15 * lines + 3)
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide (each paragraph on its own)."""
+    per_line = max(width * 1.2, 1)
+    return sum(max(1, math.ceil(len(par) / per_line)) for par in text.split("\n"))
 
 
 def footer_text(text: str) -> str:
@@ -158,13 +200,97 @@ def footer_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def set_print_setup(ws: Worksheet, authority: str, period_label: str, header_row: int) -> None:
-    """Landscape A4, one page wide, header rows repeated, footer with authority, period and page number."""
+A4, A3 = 9, 8  # xlsxwriter paper codes
+PRINTABLE_PX = {A4: 988, A3: 1453}  # landscape width inside the default 0.7" margins, at 96 px an inch
+MIN_PRINT_SCALE = 0.7
+
+
+def column_px(width: float) -> int:
+    """Excel's pixel width of a column ``width`` characters wide (Calibri 11)."""
+    return int(width * 7 + 5)
+
+
+def print_scale(widths: list[float], paper: int) -> float:
+    """The fit-to-one-page-wide scale of a sheet whose printed columns have these widths (1.0: no shrink)."""
+    return min(1.0, PRINTABLE_PX[paper] / max(sum(column_px(w) for w in widths), 1))
+
+
+def paper_for(widths: list[float]) -> int:
+    """A4 landscape when the columns print at 70% or more on it, else A3."""
+    return A4 if print_scale(widths, A4) >= MIN_PRINT_SCALE else A3
+
+
+def set_print_setup(
+    ws: Worksheet,
+    authority: str,
+    period_label: str,
+    header_row: int,
+    widths: list[float] | None = None,
+    last_row: int | None = None,
+) -> None:
+    """Landscape, one page wide, header rows repeated, footer with authority, period and page number.
+
+    With ``widths`` (every printed column, from A) the columns are set, the paper is A4 unless the table
+    needs A3 to print at 70% or more, and the print area is those columns down to ``last_row``."""
     ws.set_landscape()
-    ws.set_paper(9)
+    ws.set_paper(A4)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0, header_row)
     ws.set_footer(f"&L{footer_text(authority)}&C{footer_text(period_label)}&RPage &P of &N")
+    if widths:
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+        ws.set_paper(paper_for(widths))
+        ws.print_area(
+            0, 0, max(last_row if last_row is not None else header_row, header_row), len(widths) - 1
+        )
+
+
+def write_wide_text(
+    ws: Worksheet, row: int, text: str, fmt: Format, widths: list[float], first_col: int = 0
+) -> None:
+    """A sentence across the printed columns (merged and wrapped), its row tall enough to show it all."""
+    last_col = len(widths) - 1
+    lines = text_lines(text, sum(widths[first_col:]))
+    if last_col > first_col:
+        ws.merge_range(row, first_col, row, last_col, "", fmt)  # then the text as a string, never a formula
+    ws.write_string(row, first_col, text, fmt)
+    ws.set_row(row, 15 * lines + 2)
+
+
+def rag_formula(variance_ref: str, budget_ref: str, sign: str, amber: float, red: float, floor_p: int) -> str:
+    """``budget.monthend.report.rag_status`` as a formula: red/amber only for an adverse variance over the floor."""
+    adverse = f"{variance_ref}<0" if sign == BUDGET_MINUS_FORECAST else f"{variance_ref}>0"
+    v, b, floor = f"ABS({variance_ref})", f"ABS({budget_ref})", pounds_float(floor_p)
+    return (
+        f'=IF(OR(NOT({adverse}),{v}<{floor:g}),"green",'
+        f'IF({v}>={red:g}*{b},"red",IF({v}>={amber:g}*{b},"amber","green")))'
+    )
+
+
+def write_rag_colours(ws: Worksheet, fmts: Formats, first: int, last: int, col: int) -> None:
+    """Fill a RAG column by its word: red, amber, green; blank cells stay blank."""
+    for word, fmt in (("red", fmts.red), ("amber", fmts.amber), ("green", fmts.green)):
+        ws.conditional_format(
+            first, col, last, col, {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt}
+        )
+
+
+def rag_legend(amber: float, red: float, floor_p: int) -> str:
+    """The words of the RAG legend."""
+    floor = f"£{floor_p // 100:,}"
+    return (
+        f"RAG: red = an overspend (or income shortfall) of at least {red:.0%} of budget and {floor}; "
+        f"amber = at least {amber:.0%} and {floor}; green = on or under budget, or a smaller overspend."
+    )
+
+
+def movement_statement() -> str:
+    """How the movement columns read."""
+    return (
+        "Movement = this month's forecast net minus last month's: positive = forecast up (adverse), "
+        "(brackets) = forecast down (favourable)."
+    )
 
 
 # Budget-versus-forecast rows: label in column A, the nine money columns in B–J (Summary, Lines, ...).

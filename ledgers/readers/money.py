@@ -66,5 +66,26 @@ def words(pence: int) -> str:
     if pounds_ >= Decimal(1_000_000):
         return f"£{(pounds_ / Decimal(1_000_000)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}m"
     if pounds_ >= Decimal(1_000):
-        return f"£{(pounds_ / Decimal(1_000)).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}k"
+        k = (pounds_ / Decimal(1_000)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        return "£1.0m" if k >= 1_000 else f"£{k}k"  # £999,700 is £1.0m, never £1000k
     return f"£{pounds_.quantize(Decimal('1'), rounding=ROUND_HALF_UP)}"
+
+
+AMOUNT_FORMS = "51642000, 51,642,000, £51,642,000.00, £51.6m or £51,642k"
+_AMOUNT = re.compile(r"^(-?)£?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kKmM]?)$")
+
+
+def pence_from_amount(text: str) -> int:
+    """An amount an officer types on the command line: '51642000', '51,642,000', '£51.6m', '£51,642k'."""
+    m = _AMOUNT.match(text.strip())
+    if not m:
+        raise ValueError(f"'{text}' is not an amount in pounds: write it as {AMOUNT_FORMS}")
+    value = Decimal(m.group(1) + m.group(2).replace(",", "") + (m.group(3) or ""))  # a minus is kept: the
+    value *= {"": 1, "k": 1_000, "m": 1_000_000}[m.group(4).lower()]  # settings check says why it is wrong
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def console_money(pence: int) -> str:
+    """Whole pounds for the console as the workbook shows them: £1,001,162 or (£1,001,162), never £-1,001,162."""
+    text = f"£{abs(pence) / 100:,.0f}"
+    return f"({text})" if pence < 0 and text != "£0" else text

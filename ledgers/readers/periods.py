@@ -70,12 +70,33 @@ def period_of(d: date) -> tuple[FinancialYear, int]:
     return FinancialYear.of(d), (d.month - 4) % 12 + 1
 
 
-def parse_month(text: str) -> tuple[FinancialYear, int]:
-    """A command's ``--period YYYY-MM`` as (financial year, period): 2019-12 is P9 of 2019/20."""
-    m = _MONTH.match(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"--period '{text}' should be a calendar month written YYYY-MM, e.g. 2019-12")
-    return period_of(date(int(m.group(1)), int(m.group(2)), 1))
+PERIOD_FORMS = "2019-12, Dec-19, December 2019 or P9 (a period of the workspace's financial year)"
+_MONTH_NAMES = (
+    {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+    | {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+    | {"sept": 9}
+)
+_NAMED = re.compile(r"^([A-Za-z]+)[\s\-/.']*(\d{2}|\d{4})$")
+_PERIOD_NO = re.compile(r"^[Pp](?:eriod)?\s*(\d{1,2})$")
+
+
+def parse_month(text: str, fy: FinancialYear | None = None) -> tuple[FinancialYear, int]:
+    """A command's ``--period`` as (financial year, period): 2019-12, Dec-19 and December 2019 are P9 of
+    2019/20; P9 is period 9 of ``fy`` (the workspace's year)."""
+    t = text.strip()
+    m = _MONTH.match(t)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return period_of(date(int(m.group(1)), int(m.group(2)), 1))
+    named = _NAMED.match(t)
+    if named and named.group(1).lower() in _MONTH_NAMES:
+        year = int(named.group(2))
+        return period_of(date(year + 2000 if year < 100 else year, _MONTH_NAMES[named.group(1).lower()], 1))
+    number = _PERIOD_NO.match(t)
+    if number and 1 <= int(number.group(1)) <= 12:
+        if fy is None:
+            raise ValueError(f"--period '{text}' names a period number: give the month instead, e.g. 2019-12")
+        return fy, int(number.group(1))
+    raise ValueError(f"--period '{text}' is not a month: write it as {PERIOD_FORMS}")
 
 
 def month_label(fy: FinancialYear, period: int) -> str:

@@ -193,6 +193,7 @@ SCHEMA = Section(
         "variance_sign": SIGN,
         "rag_amber": RAG_LIMIT,
         "rag_red": RAG_LIMIT,
+        "rag_floor": POUNDS,
         "income_accounts": PATTERNS,
         "contract": Section(
             {
@@ -200,6 +201,7 @@ SCHEMA = Section(
                 "surplus_share_to_council": SHARE,
                 "overspend_share_to_council": SHARE,
                 "retained_in_full": POUNDS,
+                "retained_by": TEXT,
             },
             example="[contract] with value = 51642000 on the line below",
         ),

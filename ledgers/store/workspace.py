@@ -25,6 +25,7 @@ variance_threshold = 100000          # pounds; |variance| >= this is explained
 variance_sign = "budget-minus-forecast"   # or "forecast-minus-budget"
 rag_amber = 0.02                     # |variance| as a share of budget: amber from 2%
 rag_red = 0.05                       # red from 5%
+rag_floor = 50000                    # pounds; only an adverse variance of at least this is red or amber
 
 [contract]
 value = {contract}                   # contract sum from the council, pounds
@@ -32,6 +33,7 @@ surplus_share_to_council = 0.90      # share of an underspend returned to the co
 overspend_share_to_council = 0.0     # share of an overspend the council bears
 # bands: the first part of an underspend retained in full by the trust, e.g.
 # retained_in_full = 250000
+retained_by = "{retained_by}"              # who keeps the rest: "Trust" (a trust), or "Service" (a council's own)
 
 [forecast]
 inflation = 0.03                     # April uplift on placement weekly costs (MTFS and placement model)
@@ -45,17 +47,16 @@ pay_award = 0.02                     # April pay award on staffing (non-placemen
 contract_growth = 0.0                # yearly growth of the contract value
 # contract_line = "Contract Value"   # the line carrying the contract sum (found from [contract] value)
 
-[scenarios.high-demand]
-description = "10% more children starting placements on every placement line"
-demand_change = 0.10
-
-[scenarios.inflation-shock]
-description = "8% rise in independent placement prices in year 1"
-price_change = {{ "Independent Fostering Agencies" = 0.08, "Out of Area Residential" = 0.08 }}
-
-[scenarios.placements-strategy]
-description = "The savings plan delivered: the Future Placements Strategy and the other schemes"
-savings = true
+# Named MTFS scenarios: add your own, e.g.
+# [scenarios.high-demand]
+# description = "10% more children starting placements on every placement line"
+# demand_change = 0.10
+# [scenarios.price-rise]
+# description = "8% rise in independent placement prices in year 1"
+# price_change = {{ "YOUR PLACEMENT LINE" = 0.08 }}
+# [scenarios.savings-delivered]
+# description = "The savings plan delivered"
+# savings = true
 """
 
 
@@ -71,6 +72,8 @@ class Settings:
     surplus_share_to_council: Decimal = Decimal("0.90")
     overspend_share_to_council: Decimal = Decimal("0")
     retained_in_full_p: int = 0
+    rag_floor_p: int = 5_000_000
+    retained_by: str = "Trust"
     raw: dict[str, Any] = field(default_factory=dict)
 
     def section(self, name: str) -> dict[str, Any]:
@@ -95,6 +98,8 @@ def settings_from_toml(data: dict[str, Any], file: str = SETTINGS_FILE) -> Setti
         surplus_share_to_council=Decimal(str(contract.get("surplus_share_to_council", "0.90")).strip()),
         overspend_share_to_council=Decimal(str(contract.get("overspend_share_to_council", "0")).strip()),
         retained_in_full_p=pence_from_pounds(str(contract.get("retained_in_full", 0)).strip()),
+        rag_floor_p=pence_from_pounds(str(data.get("rag_floor", 50000)).strip()),
+        retained_by=str(contract.get("retained_by", "Trust")).strip() or "Trust",
         raw=data,
     )
 
@@ -123,14 +128,24 @@ class Workspace:
         return open_store(self.store_path, read_only=read_only)
 
 
-def init_workspace(path: Path, authority: str, year: str, contract_value: int = 0) -> Workspace:
-    """Create a workspace folder with settings and an empty store."""
+def init_workspace(
+    path: Path, authority: str, year: str, contract_value: int | Decimal = 0, extra_settings: str = ""
+) -> Workspace:
+    """Create a workspace folder with settings (plus ``extra_settings`` TOML) and an empty store."""
     fy = FinancialYear.parse(year)
     settings_file = path / SETTINGS_FILE
     if settings_file.exists() or (path / STORE_FILE).exists():
         raise WorkspaceError(f"{path} already holds a careladder workspace")
     safe = "".join(c if c.isprintable() else " " for c in authority).replace("\\", "\\\\").replace('"', '\\"')
-    text = _TEMPLATE.format(authority=safe, year=fy.label, contract=contract_value)
+    text = (
+        _TEMPLATE.format(
+            authority=safe,
+            year=fy.label,
+            contract=f"{Decimal(contract_value):f}".removesuffix(".00"),
+            retained_by=retained_by_for(authority),
+        )
+        + extra_settings
+    )
     problems = setting_problems(tomllib.loads(text))
     if problems:  # checked before anything is written, so a corrected init can run again
         raise SettingsInvalid("init", [p.replace("[contract] value", "--contract-value") for p in problems])
@@ -138,6 +153,11 @@ def init_workspace(path: Path, authority: str, year: str, contract_value: int = 
     settings_file.write_text(text, encoding="utf-8")
     create_store(path / STORE_FILE)
     return load_workspace(path)
+
+
+def retained_by_for(authority: str) -> str:
+    """Who keeps the retained share by default: the trust, or (a council running its own service) the service."""
+    return "Trust" if "trust" in authority.lower() else "Service"
 
 
 def load_workspace(path: Path) -> Workspace:

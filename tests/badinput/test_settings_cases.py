@@ -330,7 +330,7 @@ def test_settings_free_text_reaches_the_workbook_as_text(ws: Path, tmp_path: Pat
     evil = '=HYPERLINK("http://example.invalid","open me")'
     text = (ws / "careladder.toml").read_text(encoding="utf-8")
     text = text.replace('authority = "Test Trust"', "authority = '" + evil + "'")
-    text = text.replace('description = "10% more children', "description = '=1+2' # \"10% more children")
+    text += "\n[scenarios.high-demand]\ndescription = '=1+2'\ndemand_change = 0.10\n"  # init writes none
     settings_file(ws, text)
     out = tmp_path / "o.xlsx"
     accepted(["outturn", "--period", "2019-06", "--out", out, "-w", ws])
