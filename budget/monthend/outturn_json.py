@@ -76,4 +76,9 @@ def outturn_json(report: OutturnReport) -> dict[str, object]:
         "lines": [line_json(line, sign) for line in report.lines],
         "variances": [variance_json(v) for v in report.variances],
         "surplus_share": report.surplus.as_json(),
+        "missing_actuals": report.missing_actuals,  # None unless run with --allow-missing-actuals
+        "classifications": [
+            {"cost_centre": cc, "account": acct, "line": line, "kind": kind, "reason": reason}
+            for cc, acct, line, kind, reason in report.kinds
+        ],
     }

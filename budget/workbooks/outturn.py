@@ -80,6 +80,11 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
                 period_title(report.financial_year, report.period, report.period_no),
             )
         write_notes(workbook, report, fmts)
+        if report.missing_actuals:
+            # every sheet's title block says the ledger does not reach the period (--allow-missing-actuals)
+            warning = workbook.add_format({"bold": True, "font_size": 14, "font_color": "#C00000"})
+            for ws in workbook.worksheets():
+                ws.write_string(0, 0, f"{report.authority} — {report.missing_actuals}", warning)
     finally:
         workbook.close()
 
@@ -426,6 +431,20 @@ def write_notes(workbook: Workbook, report: OutturnReport, fmts: Formats) -> Wor
         write_text(ws, row, 1, account, fmts.text)
         ws.write_number(row, 2, rows, fmts.integer)
         write_money(ws, row, 3, pence, fmts.pounds)
+        row += 1
+    row = write_table(
+        ws,
+        row + 1,
+        fmts,
+        "Expenditure or income (each cost centre / account, decided when first seen)",
+        ["Cost centre / account", "Why", "Kind", "Line"],
+    )
+    for cost_centre, account, line_name, kind, reason in report.kinds:
+        write_text(ws, row, 0, f"{cost_centre} / {account}", fmts.text)
+        write_text(ws, row, 1, reason, fmts.wrapped)
+        write_text(ws, row, 2, kind, fmts.text)
+        write_text(ws, row, 3, line_name, fmts.text)
+        fit_row(ws, row, [(reason, 70)])
         row += 1
     ws.set_column(0, 0, 40)
     ws.set_column(1, 1, 70)

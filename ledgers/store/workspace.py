@@ -23,6 +23,8 @@ variance_threshold = 100000          # pounds; |variance| >= this is explained
 variance_sign = "budget-minus-forecast"   # or "forecast-minus-budget"
 rag_amber = 0.02                     # |variance| as a share of budget: amber from 2%
 rag_red = 0.05                       # red from 5%
+# income_accounts = ["9*"]           # account codes that are income (wildcards as in the mapping); unset:
+#                                    # the mapping's kind, else the sign of a code's net postings when first seen
 
 [contract]
 value = {contract}                   # contract sum from the council, pounds
@@ -69,6 +71,7 @@ class Settings:
     surplus_share_to_council: Decimal = Decimal("0.90")
     overspend_share_to_council: Decimal = Decimal("0")
     retained_in_full_p: int = 0
+    income_accounts: tuple[str, ...] = ()  # account patterns that are income (see ledgers.importers.kinds)
     raw: dict[str, Any] = field(default_factory=dict)
 
     def section(self, name: str) -> dict[str, Any]:
@@ -103,10 +106,25 @@ def settings_from_toml(data: dict[str, Any], file: str = SETTINGS_FILE) -> Setti
             surplus_share_to_council=Decimal(str(contract.get("surplus_share_to_council", "0.90"))),
             overspend_share_to_council=Decimal(str(contract.get("overspend_share_to_council", "0"))),
             retained_in_full_p=pence_from_pounds(contract.get("retained_in_full", 0)),
+            income_accounts=income_account_patterns(data.get("income_accounts", []), file),
             raw=data,
         )
     except (ValueError, ArithmeticError) as exc:
         raise WorkspaceError(f"{file}: {exc}") from None
+
+
+def income_account_patterns(value: object, file: str = SETTINGS_FILE) -> tuple[str, ...]:
+    """The ``income_accounts`` setting: a list of account codes, prefixes ending '*', or '*'."""
+    accepted = 'a list of account codes or prefixes ending in *, e.g. income_accounts = ["9*"]'
+    if isinstance(value, str) or not isinstance(value, list):
+        raise WorkspaceError(f"{file}: income_accounts is {value!r}; use {accepted}")
+    out = []
+    for item in value:
+        text = item.strip() if isinstance(item, str) else ""
+        if not text or "*" in text[:-1]:
+            raise WorkspaceError(f"{file}: income_accounts: {item!r} is not a code pattern; use {accepted}")
+        out.append(text)
+    return tuple(out)
 
 
 @dataclass
