@@ -69,7 +69,8 @@ def store_forecasts(
     con.execute("DELETE FROM forecast_months WHERE fy = ? AND period = ?", [fy.start_year, period])
     if rows:
         con.executemany(
-            f"INSERT INTO forecast_months ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", rows
+            f"INSERT INTO forecast_months ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            rows,
         )
     con.execute("COMMIT")
     return len(rows)

@@ -195,7 +195,13 @@ def forecast_run(
     gap = checked_actuals(con, fy, p, allow_missing_actuals)
     messages = reclassified(con, settings)
     forecasts, _ = compute_forecasts(
-        con, settings, fy, actuals_period(con, fy, p), horizon=horizon, n_jobs=n_jobs, dask_address=dask_address
+        con,
+        settings,
+        fy,
+        actuals_period(con, fy, p),
+        horizon=horizon,
+        n_jobs=n_jobs,
+        dask_address=dask_address,
     )
     store_forecasts(con, fy, p, forecasts)
     return ForecastRun(forecasts, missing_actuals_text(gap, fy, p, actuals_period(con, fy, p)), messages)

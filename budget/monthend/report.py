@@ -157,7 +157,9 @@ class OutturnReport:
     )  # (cost_centre, account, rows, pence)
     data_as_at: str = ""
     savings: SavingsTracker | None = None  # the MTFS savings tracker at the period (None: no plan stored)
-    missing_actuals: str | None = None  # run with --allow-missing-actuals: what the ledger lacks (every sheet)
+    missing_actuals: str | None = (
+        None  # run with --allow-missing-actuals: what the ledger lacks (every sheet)
+    )
     messages: list[str] = field(default_factory=list)  # said when computed (e.g. rows re-classified)
     kinds: list[tuple[str, str, str, str, str]] = field(
         default_factory=list

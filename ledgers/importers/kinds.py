@@ -16,7 +16,7 @@ about when they would flip it. A changed mapping or setting re-classifies the st
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import duckdb
@@ -37,7 +37,7 @@ class Decision:
     kind: str  # expenditure / income
     basis: str  # mapping / setting / sign
     reason: str
-    first_net_p: int | None = None  # net postings when first seen (sign decisions)
+    first_net_p: int | None = None  # net postings when first seen (what a decision by sign goes by)
 
     def describe(self) -> str:
         return f"{self.cost_centre}/{self.account} {self.kind}: {self.reason}"
@@ -57,7 +57,9 @@ def by_rules(rule: Rule | None, cost_centre: str, account: str, patterns: tuple[
     if patterns:
         hit = next((p for p in patterns if matches(p, account)), None)
         if hit is not None:
-            return Decision(cost_centre, account, INCOME, "setting", f"account matches income_accounts '{hit}'")
+            return Decision(
+                cost_centre, account, INCOME, "setting", f"account matches income_accounts '{hit}'"
+            )
         listed = ", ".join(f"'{p}'" for p in patterns)
         reason = f"account matches no income_accounts pattern ({listed})"
         return Decision(cost_centre, account, EXPENDITURE, "setting", reason)
@@ -111,7 +113,10 @@ def _store(con: duckdb.DuckDBPyConnection, decisions: list[Decision], import_id:
             "import_id": "INTEGER",
             "decided_at": "TIMESTAMP",
         },
-        [(d.cost_centre, d.account, d.kind, d.basis, d.reason, d.first_net_p, import_id, now) for d in decisions],
+        [
+            (d.cost_centre, d.account, d.kind, d.basis, d.reason, d.first_net_p, import_id, now)
+            for d in decisions
+        ],
     )
     con.execute("INSERT INTO account_kinds SELECT * FROM _kinds_in")
     con.execute("DROP TABLE _kinds_in")
@@ -149,7 +154,9 @@ def classify_combos(
         rule = resolver.resolve(cc, acct)
         d = known.get((cc, acct))
         if d is None:
-            d = by_rules(rule, cc, acct, patterns) or by_sign(cc, acct, int(net), "when first seen")
+            ruled = by_rules(rule, cc, acct, patterns)
+            first_seen = by_sign(cc, acct, int(net), "when first seen")
+            d = first_seen if ruled is None else replace(ruled, first_net_p=int(net))
             new.append(d)
         out.append((cc, acct, *_line_of(rule), d.kind))
     _store(con, new, import_id)
@@ -162,7 +169,10 @@ def remap_ledger(con: duckdb.DuckDBPyConnection, fy: int) -> int:
     still in suspense. ``fy`` is kept for callers: lines do not depend on the year."""
     del fy
     resolver = Resolver(stored_rules(con))
-    combos = [(str(a), str(b)) for a, b in con.execute("SELECT DISTINCT cost_centre, account FROM ledger").fetchall()]
+    combos = [
+        (str(a), str(b))
+        for a, b in con.execute("SELECT DISTINCT cost_centre, account FROM ledger").fetchall()
+    ]
     rows = [(cc, acct, *_line_of(resolver.resolve(cc, acct)), None) for cc, acct in combos]
     temp_table(con, "_combo_lines", COMBO_COLUMNS, rows)
     con.execute(
@@ -173,25 +183,33 @@ def remap_ledger(con: duckdb.DuckDBPyConnection, fy: int) -> int:
     return int(con.execute("SELECT count(*) FROM ledger WHERE line = ?", [SUSPENSE_LINE]).fetchall()[0][0])
 
 
-def reclassify(con: duckdb.DuckDBPyConnection, patterns: tuple[str, ...], cause: str) -> list[str]:
+def reclassify(
+    con: duckdb.DuckDBPyConnection, patterns: tuple[str, ...], cause: str, always: bool = False
+) -> list[str]:
     """Re-decide every stored combination after ``cause`` (the mapping or the setting changed), update the
-    stored ledger rows, and say what changed. A decision taken by sign is kept while neither the mapping nor
-    the setting decides the combination; a combination with no decision yet is decided by the sign of its
-    stored net postings."""
+    stored ledger rows, and say what changed. Where neither the mapping nor the setting decides a combination,
+    the sign of its net postings when first seen does (so a later refund still cannot flip it); one never
+    decided before (a store from before decisions were kept) goes by its stored net postings. ``always``: say so even when no combination changed kind."""
     resolver = Resolver(stored_rules(con))
     known = stored_decisions(con)
     nets = {
         (str(r[0]), str(r[1])): int(r[2])
-        for r in con.execute("SELECT cost_centre, account, sum(amount_p) FROM ledger GROUP BY 1, 2").fetchall()
+        for r in con.execute(
+            "SELECT cost_centre, account, sum(amount_p) FROM ledger GROUP BY 1, 2"
+        ).fetchall()
     }
     changed: list[tuple[Decision | None, Decision]] = []
     for key in sorted(set(known) | set(nets)):
         cc, acct = key
         old = known.get(key)
+        first = None if old is None else old.first_net_p  # the net postings when first seen
         new = by_rules(resolver.resolve(cc, acct), cc, acct, patterns)
-        if new is None:
-            keep = old is not None and old.basis == "sign"
-            new = old if keep and old is not None else by_sign(cc, acct, nets.get(key, 0), "stored when re-classified")
+        if new is not None:
+            new = replace(new, first_net_p=first)
+        elif first is not None:
+            new = by_sign(cc, acct, first, "when first seen")
+        else:
+            new = by_sign(cc, acct, nets.get(key, 0), "stored when re-classified")
         if old != new:
             changed.append((old, new))
     _store(con, [new for _, new in changed], None)
@@ -203,7 +221,9 @@ def reclassify(con: duckdb.DuckDBPyConnection, patterns: tuple[str, ...], cause:
     flipped = [(old, new) for old, new in changed if old is None or old.kind != new.kind]
     flipped = [(old, new) for old, new in flipped if (new.cost_centre, new.account) in nets]
     if not flipped:
-        return []
+        return (
+            [f"{cause}: no stored code combination changed between expenditure and income"] if always else []
+        )
     listed = [
         f"{new.cost_centre}/{new.account} {old.kind if old else 'unclassified'} -> {new.kind} ({new.reason})"
         for old, new in flipped[:MAX_LISTED]
@@ -227,15 +247,17 @@ def settings_reclassified(con: duckdb.DuckDBPyConnection, patterns: tuple[str, .
     if before == patterns and not undecided:
         return []
     if before is None or before == patterns:
-        cause = "stored ledger rows classified for the first time"
-    else:
-        was = ", ".join(f"'{p}'" for p in before) or "not set"
-        now = ", ".join(f"'{p}'" for p in patterns) or "not set"
-        cause = f"the setting income_accounts changed (was {was}, now {now})"
-    return reclassify(con, patterns, cause)
+        return reclassify(con, patterns, "stored ledger rows classified for the first time")
+    was = ", ".join(f"'{p}'" for p in before) or "not set"
+    now = ", ".join(f"'{p}'" for p in patterns) or "not set"
+    return reclassify(
+        con, patterns, f"the setting income_accounts changed (was {was}, now {now})", always=True
+    )
 
 
-def flipped_by_postings(con: duckdb.DuckDBPyConnection, fy: int, import_id: int) -> list[tuple[Decision, int, int]]:
+def flipped_by_postings(
+    con: duckdb.DuckDBPyConnection, fy: int, import_id: int
+) -> list[tuple[Decision, int, int]]:
     """Combinations of this import decided by sign whose stored postings for ``fy`` now net the other way:
     (decision, net pence now, first row of this import)."""
     rows = con.execute(

@@ -13,7 +13,16 @@ from ledgers.readers.problems import ERROR, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede
 from ledgers.store.schema import Store, temp_table
 
-__all__ = ["SPEC", "Resolver", "Rule", "import_mapping", "matches", "remap_ledger", "specificity", "stored_rules"]
+__all__ = [
+    "SPEC",
+    "Resolver",
+    "Rule",
+    "import_mapping",
+    "matches",
+    "remap_ledger",
+    "specificity",
+    "stored_rules",
+]
 
 SPEC = Spec(
     "mapping",

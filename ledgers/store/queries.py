@@ -94,10 +94,11 @@ def monthly_history(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> pd.
 
 
 def placement_invoiced(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> pd.DataFrame:
-    """Ledger actuals to date that carry a placement id, by line and placement id."""
+    """Ledger expenditure to date that carries a placement id, by line and placement id (income carrying a
+    placement id, e.g. a health contribution to a placement, is not an invoice for it)."""
     return con.execute(
         "SELECT line, placement_id, sum(amount_p) AS amount_p FROM ledger WHERE fy = ? AND period <= ? "
-        "AND placement_id IS NOT NULL GROUP BY ALL",
+        "AND placement_id IS NOT NULL AND kind = 'expenditure' GROUP BY ALL",
         [fy, period],
     ).df()
 
@@ -185,10 +186,14 @@ def last_ledger_period(con: duckdb.DuckDBPyConnection, fy: int) -> int | None:
 
 def ledger_periods(con: duckdb.DuckDBPyConnection, fy: int) -> set[int]:
     """The periods of ``fy`` the stored ledger holds postings for."""
-    return {int(r[0]) for r in con.execute("SELECT DISTINCT period FROM ledger WHERE fy = ?", [fy]).fetchall()}
+    return {
+        int(r[0]) for r in con.execute("SELECT DISTINCT period FROM ledger WHERE fy = ?", [fy]).fetchall()
+    }
 
 
-def kind_decisions(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> list[tuple[str, str, str, str, str]]:
+def kind_decisions(
+    con: duckdb.DuckDBPyConnection, fy: int, period: int
+) -> list[tuple[str, str, str, str, str]]:
     """(cost_centre, account, line, kind, reason) of every code combination posted in ``fy`` to ``period``:
     whether it is expenditure or income and why. A decision taken by sign that the postings to date would
     now reverse says so (it is kept, never silently re-classified)."""

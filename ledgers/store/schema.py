@@ -81,9 +81,7 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> None:
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "account_kinds" not in tables:
         con.execute(ACCOUNT_KINDS)
-    have = set(
-        con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
-    )
+    have = set(con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
     for table, column, kind in ADDED_COLUMNS:
         if (table, column) not in have:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
