@@ -301,3 +301,82 @@ def test_a_refund_first_seen_alone_is_income_until_the_mapping_says_otherwise(tm
         ]
     finally:
         s.close()
+
+
+def test_a_period_the_ledger_does_not_reach_is_refused_unless_allowed(tmp_path: Path) -> None:
+    ws, _ = authority(tmp_path, MAPPING_PLAIN)
+    runner = CliRunner()
+    for command in ("forecast", "outturn"):
+        res = runner.invoke(app, [command, "--period", "2020-02", "-w", str(ws.path)])
+        assert res.exit_code == 2, res.output
+        assert "the ledger holds 2019/20 postings to P9 (2019-12) only, not to P11 (2020-02)" in res.output
+        assert "careladder ledger import FILE" in res.output and "--allow-missing-actuals" in res.output
+        assert "Traceback" not in res.output
+    out = tmp_path / "feb.xlsx"
+    args = ["outturn", "--period", "2020-02", "--out", str(out), "--json", "--allow-missing-actuals"]
+    res = runner.invoke(app, [*args, "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert "P10–P11 forecast, not actuals" in data["missing_actuals"]
+    # P10 and P11 are forecast from the December actuals, so the year lands where December's outturn did
+    r = outturn_at(ws, "2020-02", allow_missing_actuals=True)
+    assert figures(r) == BY_HAND
+    book = openpyxl.load_workbook(out)
+    for sheet in book.worksheets:
+        assert "ACTUALS MISSING: the ledger holds 2019/20 postings to P9 (2019-12) only" in str(
+            sheet["A1"].value
+        )
+    res = runner.invoke(
+        app, ["forecast", "--period", "2020-02", "--json", "--allow-missing-actuals", "-w", str(ws.path)]
+    )
+    assert res.exit_code == 0 and json.loads(res.stdout)["missing_actuals"] == data["missing_actuals"]
+    assert "warning: ACTUALS MISSING" in res.stderr
+
+
+def test_the_stored_forecast_keeps_gross_and_income_and_placement_income_is_forecast(tmp_path: Path) -> None:
+    """Family Support and the placement line forecast statistically ('forecast'), with a year of history."""
+    ws, _ = authority(tmp_path, MAPPING_PLAIN)
+    write(
+        tmp_path / "budget.csv",
+        BUDGET.replace(",run-rate\nLegal", ",forecast\nLegal").replace(",commitments", ",forecast"),
+    )
+    history = (
+        ledger(9).replace("2019-", "2018-").replace("2018-12-31,F1,5200,-6000.00,Supplier refund,\n", "")
+    )
+    history += "".join(
+        f"{d},F1,5000,9000.00,Salaries,\n{d},F1,9100,-2000.00,Grant,\n"
+        for d in ("2019-01-31", "2019-02-28", "2019-03-31")
+    )
+    write(tmp_path / "gl-history.csv", history)
+    s = ws.open()
+    try:
+        fy = ws.settings.financial_year
+        import_budget(s, tmp_path / "budget.csv", fy)
+        import_ledger(s, tmp_path / "gl-history.csv", fy, history=True)
+    finally:
+        s.close()
+    res = CliRunner().invoke(app, ["forecast", "--period", "2019-12", "--json", "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    months = {ln["line"]: ln["months"] for ln in json.loads(res.stdout)["lines"]}
+    family = months["Family Support"]
+    assert all(
+        m["income"] < 0 < m["gross"] and m["cost"] == pytest.approx(m["gross"] + m["income"]) for m in family
+    )
+    s = ws.open()
+    try:
+        stored = s.con.execute(
+            "SELECT sum(gross_p), sum(income_p) FROM forecast_months WHERE line = 'Family Support' AND period = 9"
+        ).fetchone()
+    finally:
+        s.close()
+    assert stored is not None and stored[1] < 0 < stored[0]
+    r = outturn_at(ws, "2019-12")
+    line = {ln.name: ln for ln in r.lines}
+    assert line["Family Support"].method == "forecast"
+    assert line["Family Support"].method_note.startswith("stored by 'careladder forecast'")
+    # the outturn reads back the stored split: actuals (gross £79,500, income -£18,000) + the stored months
+    assert line["Family Support"].figures.forecast_gross_p == 7_950_000 + stored[0]
+    assert line["Family Support"].figures.forecast_income_p == -1_800_000 + stored[1]
+    # the placement line's gross comes from the placement model; its CHC income (-£5,000 a month) carries on
+    assert line["Residential (CWD)"].figures.forecast_income_p == -6_000_000
+    assert [m["income"] for m in months["Residential (CWD)"]] == [-5000.0, -5000.0, -5000.0]
