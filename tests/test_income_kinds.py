@@ -380,3 +380,26 @@ def test_the_stored_forecast_keeps_gross_and_income_and_placement_income_is_fore
     # the placement line's gross comes from the placement model; its CHC income (-£5,000 a month) carries on
     assert line["Residential (CWD)"].figures.forecast_income_p == -6_000_000
     assert [m["income"] for m in months["Residential (CWD)"]] == [-5000.0, -5000.0, -5000.0]
+
+
+def test_a_store_from_before_decisions_were_kept_is_upgraded_and_classified(tmp_path: Path) -> None:
+    """An older version-1 store: no decisions table, forecasts stored net only. Opening it adds them; the
+    first month end decides its stored rows by their net postings and says so."""
+    ws, _ = authority(tmp_path, MAPPING_PLAIN)
+    s = ws.open()
+    try:
+        s.con.execute("DROP TABLE account_kinds")
+        s.con.execute("DELETE FROM meta WHERE key = 'income_accounts'")
+        s.con.execute("ALTER TABLE forecast_months DROP COLUMN gross_p")
+        s.con.execute("ALTER TABLE forecast_months DROP COLUMN income_p")
+    finally:
+        s.close()
+    r = outturn_at(ws, "2019-12")
+    said = " ".join(r.messages)
+    assert "stored ledger rows classified for the first time: re-classified" in said
+    # decided from the stored (December) postings: the refund's supplies are a net credit there
+    assert (
+        "F1/5200 unclassified -> income (sign of its net postings stored when re-classified: £1,500.00 credit)"
+        in said
+    )
+    assert figures(r)["line|Contract"] == BY_HAND["line|Contract"]

@@ -11,7 +11,6 @@ from forecasts.lines import LineForecast, MonthForecast
 from ledgers.readers.money import pounds_float
 from ledgers.readers.periods import FinancialYear
 
-
 COLUMNS = (
     "fy",
     "period",

@@ -173,7 +173,9 @@ def remap_ledger(con: duckdb.DuckDBPyConnection, fy: int) -> int:
         (str(a), str(b))
         for a, b in con.execute("SELECT DISTINCT cost_centre, account FROM ledger").fetchall()
     ]
-    rows = [(cc, acct, *_line_of(resolver.resolve(cc, acct)), None) for cc, acct in combos]
+    rows: list[tuple[object, ...]] = [
+        (cc, acct, *_line_of(resolver.resolve(cc, acct)), None) for cc, acct in combos
+    ]
     temp_table(con, "_combo_lines", COMBO_COLUMNS, rows)
     con.execute(
         "UPDATE ledger SET line = c.line, heading = c.heading FROM _combo_lines c "
