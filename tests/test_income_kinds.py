@@ -403,3 +403,20 @@ def test_a_store_from_before_decisions_were_kept_is_upgraded_and_classified(tmp_
         in said
     )
     assert figures(r)["line|Contract"] == BY_HAND["line|Contract"]
+
+
+def test_an_import_that_does_not_pass_the_setting_keeps_the_one_in_force(tmp_path: Path) -> None:
+    ws, _ = authority(tmp_path, MAPPING_PLAIN, 'income_accounts = ["9*"]')
+    write(tmp_path / "gl-jan.csv", "date,cost_centre,account,amount\n2020-01-15,F1,9300,250.00\n")
+    s = ws.open()
+    try:
+        jan = import_ledger(
+            s, tmp_path / "gl-jan.csv", ws.settings.financial_year
+        )  # no income_accounts given
+        kinds = dict(s.con.execute("SELECT account, kind FROM ledger WHERE cost_centre = 'F1'").fetchall())
+    finally:
+        s.close()
+    said = " ".join(jan.messages)
+    assert "re-classified" not in said
+    assert "F1/9300 income: account matches income_accounts '9*'" in said  # a debit, but a 9 account
+    assert kinds == {"5000": "expenditure", "5200": "expenditure", "9100": "income", "9300": "income"}

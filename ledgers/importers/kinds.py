@@ -79,6 +79,14 @@ def stored_patterns(con: duckdb.DuckDBPyConnection) -> tuple[str, ...] | None:
     return None if row is None else tuple(json.loads(row[0]))
 
 
+def setting_in_force(con: duckdb.DuckDBPyConnection, given: object) -> tuple[str, ...]:
+    """The income_accounts patterns to classify by: those given (the workspace setting), or when a caller
+    does not know the setting (None), the ones the stored decisions were taken under."""
+    if given is None:
+        return stored_patterns(con) or ()
+    return tuple(str(p) for p in given)  # type: ignore[attr-defined]
+
+
 def _save_patterns(con: duckdb.DuckDBPyConnection, patterns: tuple[str, ...]) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [PATTERNS_KEY, json.dumps(list(patterns))])
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledgers.importers.kinds import classify_combos, flipped_by_postings, money, settings_reclassified
+from ledgers.importers.kinds import (
+    classify_combos,
+    flipped_by_postings,
+    money,
+    setting_in_force,
+    settings_reclassified,
+)
 from ledgers.readers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
 from ledgers.readers.parse import extra_json
 from ledgers.readers.periods import FinancialYear
@@ -108,18 +114,19 @@ def import_ledger(
     append: bool = False,
     history: bool = False,
     sheet: str | None = None,
-    income_accounts: tuple[str, ...] = (),
+    income_accounts: tuple[str, ...] | None = None,
 ) -> ImportOutcome:
     """Import a GL export. Periods it holds replace the stored ones unless ``append``. A file identical to
     one whose rows are still stored is a no-op either way (appending it again would double count).
 
     ``history``: rows of earlier financial years are expected (prior-year history), not warned about.
-    ``income_accounts``: the workspace setting of income account patterns (see ``ledgers.importers.kinds``).
+    ``income_accounts``: the workspace setting of income account patterns (None: the
+    one the stored decisions were taken under) (see ``ledgers.importers.kinds``).
     """
     options: dict[str, object] = {
         "mode": "append" if append else "replace",
         "history": history,
-        "income_accounts": tuple(income_accounts),
+        "income_accounts": None if income_accounts is None else tuple(income_accounts),
     }
     return run_import(store, path, SPEC, fy, _validate, _save, sheet, options)
 
@@ -159,7 +166,7 @@ _PERIOD = "COALESCE(period.p, CAST((month(date) + 8) % 12 + 1 AS INTEGER))"
 def _save(ctx: ImportContext) -> None:
     con, t, fy, out = ctx.con, ctx.parsed, ctx.fy, ctx.outcome
     file = ctx.raw.file
-    patterns = tuple(str(p) for p in ctx.options.get("income_accounts", ()))  # type: ignore[attr-defined]
+    patterns = setting_in_force(con, ctx.options.get("income_accounts"))
     out.messages += settings_reclassified(con, patterns)
     # text columns are parsed trimmed, so the codes join to the mapping as they stand
     combos = [

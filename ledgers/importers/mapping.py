@@ -6,7 +6,13 @@ from collections import defaultdict
 from pathlib import Path
 
 from ledgers.importers.codes import Resolver, Rule, matches, specificity, stored_rules
-from ledgers.importers.kinds import COMBO_COLUMNS, reclassify, remap_ledger, settings_reclassified
+from ledgers.importers.kinds import (
+    COMBO_COLUMNS,
+    reclassify,
+    remap_ledger,
+    setting_in_force,
+    settings_reclassified,
+)
 from ledgers.readers.columns import TEXT, Col, Spec
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, Problem
@@ -65,13 +71,16 @@ def import_mapping(
     fy: FinancialYear,
     sheet: str | None = None,
     *,
-    income_accounts: tuple[str, ...] = (),
+    income_accounts: tuple[str, ...] | None = None,
 ) -> ImportOutcome:
     """Import the code mapping; replaces the stored mapping and re-maps every stored ledger row (its line, and
     whether it is expenditure or income, saying which combinations that re-classifies).
 
-    ``income_accounts``: the workspace setting of income account patterns."""
-    options: dict[str, object] = {"income_accounts": tuple(income_accounts)}
+    ``income_accounts``: the workspace setting of income account patterns (None: the
+    one the stored decisions were taken under)."""
+    options: dict[str, object] = {
+        "income_accounts": None if income_accounts is None else tuple(income_accounts)
+    }
     return run_import(store, path, SPEC, fy, _validate, _save, sheet, options)
 
 
@@ -125,6 +134,6 @@ def _save(ctx: ImportContext) -> None:
         out.messages.append(f"replaced the stored mapping (import #{', #'.join(map(str, replaced))})")
     left = remap_ledger(con, ctx.fy.start_year)
     out.messages.append(f"stored ledger rows re-mapped; {left} row(s) remain in suspense")
-    patterns = tuple(str(p) for p in ctx.options.get("income_accounts", ()))  # type: ignore[attr-defined]
+    patterns = setting_in_force(con, ctx.options.get("income_accounts"))
     out.messages += settings_reclassified(con, patterns)
     out.messages += reclassify(con, patterns, "the mapping changed")
