@@ -348,11 +348,14 @@ def test_the_stored_forecast_keeps_gross_and_income_and_placement_income_is_fore
         for d in ("2019-01-31", "2019-02-28", "2019-03-31")
     )
     write(tmp_path / "gl-history.csv", history)
+    # this year without the refund, so no month comes in a lump (a lumpy line keeps the run-rate rules)
+    write(tmp_path / "gl-dec2.csv", ledger(9).replace("2019-12-31,F1,5200,-6000.00,Supplier refund,\n", ""))
     s = ws.open()
     try:
         fy = ws.settings.financial_year
         import_budget(s, tmp_path / "budget.csv", fy)
         import_ledger(s, tmp_path / "gl-history.csv", fy, history=True)
+        import_ledger(s, tmp_path / "gl-dec2.csv", fy)
     finally:
         s.close()
     res = CliRunner().invoke(app, ["forecast", "--period", "2019-12", "--json", "-w", str(ws.path)])
@@ -374,8 +377,8 @@ def test_the_stored_forecast_keeps_gross_and_income_and_placement_income_is_fore
     line = {ln.name: ln for ln in r.lines}
     assert line["Family Support"].method == "forecast"
     assert line["Family Support"].method_note.startswith("stored by 'careladder forecast'")
-    # the outturn reads back the stored split: actuals (gross £79,500, income -£18,000) + the stored months
-    assert line["Family Support"].figures.forecast_gross_p == 7_950_000 + stored[0]
+    # the outturn reads back the stored split: actuals (gross £85,500, income -£18,000) + the stored months
+    assert line["Family Support"].figures.forecast_gross_p == 8_550_000 + stored[0]
     assert line["Family Support"].figures.forecast_income_p == -1_800_000 + stored[1]
     # the placement line's gross comes from the placement model; its CHC income (-£5,000 a month) carries on
     assert line["Residential (CWD)"].figures.forecast_income_p == -6_000_000
