@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from budget.cli.backtest import register as register_backtest
+from budget.cli.cash import app as cash_app
 from budget.cli.commentary import register as register_commentary
 from budget.cli.console import err, handles_errors
+from budget.cli.funding import app as funding_app
 from budget.cli.imports import (
     adjustments_app,
     budget_app,
@@ -20,6 +22,7 @@ from budget.cli.imports import (
 )
 from budget.cli.month_end import register as register_month_end
 from budget.cli.mtfs import register as register_mtfs
+from budget.cli.placements import register as register_placements
 from budget.cli.series import app as series_app
 from budget.cli.serve import register as register_serve
 from budget.cli.templates import templates_command
@@ -35,9 +38,12 @@ app = typer.Typer(
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(budget_app, name="budget")
 app.add_typer(ledger_app, name="ledger")
+register_placements(placements_app)
 app.add_typer(placements_app, name="placements")
 app.add_typer(savings_app, name="savings")
 app.add_typer(adjustments_app, name="adjustments")
+app.add_typer(funding_app, name="funding")
+app.add_typer(cash_app, name="cash")
 
 
 @app.command("init")

@@ -86,6 +86,13 @@ def outturn(
     as_json: JsonOpt = False,
     workspace: WorkspaceOpt = Path("."),
     allow_missing_actuals: AllowMissingOpt = False,
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail", help="Also write outturn-YYYY-MM-detail.xlsx (finance team: what lies behind)."
+        ),
+    ] = False,
+    cash: Annotated[bool, typer.Option("--cash", help="Add the Cash sheet (and cash to the JSON).")] = False,
 ) -> None:
     """The forecast outturn against budget: workbook for the finance meeting and/or JSON."""
     from budget.monthend.outturn import outturn_report
@@ -95,7 +102,14 @@ def outturn(
     ws = load_workspace(workspace)
     store = ws.open()
     try:
-        report = outturn_report(store.con, ws.settings, period, allow_missing_actuals=allow_missing_actuals)
+        report = outturn_report(
+            store.con, ws.settings, period, with_cash=cash, allow_missing_actuals=allow_missing_actuals
+        )
+        if detail:
+            from budget.workbooks.detail import write_detail
+
+            written = write_detail(store.con, ws.path, report, out.parent if out is not None else Path("."))
+            err.print(f"Wrote {written}", markup=False)
     finally:
         store.close()
     say_first(report.missing_actuals, report.messages)

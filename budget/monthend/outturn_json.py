@@ -81,4 +81,7 @@ def outturn_json(report: OutturnReport) -> dict[str, object]:
             {"cost_centre": cc, "account": acct, "line": line, "kind": kind, "reason": reason}
             for cc, acct, line, kind, reason in report.kinds
         ],
+        # present when funds are stored / the cash position was asked for (outturn --cash)
+        **({"funding": [f.as_json() for f in report.funding]} if report.funding else {}),
+        **({"cash": report.cash.as_json()} if report.cash is not None else {}),
     }

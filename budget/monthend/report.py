@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from ledgers.readers.money import pounds_float
 
 if TYPE_CHECKING:
+    from budget.monthend.cash import CashPosition
+    from budget.monthend.funding import FundPosition
     from budget.plans.savings import SavingsTracker
 
 BUDGET_MINUS_FORECAST = "budget-minus-forecast"
@@ -164,6 +166,8 @@ class OutturnReport:
     kinds: list[tuple[str, str, str, str, str]] = field(
         default_factory=list
     )  # (cost_centre, account, line, expenditure/income, why) of every code combination posted to date
+    funding: list[FundPosition] = field(default_factory=list)  # ring-fenced funds (empty: none stored)
+    cash: CashPosition | None = None  # the cash position, when asked for (outturn --cash)
 
     @property
     def grand_total(self) -> Figures:

@@ -30,8 +30,12 @@ SPEC = Spec(
         Col("planned_end_date", DATE, False, ("planned_end", "expected_end_date")),
         Col("provider", TEXT, False, ("supplier", "provider_name", "agency")),
         Col("placement_type", TEXT, False, ("type", "place")),
+        Col("date_of_birth", DATE, False, ("dob", "birth_date", "child_date_of_birth")),
     ),
 )
+# The child's date of birth (ends care at 18 in the placement model) is kept in the row's ``extra`` JSON,
+# read back by ``stored_placements`` only, and never written to any output.
+_DOB = "CAST(extra->>'date_of_birth' AS DATE)"
 
 
 def import_placements(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
@@ -79,7 +83,9 @@ def _save(ctx: ImportContext) -> None:
     con.execute(
         f"INSERT INTO placements SELECT trim(placement_id), trim(child_ref), trim(line), start_date, end_date, "
         f"planned_end_date, weekly_cost_p, provider, placement_type, _row, {ctx.import_id}, "
-        f"{extra_json(ctx.raw, SPEC)} FROM {ctx.parsed}"
+        f"CASE WHEN date_of_birth IS NULL THEN {extra_json(ctx.raw, SPEC)} ELSE json_merge_patch("
+        f"COALESCE({extra_json(ctx.raw, SPEC)}, '{{}}'::JSON), to_json(struct_pack(date_of_birth := "
+        f"strftime(date_of_birth, '%Y-%m-%d')))) END FROM {ctx.parsed}"
     )
     n, total = con.execute(
         "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ?",
@@ -130,8 +136,9 @@ def stored_placements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The stored placements as the placements frame (stage boundary; holds child_ref — never print it)."""
     df = con.execute(
         "SELECT placement_id, child_ref, line, start_date, end_date, planned_end_date, weekly_cost_p, provider, "
-        "placement_type FROM placements ORDER BY start_date, placement_id"
+        f"placement_type, {_DOB} AS date_of_birth FROM placements ORDER BY start_date, placement_id"
     ).df()
+    df["date_of_birth"] = pd.to_datetime(df["date_of_birth"]).astype("datetime64[ns]")
     return placements_frame(df)
 
 
@@ -176,6 +183,7 @@ def import_903(
         outcome.import_id = import_id
         replaced = supersede(con, "placements", "placements")
         rows = frame[[c for c in frame.columns if c in COLUMNS or c == "episodes"]].copy()
+        rows["dob"] = frame["date_of_birth"].dt.strftime("%Y-%m-%d") if "date_of_birth" in frame else None
         rows["source_row"] = range(1, len(rows) + 1)
         rows["import_id"] = import_id
         con.register("_placements_903", rows)
@@ -184,7 +192,7 @@ def import_903(
             "CAST(end_date AS DATE), CAST(planned_end_date AS DATE), weekly_cost_p, provider, placement_type, "
             "source_row, import_id, "
             + (
-                "to_json(struct_pack(ssda903_episodes := episodes))"
+                "to_json(struct_pack(ssda903_episodes := episodes, date_of_birth := dob))"
                 if "episodes" in rows
                 else "CAST(NULL AS JSON)"
             )

@@ -24,6 +24,7 @@ from ledgers.store.placements import check_placements, placements_frame
 
 REQUIRED = ["CHILD", "DECOM", "PLACE", "PLACE_PROVIDER", "DEC"]
 _YEARLY = re.compile(r"^(\d{4})-episodes\.csv$", re.IGNORECASE)
+_YEARLY_HEADER = re.compile(r"^(\d{4})-header\.csv$", re.IGNORECASE)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _UK = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 
@@ -35,6 +36,32 @@ def episode_files(folder: Path) -> list[tuple[Path, int]]:
         return yearly
     single = [p for p in folder.iterdir() if p.name.lower() == "episodes.csv"]
     return [(single[0], 0)] if single else []
+
+
+def dates_of_birth(folder: Path, la: str | None) -> pd.Series:
+    """Date of birth (DOB of the header table) by child key (``LA:CHILD`` when the file has an LA column),
+    from ``header.csv`` or the yearly ``YYYY-header.csv`` files; a later year's DOB wins; empty when the
+    folder has no header file. Used to end care at the 18th birthday; never written to any output."""
+    yearly = sorted((p, int(m.group(1))) for p in folder.iterdir() if (m := _YEARLY_HEADER.match(p.name)))
+    files = yearly or [(p, 0) for p in folder.iterdir() if p.name.lower() == "header.csv"]
+    frames = []
+    for path, year in files:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df.columns = [c.strip().upper() for c in df.columns]
+        if "CHILD" not in df.columns or "DOB" not in df.columns:
+            continue
+        if "LA" in df.columns:
+            if la is not None:
+                df = df[df["LA"].str.strip().str.lower() == la.strip().lower()]
+            key = df["LA"].str.strip() + ":" + df["CHILD"].str.strip()
+        else:
+            key = df["CHILD"].str.strip()
+        y = pd.to_numeric(df["YEAR"], errors="coerce").fillna(year) if "YEAR" in df.columns else year
+        frames.append(pd.DataFrame({"key": key, "year": y, "dob": parse_dates(df["DOB"])}))
+    if not frames:
+        return pd.Series(dtype="datetime64[ns]")
+    dob = pd.concat(frames).dropna(subset=["dob"]).sort_values("year", kind="stable")
+    return dob.drop_duplicates("key", keep="last").set_index("key")["dob"]
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -188,6 +215,7 @@ def read_903(
             "provider": placed["PLACE_PROVIDER"].str.strip().to_numpy(),
             "placement_type": placed["PLACE"].str.strip().to_numpy(),
             "episodes": placed["episodes"].to_numpy(dtype="int64"),
+            "date_of_birth": placed["_child"].map(dates_of_birth(Path(folder), la)).to_numpy(),
         }
     )
     for file, rows in placed.groupby("_file").groups.items():

@@ -142,6 +142,8 @@ def _still_stored(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> 
         "placements": "placements",
         "savings": "savings",
         "adjustments": "adjustments",
+        "cash": "cash_balances",
+        "funding": "funding",
     }.get(kind)
     if table is None:
         return False
