@@ -13,7 +13,7 @@ from ledgers.importers.ssda903 import read_903
 from ledgers.readers.columns import DATE, MONEY, TEXT, Col, Spec
 from ledgers.readers.parse import extra_json
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
+from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, ImportFailed, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, file_sha256, run_import, supersede, warn
 from ledgers.store.placements import COLUMNS, check_placements, placements_frame
 from ledgers.store.schema import Store
@@ -32,6 +32,7 @@ SPEC = Spec(
         Col("placement_type", TEXT, False, ("type", "place")),
         Col("date_of_birth", DATE, False, ("dob", "birth_date", "child_date_of_birth")),
     ),
+    personal=True,
 )
 # The child's date of birth (ends care at 18 in the placement model) is kept in the row's ``extra`` JSON,
 # read back by ``stored_placements`` only, and never written to any output.
@@ -53,24 +54,24 @@ def _frame(ctx: ImportContext) -> pd.DataFrame:
 
 
 def _validate(ctx: ImportContext) -> list[Problem]:
-    if ctx.parse_failed:
-        return []  # the frame checks need every cell parsed; the cell problems are listed already
     df = _frame(ctx)
     if df.empty:
         # a placements list replaces the stored one: an empty file would silently wipe it
         return [Problem(ctx.raw.file, ctx.raw.header_row, None, "the file has no placements (only a header)")]
-    problems = check_placements(df, ctx.raw.file)
+    # the frame checks need every cell parsed (the cell problems are listed already); the line check does not
+    problems = [] if ctx.parse_failed else check_placements(df, ctx.raw.file)
     lines = {
         r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
     }
     if lines:
-        for i in (~df["line"].isin(lines)).to_numpy().nonzero()[0]:
+        known = ", ".join(sorted(lines))
+        for i in (df["line"].notna() & ~df["line"].isin(lines)).to_numpy().nonzero()[0]:
             problems.append(
                 Problem(
                     ctx.raw.file,
                     int(df["row"].iloc[i]),
                     "line",
-                    f"line '{df['line'].iloc[i]}' is not a line of the {ctx.fy.label} budget",
+                    f"is not a line of the {ctx.fy.label} budget (lines: {known}) {NOT_SHOWN}",
                     ERROR,
                 )
             )
@@ -153,22 +154,14 @@ def import_903(
 ) -> ImportOutcome:
     """Placements from SSDA903 returns (episodes joined into placements, codes mapped to lines, weekly costs
     from the unit-cost table); replaces the stored placements list. Errors: nothing stored."""
-    files = sorted(p for p in Path(folder).glob("*.csv") if "episode" in p.name.lower())
-    if not files:
-        raise ImportFailed(
-            [Problem(str(folder), None, None, "no SSDA903 episodes file (*episodes*.csv) in this folder")]
-        )
+    folder = Path(folder)
+    frame, problems = read_903(folder, codes, unit_costs, la=la)
     digest = hashlib.sha256()
-    for p in files:
-        digest.update(file_sha256(p).encode())
+    inputs = sorted(p for p in folder.glob("*.csv") if p.is_file()) if folder.is_dir() else []
+    for p in [*inputs, *(x for x in (codes, unit_costs) if x is not None and Path(x).is_file())]:
+        digest.update(file_sha256(Path(p)).encode())
     sha = digest.hexdigest() + (f":{la}" if la else "")
-    outcome = ImportOutcome("placements", Path(folder).name, None, rows_read=0)
-    frame, problems = read_903(
-        Path(folder),
-        None if codes is None else pd.read_csv(codes, dtype=str),
-        None if unit_costs is None else pd.read_csv(unit_costs, dtype=str),
-        la=la,
-    )
+    outcome = ImportOutcome("placements", folder.name, None, rows_read=0)
     errors = [p for p in problems if p.severity == ERROR]
     if not errors and frame.empty:
         errors.append(

@@ -6,7 +6,7 @@ import duckdb
 
 from ledgers.readers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, Problem
+from ledgers.readers.problems import ERROR, NOT_SHOWN, Problem
 from ledgers.readers.tables import RawTable
 
 MAX_PER_COLUMN = 1000  # problems listed per column; the count of the rest is still reported
@@ -118,7 +118,7 @@ def parse_table(
         rawcol = f'"__raw_{name}"'
         filled = f"{rawcol} IS NOT NULL AND trim({rawcol}) <> ''"
         problems += _cells(
-            con, raw.file, out, name, rawcol, f'{filled} AND "{target}" IS NULL', f"{{}} {_HINT[kind]}"
+            con, raw.file, out, name, rawcol, f'{filled} AND "{target}" IS NULL', f"{{}} {_HINT[kind]}", spec
         )
         if kind == PERIOD:
             problems += _cells(
@@ -129,11 +129,12 @@ def parse_table(
                 rawcol,
                 f'"{target}" IS NOT NULL AND NOT ("{target}".p BETWEEN 1 AND 12)',
                 "{} is not a period between P1 (April) and P12 (March)",
+                spec,
             )
     for name, target, kind in required:
         col_sql = f'"{target}"' if kind == TEXT else f'"__raw_{name}"'
         cond = f"{col_sql} IS NULL" if kind == TEXT else f"{col_sql} IS NULL OR trim({col_sql}) = ''"
-        problems += _cells(con, raw.file, out, name, col_sql, cond, "is empty but required")
+        problems += _cells(con, raw.file, out, name, col_sql, cond, "is empty but required", spec)
     return problems
 
 
@@ -160,9 +161,19 @@ _SQL_TYPE = {
 
 
 def _cells(
-    con: duckdb.DuckDBPyConnection, file: str, table: str, col: str, rawcol: str, cond: str, message: str
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    table: str,
+    col: str,
+    rawcol: str,
+    cond: str,
+    message: str,
+    spec: Spec | None = None,
 ) -> list[Problem]:
-    """Problems for the rows of ``table`` meeting ``cond`` (the first MAX_PER_COLUMN, then a count)."""
+    """Problems for the rows of ``table`` meeting ``cond`` (the first MAX_PER_COLUMN, then a count); the
+    cell's text is quoted in the message unless the spec is personal (then it is never shown)."""
+    if spec is not None and spec.personal and "{}" in message:
+        message = message.replace("{}", "the cell") + f" {NOT_SHOWN}"
     rows = con.execute(
         f"SELECT _row, {rawcol} FROM {table} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}"
     ).fetchall()

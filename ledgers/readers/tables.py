@@ -71,7 +71,10 @@ def _find_header(rows: list[list[str]], spec: Spec, file: str) -> int:
         raise ImportFailed([Problem(file, None, None, "the file is empty: no header row found")])
     found = spec.match([str(c or "") for c in rows[best]])
     missing = spec.missing(found)
-    heads = ", ".join(str(c) for c in rows[best] if str(c or "").strip())
+    if spec.personal:  # the best row may be a data row holding a child reference: name matched columns only
+        heads = ", ".join(sorted(found, key=lambda n: found[n])) or "no column of this file kind"
+    else:
+        heads = ", ".join(str(c) for c in rows[best] if str(c or "").strip())
     raise ImportFailed(
         [
             Problem(
@@ -165,7 +168,9 @@ def load_raw(
             [str(source), delim, h + 1, cols],
         )
     except duckdb.Error as exc:
-        raise ImportFailed([Problem(file, None, None, f"cannot be read as CSV: {exc}")]) from None
+        # the engine's message quotes the row it failed on: never shown for a file that holds child references
+        reason = "the rows are not in CSV form (save it again as CSV UTF-8)" if spec.personal else exc
+        raise ImportFailed([Problem(file, None, None, f"cannot be read as CSV: {reason}")]) from None
     finally:
         if tmp:
             os.unlink(tmp)
