@@ -193,7 +193,9 @@ def line_forecasts(
     if not months:
         return out
     if placement_lines:
-        _placement_parts(out, placements, invoiced, fy, period, period_end, until, stat_lines, ranges, draws)
+        _placement_parts(
+            out, placements, invoiced, fy, period, period_end, until, stat_lines, ranges, draws, monthly
+        )
     remaining_stat = [x for x in stat_lines if x not in out]
     if remaining_stat:
         out.update(
@@ -233,8 +235,12 @@ def _placement_parts(
     stat_lines: list[str],
     ranges: bool,
     draws: int,
+    monthly: pd.DataFrame,
 ) -> None:
-    """Commitments, accruals and the placement-model range (and central forecast) for placement lines."""
+    """Commitments, accruals and the placement-model range (and central forecast) for placement lines.
+
+    Placements give the gross; the line's income (e.g. health contributions to placements) is carried at its
+    own run rate beside it, so future income is forecast, never dropped."""
     commit = commitments_by_month(placements, period_end, until)
     model = (
         placement_forecast(placements, period_end, until, draws=draws, seed=fy.start_year * 100 + period)
@@ -252,9 +258,15 @@ def _placement_parts(
             continue
         c = commit[commit["line"] == line].set_index("month")
         mdl = model[model["line"] == line].set_index("month") if model is not None else None
-        income = {m.month: m.income_p for m in lf.months} if lf else {}
+        if lf is not None:
+            income = {m.month: m.income_p for m in lf.months}
+            income_note = ""
+        else:
+            rate, income_note = run_rate(_actual_months(monthly, line, "income", period))
+            income = {m: rate for m in _month_dates(c.index)}
+            income_note = f"income at its run rate ({income_note})" if rate and income_note else ""
         months: list[MonthForecast] = []
-        for m in lf.months if lf else [MonthForecast(pd.Timestamp(x).date()) for x in c.index]:
+        for m in lf.months if lf else [MonthForecast(x) for x in _month_dates(c.index)]:
             ts = pd.Timestamp(m.month)
             mf = MonthForecast(m.month, income_p=income.get(m.month, 0))
             if use_model and mdl is not None and ts in mdl.index:
@@ -294,7 +306,12 @@ def _placement_parts(
                 note = "ledger rows carry no placement ids: no accrual for days not yet invoiced"
         method = "forecast" if use_model else "commitments"
         detail = "placement-mix model (stock and flow)" if use_model else "open placements to their end dates"
-        out[line] = LineForecast(line, method, "; ".join(x for x in (detail, note) if x), months, accrual)
+        notes = "; ".join(x for x in (detail, note, income_note) if x)
+        out[line] = LineForecast(line, method, notes, months, accrual)
+
+
+def _month_dates(index: pd.Index) -> list[date]:
+    return [pd.Timestamp(x).date() for x in index]
 
 
 def lumpy(values: list[int]) -> bool:
@@ -375,6 +392,17 @@ def _statistical(
             continue
         rows = [MonthForecast(m) for m in months]
         methods, mases = [], []
+        modelled = set(found)
+        for kind in ("expenditure", "income"):
+            # a side with too short a history (e.g. income new this year) is carried at its run rate
+            rate, _ = run_rate(_actual_months(monthly, name, kind, period))
+            if kind in modelled or not rate:
+                continue
+            for mf in rows:
+                setattr(mf, "income_p" if kind == "income" else "gross_p", rate)
+                for attr in ("low_p", "high_p", "lo95_p", "hi95_p"):
+                    setattr(mf, attr, (getattr(mf, attr) or 0) + rate)
+            methods.append(f"{kind} at its run rate (under {MIN_HISTORY} months of history)")
         for kind, g in found.items():
             values = g[["y", "lo80", "hi80", "lo95", "hi95"]].to_numpy(dtype=float) * 100
             for mf, vals in zip(rows, values.round().astype(int).tolist(), strict=False):

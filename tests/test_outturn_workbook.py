@@ -353,7 +353,10 @@ def test_json_shape_and_numbers_match_workbook(cached: openpyxl.Workbook) -> Non
         "lines",
         "variances",
         "surplus_share",
+        "missing_actuals",
+        "classifications",
     ]
+    assert data["missing_actuals"] is None
     assert data["period"] == "2019-12" and data["financial_year"] == "2019/20"
     keys = [
         "budget_gross",

@@ -15,7 +15,7 @@ from ledgers.importers.mapping import import_mapping
 from ledgers.readers.periods import FinancialYear
 from ledgers.store.imports import ImportOutcome
 from ledgers.store.schema import Store
-from ledgers.store.workspace import load_workspace
+from ledgers.store.workspace import Settings, load_workspace
 
 FileArg = Annotated[Path, typer.Argument(help="CSV or XLSX file.")]
 
@@ -29,10 +29,15 @@ adjustments_app = typer.Typer(help="Officer adjustments to the forecast.", no_ar
 
 def run(workspace: Path, fn: Callable[[Store, FinancialYear], ImportOutcome]) -> ImportOutcome:
     """Open the workspace, run one import in its transaction, print the reconciliation."""
+    return run_with(workspace, lambda s, settings: fn(s, settings.financial_year))
+
+
+def run_with(workspace: Path, fn: Callable[[Store, Settings], ImportOutcome]) -> ImportOutcome:
+    """``run`` for an import that needs the workspace settings (not only the year)."""
     ws = load_workspace(workspace)
     store = ws.open()
     try:
-        outcome = fn(store, ws.settings.financial_year)
+        outcome = fn(store, ws.settings)
     finally:
         store.close()
     print_outcome(outcome)
@@ -43,7 +48,10 @@ def run(workspace: Path, fn: Callable[[Store, FinancialYear], ImportOutcome]) ->
 @handles_errors
 def mapping_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
     """Import the mapping (cost_centre, account, line, heading[, kind]); replaces the stored mapping."""
-    run(workspace, lambda s, fy: import_mapping(s, file, fy, sheet))
+    run_with(
+        workspace,
+        lambda s, st: import_mapping(s, file, st.financial_year, sheet, income_accounts=st.income_accounts),
+    )
 
 
 @budget_app.command("import")
@@ -65,7 +73,18 @@ def ledger_import(
     history: Annotated[bool, typer.Option("--history", help="The file holds prior years' history.")] = False,
 ) -> None:
     """Import a GL export; each period it holds replaces that stored period (unless --append)."""
-    run(workspace, lambda s, fy: import_ledger(s, file, fy, append=append, history=history, sheet=sheet))
+    run_with(
+        workspace,
+        lambda s, st: import_ledger(
+            s,
+            file,
+            st.financial_year,
+            append=append,
+            history=history,
+            sheet=sheet,
+            income_accounts=st.income_accounts,
+        ),
+    )
 
 
 @placements_app.command("import")

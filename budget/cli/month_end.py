@@ -16,7 +16,6 @@ from budget.cli.console import UnusedWorkspaceOpt, WorkspaceOpt, err, handles_er
 from budget.cli.year import YearOpt, year_of
 from budget.monthend.report import direction
 from ledgers.readers.money import console_money, words
-from ledgers.store.queries import ledger_rows_to
 from ledgers.store.workspace import load_workspace
 
 PeriodOpt = Annotated[
@@ -26,6 +25,13 @@ PeriodOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+AllowMissingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-missing-actuals",
+        help="Run even though the ledger does not reach the period (every sheet and the JSON say so).",
+    ),
+]
 
 
 @handles_errors
@@ -38,6 +44,7 @@ def forecast(
     workspace: WorkspaceOpt = Path("."),
     jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the statistical forecasts.")] = 1,
     dask: Annotated[str | None, typer.Option("--dask", help="Address of an existing Dask scheduler.")] = None,
+    allow_missing_actuals: AllowMissingOpt = False,
 ) -> None:
     """Forecast every line for the months after the period end and store the forecasts."""
     from budget.monthend.forecast_store import forecast_json
@@ -49,15 +56,31 @@ def forecast(
     ws = load_workspace(workspace)
     store = ws.open()
     try:
-        forecasts = forecast_run(
-            store.con, ws.settings, period, horizon=horizon, n_jobs=jobs, dask_address=dask
+        run = forecast_run(
+            store.con,
+            ws.settings,
+            period,
+            horizon=horizon,
+            n_jobs=jobs,
+            dask_address=dask,
+            allow_missing_actuals=allow_missing_actuals,
         )
     finally:
         store.close()
+    say_first(run.missing_actuals, run.messages)
+    forecasts = run.forecasts
     n = sum(len(lf.months) for lf in forecasts.values())
     err.print(f"Forecast {len(forecasts)} lines, {n} line-months stored for {period}", markup=False)
     if as_json:
-        typer.echo(json.dumps(forecast_json(period, forecasts)))
+        typer.echo(json.dumps(forecast_json(period, forecasts, run.missing_actuals)))
+
+
+def say_first(missing_actuals: str | None, messages: list[str]) -> None:
+    """What a month-end run must tell the officer before its figures."""
+    if missing_actuals:
+        err.print(f"warning: {missing_actuals}", markup=False)
+    for m in messages:
+        err.print(m, markup=False)
 
 
 @handles_errors
@@ -67,6 +90,7 @@ def outturn(
     as_json: JsonOpt = False,
     year: YearOpt = None,
     workspace: WorkspaceOpt = Path("."),
+    allow_missing_actuals: AllowMissingOpt = False,
     detail: Annotated[
         bool,
         typer.Option(
@@ -86,20 +110,21 @@ def outturn(
     fy = year_of(ws.settings, year)
     store = ws.open()
     try:
-        report = outturn_report(store.con, settings_for_year(ws.settings, fy), period, with_cash=cash)
+        report = outturn_report(
+            store.con,
+            settings_for_year(ws.settings, fy),
+            period,
+            with_cash=cash,
+            allow_missing_actuals=allow_missing_actuals,
+        )
         if detail:
             from budget.workbooks.detail import write_detail
 
             written = write_detail(store.con, ws.path, report, out.parent if out is not None else Path("."))
             err.print(f"Wrote {written}", markup=False)
-        if ledger_rows_to(store.con, fy.start_year, report.period_no) == 0:
-            err.print(
-                f"warning: no ledger rows are stored for {fy.label} P1–P{report.period_no}: the forecast has no "
-                "actuals to go on (run 'careladder ledger import FILE')",
-                markup=False,
-            )
     finally:
         store.close()
+    say_first(report.missing_actuals, report.messages)
     if out is not None:
         write_outturn_workbook(report, out)
         err.print(f"Wrote {out}", markup=False)

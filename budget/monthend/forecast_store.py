@@ -11,11 +11,33 @@ from forecasts.lines import LineForecast, MonthForecast
 from ledgers.readers.money import pounds_float
 from ledgers.readers.periods import FinancialYear
 
+COLUMNS = (
+    "fy",
+    "period",
+    "line",
+    "month",
+    "method",
+    "numbers",
+    "numbers_low",
+    "numbers_high",
+    "cost_p",  # net = gross_p + income_p
+    "cost_low_p",
+    "cost_high_p",
+    "cost_lo95_p",
+    "cost_hi95_p",
+    "weights",
+    "backtest_mase",
+    "run_at",
+    "gross_p",
+    "income_p",
+)
+
 
 def store_forecasts(
     con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int, forecasts: dict[str, LineForecast]
 ) -> int:
-    """Replace the stored forecast of ``period`` with these lines' months; returns rows stored."""
+    """Replace the stored forecast of ``period`` with these lines' months (gross, income and their net);
+    returns rows stored."""
     now = datetime.now()
     rows = []
     for lf in forecasts.values():
@@ -38,13 +60,16 @@ def store_forecasts(
                     lf.weights or None,
                     lf.backtest_mase,
                     now,
+                    m.gross_p,
+                    m.income_p,
                 ]
             )
     con.execute("BEGIN TRANSACTION")
     con.execute("DELETE FROM forecast_months WHERE fy = ? AND period = ?", [fy.start_year, period])
     if rows:
         con.executemany(
-            "INSERT INTO forecast_months VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            f"INSERT INTO forecast_months ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            rows,
         )
     con.execute("COMMIT")
     return len(rows)
@@ -54,10 +79,14 @@ def _money(p: int | None) -> float | None:
     return None if p is None else pounds_float(p)
 
 
-def forecast_json(period: str, forecasts: dict[str, LineForecast]) -> dict[str, Any]:
-    """The contract's `forecast --json` object (money in pounds)."""
+def forecast_json(
+    period: str, forecasts: dict[str, LineForecast], missing_actuals: str | None = None
+) -> dict[str, Any]:
+    """The contract's `forecast --json` object (money in pounds; ``cost`` is the net of gross and income).
+    ``missing_actuals``: why the ledger does not reach the period, when run with --allow-missing-actuals."""
     return {
         "period": period,
+        "missing_actuals": missing_actuals,
         "lines": [
             {
                 "line": lf.line,
@@ -68,6 +97,8 @@ def forecast_json(period: str, forecasts: dict[str, LineForecast]) -> dict[str, 
                         "month": m.month.strftime("%Y-%m"),
                         "numbers": m.numbers,
                         "cost": pounds_float(m.net_p),
+                        "gross": pounds_float(m.gross_p),
+                        "income": pounds_float(m.income_p),
                         "cost_low": _money(m.low_p),
                         "cost_high": _money(m.high_p),
                         "numbers_low": m.numbers_low,
@@ -84,15 +115,18 @@ def forecast_json(period: str, forecasts: dict[str, LineForecast]) -> dict[str, 
 def stored_forecasts(
     con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int, income_lines: set[str]
 ) -> dict[str, LineForecast]:
-    """The statistical forecasts `careladder forecast` stored for ``period`` (method 'forecast' only)."""
+    """The statistical forecasts `careladder forecast` stored for ``period`` (method 'forecast' only), gross
+    and income as stored. ``income_lines``: for rows stored before gross and income were kept (net only),
+    the lines whose net is read back as income."""
     rows = con.execute(
-        "SELECT line, month, cost_p, cost_low_p, cost_high_p, cost_lo95_p, cost_hi95_p, numbers, numbers_low, "
+        "SELECT line, month, cost_p, gross_p, income_p, cost_low_p, cost_high_p, cost_lo95_p, cost_hi95_p, "
+        "numbers, numbers_low, "
         "numbers_high, weights, backtest_mase FROM forecast_months WHERE fy = ? AND period = ? AND method = 'forecast' "
         "ORDER BY line, month",
         [fy.start_year, period],
     ).fetchall()
     out: dict[str, LineForecast] = {}
-    for line, month, cost, low, high, lo95, hi95, n, n_lo, n_hi, weights, mase in rows:
+    for line, month, cost, gross_p, income_p, low, high, lo95, hi95, n, n_lo, n_hi, weights, mase in rows:
         lf = out.setdefault(
             line,
             LineForecast(
@@ -103,6 +137,9 @@ def stored_forecasts(
                 backtest_mase=mase,
             ),
         )
-        gross, income = (0, int(cost)) if line in income_lines else (int(cost), 0)
+        if gross_p is not None and income_p is not None:
+            gross, income = int(gross_p), int(income_p)
+        else:
+            gross, income = (0, int(cost)) if line in income_lines else (int(cost), 0)
         lf.months.append(MonthForecast(month, gross, income, low, high, lo95, hi95, n, n_lo, n_hi))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
@@ -29,6 +30,7 @@ from budget.monthend.surplus import surplus_share
 from budget.monthend.variance import variance_rows
 from budget.plans.savings import savings_for_line, tracker_for
 from forecasts.lines import STAT_MODELS, LineForecast, line_forecasts, placement_numbers_to_date
+from ledgers.importers.kinds import settings_reclassified
 from ledgers.importers.placements import stored_placements
 from ledgers.readers.periods import FinancialYear, month_label, parse_month
 from ledgers.readers.problems import WorkspaceError
@@ -37,6 +39,8 @@ from ledgers.store.queries import (
     adjustments_for,
     budget_lines,
     imports_used,
+    kind_decisions,
+    ledger_periods,
     monthly_history,
     placement_invoiced,
     suspense_rows,
@@ -73,6 +77,80 @@ def checked_period(settings: Settings, period: str) -> tuple[FinancialYear, int]
     return fy, p
 
 
+def actuals_gap(con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int) -> str | None:
+    """Why the stored ledger does not hold the actuals to ``period`` (None when it does): it stops short of
+    the period, or months before it hold no postings at all."""
+    held = ledger_periods(con, fy.start_year)
+    if not held:
+        return f"no ledger rows are stored for {fy.label}"
+    last = max(held)
+    if last < period:
+        return (
+            f"the ledger holds {fy.label} postings to P{last} ({month_label(fy, last)}) only, "
+            f"not to P{period} ({month_label(fy, period)})"
+        )
+    missing = [p for p in range(1, period + 1) if p not in held]
+    if missing:
+        listed = ", ".join(f"P{p} ({month_label(fy, p)})" for p in missing)
+        return f"the ledger holds no {fy.label} postings for {listed}"
+    return None
+
+
+def checked_actuals(
+    con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int, allow_missing: bool
+) -> str | None:
+    """Refuse a month end the ledger does not reach unless ``allow_missing``; returns the gap (or None)."""
+    if not con.execute("SELECT count(*) FROM budget WHERE fy = ?", [fy.start_year]).fetchall()[0][0]:
+        raise WorkspaceError(f"no budget stored for {fy.label}: run 'careladder budget import FILE' first")
+    gap = actuals_gap(con, fy, period)
+    if gap is not None and not allow_missing:
+        raise WorkspaceError(
+            f"{gap}: import the ledger to {month_label(fy, period)} first ('careladder ledger import FILE' with "
+            f"the year to date to P{period}), or run with --allow-missing-actuals to forecast without them"
+        )
+    return gap
+
+
+def actuals_period(con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int) -> int:
+    """The month end the actuals run to: ``period``, or the ledger's last period when it stops short (the
+    months after it are then forecast, not left out)."""
+    held = ledger_periods(con, fy.start_year)
+    return min(period, max(held)) if held else period
+
+
+def missing_actuals_text(gap: str | None, fy: FinancialYear, period: int, actuals_to: int) -> str | None:
+    """The sentence every sheet's title block carries when run with --allow-missing-actuals."""
+    if gap is None:
+        return None
+    if actuals_to < period:
+        months = f"P{actuals_to + 1}" + (f"–P{period}" if period > actuals_to + 1 else "")
+        how = f"{months} forecast, not actuals"
+    else:
+        how = "months without postings counted as nil"
+    return f"ACTUALS MISSING: {gap} (run with --allow-missing-actuals: {how})"
+
+
+def reclassified(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    """Re-classify stored ledger rows as expenditure or income if the income_accounts setting changed."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        messages = settings_reclassified(con, settings.income_accounts)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return messages
+
+
+@dataclass
+class ForecastRun:
+    """What `careladder forecast` did: the line forecasts stored, and what it needs to say."""
+
+    forecasts: dict[str, LineForecast]
+    missing_actuals: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+
 def compute_forecasts(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -82,6 +160,7 @@ def compute_forecasts(
     horizon: int | None = None,
     models: tuple[str, ...] = STAT_MODELS,
     reuse_stored: bool = False,
+    stored_period: int | None = None,
     n_jobs: int = 1,
     dask_address: str | None = None,
     quick: bool = False,
@@ -89,7 +168,8 @@ def compute_forecasts(
 ) -> tuple[dict[str, LineForecast], pd.DataFrame]:
     """Forecasts of every line after ``period`` (and the placements frame they used); ``quick``: no ranges,
     fewer placement-model draws and no statistical backtest (month ends stored only as history); ``as_known``:
-    the placements list as it stood at the period end (a past month end re-run from today's list)."""
+    the placements list as it stood at the period end (a past month end re-run from today's list);
+    ``stored_period``: the month end whose stored forecasts are reused (default ``period``)."""
     lines = budget_lines(con, fy.start_year)
     if not lines:
         raise WorkspaceError(f"no budget stored for {fy.label}: run 'careladder budget import FILE' first")
@@ -99,7 +179,9 @@ def compute_forecasts(
         placements = placements_as_known(placements, fy.month_end(period))
     extra = sorted(set(actual.gross_p) | set(actual.income_p))
     stored = (
-        stored_forecasts(con, fy, period, {b.line for b in lines if b.is_income}) if reuse_stored else None
+        stored_forecasts(con, fy, stored_period or period, {b.line for b in lines if b.is_income})
+        if reuse_stored
+        else None
     )
     forecasts = line_forecasts(
         fy,
@@ -130,14 +212,25 @@ def forecast_run(
     horizon: int | None = None,
     n_jobs: int = 1,
     dask_address: str | None = None,
-) -> dict[str, LineForecast]:
-    """`careladder forecast`: every line's forecast after ``period``, stored for the outturn to reuse."""
+    allow_missing_actuals: bool = False,
+) -> ForecastRun:
+    """`careladder forecast`: every line's forecast after ``period``, stored for the outturn to reuse.
+
+    Refused when the ledger does not reach ``period`` unless ``allow_missing_actuals``."""
     fy, p = checked_period(settings, period)
+    gap = checked_actuals(con, fy, p, allow_missing_actuals)
+    messages = reclassified(con, settings)
     forecasts, _ = compute_forecasts(
-        con, settings, fy, p, horizon=horizon, n_jobs=n_jobs, dask_address=dask_address
+        con,
+        settings,
+        fy,
+        actuals_period(con, fy, p),
+        horizon=horizon,
+        n_jobs=n_jobs,
+        dask_address=dask_address,
     )
     store_forecasts(con, fy, p, forecasts)
-    return forecasts
+    return ForecastRun(forecasts, missing_actuals_text(gap, fy, p, actuals_period(con, fy, p)), messages)
 
 
 def outturn_report(
@@ -149,23 +242,38 @@ def outturn_report(
     models: tuple[str, ...] = STAT_MODELS,
     quick: bool = False,
     as_known: bool = False,
+    allow_missing_actuals: bool = False,
     with_cash: bool = False,
 ) -> OutturnReport:
-    """Compute the outturn for ``period`` (YYYY-MM); store its line forecasts for next month's movement."""
+    """Compute the outturn for ``period`` (YYYY-MM); store its line forecasts for next month's movement.
+
+    Refused when the ledger does not reach ``period`` unless ``allow_missing_actuals`` (the report then says
+    so in ``missing_actuals``)."""
     fy, p = checked_period(settings, period)
+    gap = checked_actuals(con, fy, p, allow_missing_actuals)
+    messages = reclassified(con, settings)
     sign = settings.variance_sign
     lines = budget_lines(con, fy.start_year)
+    a = actuals_period(con, fy, p)  # the last month of actuals: before p only when they are missing
     forecasts, placements = compute_forecasts(
-        con, settings, fy, p, models=models, reuse_stored=True, quick=quick, as_known=as_known
+        con,
+        settings,
+        fy,
+        a,
+        models=models,
+        reuse_stored=True,
+        quick=quick,
+        as_known=as_known,
+        stored_period=p,
     )
-    actual = actuals_to(con, fy.start_year, p)
+    actual = actuals_to(con, fy.start_year, a)
     adjustments = adjustments_for(con, fy.start_year, p) if p < 12 else []
     adj_by_line: dict[str, int] = {}
     for line, amount, _, _ in adjustments:
         adj_by_line[line] = adj_by_line.get(line, 0) + amount
     history = month_end_history(con, fy)
     prev_p, prev_nets = history.previous(p)
-    numbers = placement_numbers_to_date(placements, fy, p) if len(placements) else {}
+    numbers = placement_numbers_to_date(placements, fy, a) if len(placements) else {}
     results: list[LineResult] = []
     budget_by_line = {b.line: b for b in lines}
     names = [b.line for b in lines] + [x for x in forecasts if x not in budget_by_line]
@@ -185,7 +293,7 @@ def outturn_report(
         low, high = lf.range_net(fy.end)
         base = ag + ai + adj
         heading = b.heading if b else (SUSPENSE_HEADING if name == SUSPENSE_LINE else "Unbudgeted lines")
-        n_year = _numbers_for_year(numbers.get(name), lf, fy, p)
+        n_year = _numbers_for_year(numbers.get(name), lf, fy, a)
         results.append(
             LineResult(
                 name=name,
@@ -271,6 +379,9 @@ def outturn_report(
         adjustments=[(line, amount, reason) for line, amount, reason, _ in adjustments],
         suspense=suspense_rows(con, fy.start_year, p),
         data_as_at=f"{fy.month_end(p):%d/%m/%Y}",
+        missing_actuals=missing_actuals_text(gap, fy, p, a),
+        messages=messages,
+        kinds=kind_decisions(con, fy.start_year, p),
     )
     report.notes = _notes(con, report, results, prev_label, p)
     report.funding = fund_positions(con, fy, p, results)
@@ -398,7 +509,9 @@ def _notes(
     prev_label: str | None,
     p: int,
 ) -> list[tuple[str, str]]:
-    notes = [
+    notes = [("Actuals missing", report.missing_actuals)] if report.missing_actuals else []
+    notes += [(f"Re-classified ({i})", m) for i, m in enumerate(report.messages, 1)]
+    notes += [
         ("Authority", report.authority),
         ("Financial year", report.financial_year),
         ("Period", f"P{p} ({report.period})"),

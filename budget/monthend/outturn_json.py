@@ -76,6 +76,11 @@ def outturn_json(report: OutturnReport) -> dict[str, object]:
         "lines": [line_json(line, sign) for line in report.lines],
         "variances": [variance_json(v) for v in report.variances],
         "surplus_share": report.surplus.as_json(),
+        "missing_actuals": report.missing_actuals,  # None unless run with --allow-missing-actuals
+        "classifications": [
+            {"cost_centre": cc, "account": acct, "line": line, "kind": kind, "reason": reason}
+            for cc, acct, line, kind, reason in report.kinds
+        ],
         # present when funds are stored / the cash position was asked for (outturn --cash)
         **({"funding": [f.as_json() for f in report.funding]} if report.funding else {}),
         **({"cash": report.cash.as_json()} if report.cash is not None else {}),

@@ -180,6 +180,13 @@ class OutturnReport:
     month_movement: Movement | None = None  # since the last month end's stored run
     quarter_movement: Movement | None = None  # since the last quarter end's stored run
     retained_label: str = "Trust's retained share"
+    missing_actuals: str | None = (
+        None  # run with --allow-missing-actuals: what the ledger lacks (every sheet)
+    )
+    messages: list[str] = field(default_factory=list)  # said when computed (e.g. rows re-classified)
+    kinds: list[tuple[str, str, str, str, str]] = field(
+        default_factory=list
+    )  # (cost_centre, account, line, expenditure/income, why) of every code combination posted to date
     funding: list[FundPosition] = field(default_factory=list)  # ring-fenced funds (empty: none stored)
     cash: CashPosition | None = None  # the cash position, when asked for (outturn --cash)
 

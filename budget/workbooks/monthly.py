@@ -90,7 +90,9 @@ def write_monthly(workbook: Workbook, report: OutturnReport, fmts: Formats) -> W
     ws.set_paper(9)
     ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, 1)  # the authority and title on every page; each table on the sheet carries its own header
+    ws.repeat_rows(
+        0, 1
+    )  # the authority and title on every page; each table on the sheet carries its own header
     ws.set_footer(f"&L{footer_text(report.authority)}&C{footer_text(title)}&RPage &P of &N")
     ws.print_area(0, 0, row, YEAR_COL)
     return ws

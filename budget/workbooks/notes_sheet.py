@@ -1,4 +1,5 @@
-"""The Notes sheet: period, conventions, imports, methods in technical detail, adjustments, suspense."""
+"""The Notes sheet: period, conventions, imports, methods in technical detail, adjustments, suspense, and how
+each cost centre / account was classed as expenditure or income."""
 
 from __future__ import annotations
 
@@ -80,6 +81,20 @@ def write_notes(workbook: Workbook, report: OutturnReport, fmts: Formats, layout
         write_text(ws, row, 1, account, fmts.text)
         ws.write_number(row, 2, rows, fmts.integer)
         write_money(ws, row, 3, pence, fmts.pounds)
+        row += 1
+    row = write_table(
+        ws,
+        row + 1,
+        fmts,
+        "Expenditure or income (each cost centre / account, decided when first seen)",
+        ["Cost centre / account", "Why", "Kind", "Line"],
+    )
+    for cost_centre, account, line_name, kind, reason in report.kinds:
+        write_text(ws, row, 0, f"{cost_centre} / {account}", fmts.wrapped)
+        write_text(ws, row, 1, reason, fmts.wrapped)
+        write_text(ws, row, 2, kind, fmts.text)
+        write_text(ws, row, 3, line_name, fmts.wrapped)
+        fit_row(ws, row, [(reason, WIDTHS[1]), (line_name, WIDTHS[3])])
         row += 1
     ws.freeze_panes(HEADER_ROW + 1, 0)
     set_print_setup(ws, report.authority, title, HEADER_ROW, WIDTHS, row)

@@ -57,5 +57,10 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
         write_trajectory(workbook, report, fmts)
         write_monthly(workbook, report, fmts)
         write_notes(workbook, report, fmts, layout)
+        if report.missing_actuals:
+            # every sheet's title block says the ledger does not reach the period (--allow-missing-actuals)
+            warning = workbook.add_format({"bold": True, "font_size": 14, "font_color": "#C00000"})
+            for ws in workbook.worksheets():
+                ws.write_string(0, 0, f"{report.authority} — {report.missing_actuals}", warning)
     finally:
         workbook.close()

@@ -107,7 +107,9 @@ def _print_setup(ws: Worksheet, authority: str, title: str) -> None:
     ws.set_paper(9)
     ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, 1)  # the authority and title on every page; each table on the sheet carries its own header
+    ws.repeat_rows(
+        0, 1
+    )  # the authority and title on every page; each table on the sheet carries its own header
     ws.set_footer(f"&L{footer_text(authority)}&C{footer_text(title)}&RPage &P of &N")
 
 

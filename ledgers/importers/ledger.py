@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledgers.importers.mapping import combo_lines
+from ledgers.importers.kinds import (
+    classify_combos,
+    flipped_by_postings,
+    money,
+    setting_in_force,
+    settings_reclassified,
+)
 from ledgers.readers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
 from ledgers.readers.parse import extra_json
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, ImportFailed, Problem
+from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede, warn
 from ledgers.store.schema import SUSPENSE_LINE, Store
 from ledgers.store.years import closed_message, closed_years
@@ -109,13 +115,20 @@ def import_ledger(
     append: bool = False,
     history: bool = False,
     sheet: str | None = None,
+    income_accounts: tuple[str, ...] | None = None,
 ) -> ImportOutcome:
     """Import a GL export. Periods it holds replace the stored ones unless ``append``. A file identical to
     one whose rows are still stored is a no-op either way (appending it again would double count).
 
     ``history``: rows of earlier financial years are expected (prior-year history), not warned about.
+    ``income_accounts``: the workspace setting of income account patterns (None: the
+    one the stored decisions were taken under) (see ``ledgers.importers.kinds``).
     """
-    options: dict[str, object] = {"mode": "append" if append else "replace", "history": history}
+    options: dict[str, object] = {
+        "mode": "append" if append else "replace",
+        "history": history,
+        "income_accounts": None if income_accounts is None else tuple(income_accounts),
+    }
     return run_import(store, path, SPEC, fy, _validate, _save, sheet, options)
 
 
@@ -154,11 +167,16 @@ _PERIOD = "COALESCE(period.p, CAST((month(date) + 8) % 12 + 1 AS INTEGER))"
 def _save(ctx: ImportContext) -> None:
     con, t, fy, out = ctx.con, ctx.parsed, ctx.fy, ctx.outcome
     file = ctx.raw.file
+    patterns = setting_in_force(con, ctx.options.get("income_accounts"))
+    out.messages += settings_reclassified(con, patterns)
     # text columns are parsed trimmed, so the codes join to the mapping as they stand
     combos = [
-        (str(a), str(b)) for a, b in con.execute(f"SELECT DISTINCT cost_centre, account FROM {t}").fetchall()
+        (str(a), str(b), int(n))
+        for a, b, n in con.execute(
+            f"SELECT cost_centre, account, COALESCE(sum({_AMOUNT}), 0) FROM {t} GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
     ]
-    combo_lines(con, combos, fy.start_year)
+    decided = classify_combos(con, combos, patterns, ctx.import_id)
     # financial year and period: the period column when given, else from the date (April = P1)
     con.execute(
         f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, i.cost_centre,
@@ -194,6 +212,24 @@ def _save(ctx: ImportContext) -> None:
             f"replaced stored periods {', '.join(labels)} (previously from import(s) #"
             + ", #".join(str(i) for i in replaced)
             + ")"
+        )
+    if decided:
+        listed = "; ".join(d.describe() for d in decided[:25])
+        more = f"; and {len(decided) - 25} more" if len(decided) > 25 else ""
+        out.messages.append(
+            f"classified {len(decided)} new code combination(s) as expenditure or income: {listed}{more}"
+        )
+    for d, net, row in flipped_by_postings(con, fy.start_year, ctx.import_id):
+        out.warnings.append(
+            Problem(
+                file,
+                row,
+                "account",
+                f"cost centre {d.cost_centre} account {d.account} was classified {d.kind} ({d.reason}), but its "
+                f"{fy.label} postings now net to {money(net)}: kept as {d.kind} (a refund or reversal does not "
+                "re-classify it; give the mapping a kind, or set income_accounts, if it has changed)",
+                WARNING,
+            )
         )
     _doubtful(ctx)
 

@@ -104,10 +104,11 @@ def monthly_history(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> pd.
 
 
 def placement_invoiced(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> pd.DataFrame:
-    """Ledger actuals to date that carry a placement id, by line and placement id."""
+    """Ledger expenditure to date that carries a placement id, by line and placement id (income carrying a
+    placement id, e.g. a health contribution to a placement, is not an invoice for it)."""
     return con.execute(
         "SELECT line, placement_id, sum(amount_p) AS amount_p FROM ledger WHERE fy = ? AND period <= ? "
-        "AND placement_id IS NOT NULL GROUP BY ALL",
+        "AND placement_id IS NOT NULL AND kind = 'expenditure' GROUP BY ALL",
         [fy, _upto(period)],
     ).df()
 
@@ -169,3 +170,41 @@ def ledger_rows_to(con: duckdb.DuckDBPyConnection, fy: int, period: int) -> int:
             "SELECT count(*) FROM ledger WHERE fy = ? AND period <= ?", [fy, _upto(period)]
         ).fetchall()[0][0]
     )
+
+
+def last_ledger_period(con: duckdb.DuckDBPyConnection, fy: int) -> int | None:
+    """The last period of ``fy`` the stored ledger holds postings for (None: no rows for the year)."""
+    row = con.execute("SELECT max(period) FROM ledger WHERE fy = ?", [fy]).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def ledger_periods(con: duckdb.DuckDBPyConnection, fy: int) -> set[int]:
+    """The periods of ``fy`` the stored ledger holds postings for."""
+    return {
+        int(r[0]) for r in con.execute("SELECT DISTINCT period FROM ledger WHERE fy = ?", [fy]).fetchall()
+    }
+
+
+def kind_decisions(
+    con: duckdb.DuckDBPyConnection, fy: int, period: int
+) -> list[tuple[str, str, str, str, str]]:
+    """(cost_centre, account, line, kind, reason) of every code combination posted in ``fy`` to ``period``:
+    whether it is expenditure or income and why. A decision taken by sign that the postings to date would
+    now reverse says so (it is kept, never silently re-classified)."""
+    rows = con.execute(
+        """SELECT l.cost_centre, l.account, any_value(l.line), any_value(l.kind), k.reason, k.basis,
+                  sum(l.amount_p)
+           FROM ledger l LEFT JOIN account_kinds k ON l.cost_centre = k.cost_centre AND l.account = k.account
+           WHERE l.fy = ? AND l.period <= ? GROUP BY l.cost_centre, l.account, k.reason, k.basis
+           ORDER BY 3, 1, 2""",
+        [fy, period],
+    ).fetchall()
+    out = []
+    for cc, acct, line, kind, reason, basis, net in rows:
+        text = reason or "not recorded"
+        net = int(net)
+        if basis == "sign" and ((kind == "expenditure" and net < 0) or (kind == "income" and net > 0)):
+            side = "credit" if net < 0 else "debit"
+            text += f"; postings to date net £{abs(net) / 100:,.2f} {side}: kept as {kind}"
+        out.append((str(cc), str(acct), str(line), str(kind), text))
+    return out

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS adjustments (
 CREATE TABLE IF NOT EXISTS forecast_months (
     fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, month DATE NOT NULL, method VARCHAR,
     numbers DOUBLE, numbers_low DOUBLE, numbers_high DOUBLE, cost_p BIGINT, cost_low_p BIGINT, cost_high_p BIGINT,
-    cost_lo95_p BIGINT, cost_hi95_p BIGINT, weights VARCHAR, backtest_mase DOUBLE, run_at TIMESTAMP);
+    cost_lo95_p BIGINT, cost_hi95_p BIGINT, weights VARCHAR, backtest_mase DOUBLE, run_at TIMESTAMP,
+    gross_p BIGINT, income_p BIGINT);
 CREATE TABLE IF NOT EXISTS outturn_lines (
     fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL,
     budget_gross_p BIGINT, budget_income_p BIGINT, forecast_gross_p BIGINT NOT NULL,
@@ -79,6 +80,24 @@ CREATE TABLE IF NOT EXISTS funding (
 """
 # columns added after version 1 was first released: added in place when a store is opened for writing
 LATER_COLUMNS = ("ALTER TABLE outturn_lines ADD COLUMN IF NOT EXISTS numbers DOUBLE",)
+
+ACCOUNT_KINDS = """CREATE TABLE IF NOT EXISTS account_kinds (
+    cost_centre VARCHAR NOT NULL, account VARCHAR NOT NULL, kind VARCHAR NOT NULL, basis VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL, first_net_p BIGINT, import_id INTEGER, decided_at TIMESTAMP NOT NULL)"""
+# Columns added to version 1 after stores were in use: (table, column, type), added when such a store is
+# opened for writing, so older workspaces keep working.
+ADDED_COLUMNS = (("forecast_months", "gross_p", "BIGINT"), ("forecast_months", "income_p", "BIGINT"))
+
+
+def upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Add what version 1 gained later (the income/expenditure decisions, gross and income forecasts)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "account_kinds" not in tables:
+        con.execute(ACCOUNT_KINDS)
+    have = set(con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
+    for table, column, kind in ADDED_COLUMNS:
+        if (table, column) not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 class Store:
@@ -124,6 +143,7 @@ def create_store(path: Path) -> None:
         for stmt in SCHEMA.split(";"):
             if stmt.strip():
                 con.execute(stmt)
+        upgrade(con)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     finally:
         con.close()
@@ -159,6 +179,7 @@ def open_store(path: Path, read_only: bool = False) -> Store:
         )
     if not read_only:
         _bring_up_to_date(con)
+        upgrade(con)
     return Store(con, path)
 
 

@@ -26,6 +26,8 @@ variance_sign = "budget-minus-forecast"   # or "forecast-minus-budget"
 rag_amber = 0.02                     # |variance| as a share of budget: amber from 2%
 rag_red = 0.05                       # red from 5%
 rag_floor = 50000                    # pounds; only an adverse variance of at least this is red or amber
+# income_accounts = ["9*"]           # account codes that are income (wildcards as in the mapping); unset:
+#                                    # the mapping's kind, else the sign of a code's net postings when first seen
 
 [contract]
 value = {contract}                   # contract sum from the council, pounds
@@ -74,6 +76,7 @@ class Settings:
     retained_in_full_p: int = 0
     rag_floor_p: int = 5_000_000
     retained_by: str = "Trust"
+    income_accounts: tuple[str, ...] = ()  # account patterns that are income (see ledgers.importers.kinds)
     raw: dict[str, Any] = field(default_factory=dict)
 
     def section(self, name: str) -> dict[str, Any]:
@@ -100,6 +103,7 @@ def settings_from_toml(data: dict[str, Any], file: str = SETTINGS_FILE) -> Setti
         retained_in_full_p=pence_from_pounds(str(contract.get("retained_in_full", 0)).strip()),
         rag_floor_p=pence_from_pounds(str(data.get("rag_floor", 50000)).strip()),
         retained_by=str(contract.get("retained_by", "Trust")).strip() or "Trust",
+        income_accounts=income_account_patterns(data.get("income_accounts", []), file),
         raw=data,
     )
 
@@ -113,6 +117,20 @@ class SettingsInvalid(WorkspaceError):
         lines = [f"{file}: {p}" for p in problems]
         head = [] if len(lines) == 1 else [f"{file}: {len(lines)} settings are wrong; fix them and run again"]
         super().__init__("\n".join(head + lines))
+
+
+def income_account_patterns(value: object, file: str = SETTINGS_FILE) -> tuple[str, ...]:
+    """The ``income_accounts`` setting: a list of account codes, prefixes ending '*', or '*'."""
+    accepted = 'a list of account codes or prefixes ending in *, e.g. income_accounts = ["9*"]'
+    if isinstance(value, str) or not isinstance(value, list):
+        raise WorkspaceError(f"{file}: income_accounts is {value!r}; use {accepted}")
+    out = []
+    for item in value:
+        text = item.strip() if isinstance(item, str) else ""
+        if not text or "*" in text[:-1]:
+            raise WorkspaceError(f"{file}: income_accounts: {item!r} is not a code pattern; use {accepted}")
+        out.append(text)
+    return tuple(out)
 
 
 @dataclass
