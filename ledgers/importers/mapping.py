@@ -160,9 +160,12 @@ def remap_ledger(con: duckdb.DuckDBPyConnection, fy: int) -> int:
     return int(con.execute("SELECT count(*) FROM ledger WHERE line = ?", [SUSPENSE_LINE]).fetchall()[0][0])
 
 
-def import_mapping(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
-    """Import the code mapping; replaces the stored mapping and re-maps every stored ledger row."""
-    return run_import(store, path, SPEC, fy, _validate, _save, sheet)
+def import_mapping(
+    store: Store, path: Path, fy: FinancialYear, sheet: str | None = None, *, clear: bool = False
+) -> ImportOutcome:
+    """Import the code mapping; replaces the stored mapping and re-maps every stored ledger row (``clear``:
+    a file of no rows may empty it; otherwise such a file is refused)."""
+    return run_import(store, path, SPEC, fy, _validate, _save, sheet, {"clear": clear})
 
 
 def _rules(ctx: ImportContext) -> list[Rule]:

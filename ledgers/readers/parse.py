@@ -200,7 +200,9 @@ def _ragged_rows(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec) -> t
         problems.append(Problem(raw.file, int(row), None, msg, ERROR))
     if len(rows) > MAX_PER_COLUMN:
         total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchall()[0][0]
-        problems.append(Problem(raw.file, None, None, f"{total - MAX_PER_COLUMN} more rows of the wrong length"))
+        problems.append(
+            Problem(raw.file, None, None, f"{total - MAX_PER_COLUMN} more rows of the wrong length")
+        )
     return problems, cond
 
 
@@ -271,7 +273,10 @@ def _footer(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str)
         amounts = ", ".join(f"{m} £{v / 100:,.2f}" for m, v, _ in checked)
         return [
             Problem(
-                raw.file, row, None, f"total row ({what}; {amounts}, the sum of the rows above) skipped as a footer",
+                raw.file,
+                row,
+                None,
+                f"total row ({what}; {amounts}, the sum of the rows above) skipped as a footer",
                 WARNING,
             )
         ]
@@ -323,6 +328,7 @@ def _cells(
     rows = con.execute(
         f"SELECT _row, {rawcol} FROM {table} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}"
     ).fetchall()
+
     def text(v: object) -> str:
         if callable(message):
             return message(str(v))

@@ -259,7 +259,9 @@ def load_raw(
     return _finish(con, raw, cols, n)
 
 
-def _records(file: str, text: str, delim: str, limit: int | None = None, partial: bool = False) -> list[list[str]]:
+def _records(
+    file: str, text: str, delim: str, limit: int | None = None, partial: bool = False
+) -> list[list[str]]:
     """CSV records of ``text`` (a blank line is an empty record, as Excel shows a blank row)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     out: list[list[str]] = []
@@ -271,7 +273,9 @@ def _records(file: str, text: str, delim: str, limit: int | None = None, partial
     except csv.Error as exc:
         if partial:  # the head was cut mid-record: what was read is enough to find the header
             return out
-        raise _refuse(file, f"is not valid CSV near line {reader.line_num}: {_csv_problem(str(exc))}") from None
+        raise _refuse(
+            file, f"is not valid CSV near line {reader.line_num}: {_csv_problem(str(exc))}"
+        ) from None
     return out
 
 
@@ -403,7 +407,9 @@ def _load_xlsx(
     if head[:4] != b"PK\x03\x04":
         if not head:
             raise _refuse(file, "the file is empty: no header row found")
-        raise _refuse(file, "is not an Excel workbook (.xlsx): open it in Excel and save it as .xlsx or CSV UTF-8")
+        raise _refuse(
+            file, "is not an Excel workbook (.xlsx): open it in Excel and save it as .xlsx or CSV UTF-8"
+        )
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
