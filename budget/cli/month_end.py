@@ -15,7 +15,6 @@ import typer
 from budget.cli.console import UnusedWorkspaceOpt, WorkspaceOpt, err, handles_errors
 from budget.monthend.report import direction
 from ledgers.readers.money import words
-from ledgers.store.queries import ledger_rows_to
 from ledgers.store.workspace import load_workspace
 
 PeriodOpt = Annotated[
@@ -73,6 +72,8 @@ def outturn(
     try:
         report = outturn_report(store.con, ws.settings, period)
         fy = ws.settings.financial_year
+        from ledgers.store.queries import ledger_rows_to  # pandas: loaded on use, not for every command
+
         if ledger_rows_to(store.con, fy.start_year, report.period_no) == 0:
             err.print(
                 f"warning: no ledger rows are stored for {fy.label} P1–P{report.period_no}: the forecast has no "

@@ -10,7 +10,7 @@ import duckdb
 from ledgers.readers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, WARNING, Problem
-from ledgers.readers.tables import EXCEL_ERRORS, SAVE_AS_CSV, SPARE_FIELDS, RawTable, column_letter
+from ledgers.readers.tables import EXCEL_ERRORS, SAVE_AS_CSV, SPARE_FIELDS, RawTable, column_letter, materialise
 
 MAX_PER_COLUMN = 1000  # problems listed per column; the count of the rest is still reported
 
@@ -25,16 +25,22 @@ CREATE OR REPLACE TEMP MACRO cl_money_ok(x) AS regexp_full_match(cl_digits(x), '
     AND NOT (cl_paren(cl_clean(x)) AND cl_trail(cl_unparen(cl_clean(x))))
     AND (NOT contains(x, ',') OR regexp_full_match(regexp_replace(trim(x), '[£\s()+-]', '', 'g'),
                                                  '[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?'));
-CREATE OR REPLACE TEMP MACRO cl_pence(x) AS CASE WHEN cl_money_ok(x) THEN
+CREATE OR REPLACE TEMP MACRO cl_pence_any(x) AS CASE WHEN cl_money_ok(x) THEN
     CAST(CAST(cl_digits(x) AS DECIMAL(18,2)) * 100 AS BIGINT)
     * CASE WHEN cl_paren(cl_clean(x)) OR cl_trail(cl_unparen(cl_clean(x))) THEN -1 ELSE 1 END END;
-CREATE OR REPLACE TEMP MACRO cl_date_any(x) AS CAST(COALESCE(
+CREATE OR REPLACE TEMP MACRO cl_pence(x) AS CASE
+    WHEN regexp_full_match(x, '-?[0-9]{1,13}(\.[0-9]{1,2})?') THEN CAST(CAST(x AS DECIMAL(18,2)) * 100 AS BIGINT)
+    ELSE cl_pence_any(x) END;
+CREATE OR REPLACE TEMP MACRO cl_date_all(x) AS CAST(COALESCE(
     try_strptime(trim(x), '%Y-%m-%d'), try_strptime(trim(x), '%d/%m/%Y'), try_strptime(trim(x), '%Y-%m-%d %H:%M:%S'),
     try_strptime(trim(x), '%d-%b-%Y'), try_strptime(trim(x), '%d %b %Y'), try_strptime(trim(x), '%d/%m/%y'),
     try_strptime(trim(x), '%Y/%m/%d')) AS DATE);
+CREATE OR REPLACE TEMP MACRO cl_date_any(x) AS CASE WHEN year(cl_date_all(x)) BETWEEN 1900 AND 2099 THEN cl_date_all(x) END;
 CREATE OR REPLACE TEMP MACRO cl_date(x) AS CASE
-    WHEN x SIMILAR TO '[0-9]{2}/[0-9]{2}/[0-9]{4}' THEN CAST(try_strptime(x, '%d/%m/%Y') AS DATE)
-    WHEN x SIMILAR TO '[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN CAST(try_strptime(x, '%Y-%m-%d') AS DATE)
+    WHEN length(x) = 10 AND x[3] = '/' AND x[6] = '/' AND x[7:8] IN ('19', '20')
+        THEN COALESCE(CAST(try_strptime(x, '%d/%m/%Y') AS DATE), cl_date_any(x))
+    WHEN length(x) = 10 AND x[5] = '-' AND x[8] = '-' AND x[1:2] IN ('19', '20')
+        THEN COALESCE(CAST(try_strptime(x, '%Y-%m-%d') AS DATE), cl_date_any(x))
     ELSE cl_date_any(x) END;
 CREATE OR REPLACE TEMP MACRO cl_fy_period(x, fy) AS CASE
     WHEN regexp_full_match(upper(trim(x)), '([0-9]{4})\s*[/-]\s*([0-9]{2})\s*[-\s]?\s*P?([0-9]{1,2})')
@@ -94,18 +100,17 @@ MAX_POUND_DIGITS = 13  # £9,999,999,999,999.99: far beyond any council budget, 
 def parse_table(
     con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str, fy: FinancialYear
 ) -> list[Problem]:
-    """Create table ``out`` with typed columns (money in pence as ``<name>_p``); return every problem found.
+    """Create ``out`` (a view) with typed columns (money in pence as ``<name>_p``); return every problem found.
 
-    Each typed column is parsed once; the raw text is kept beside it (``__raw_<name>``) so the search for bad
-    cells is a cheap comparison rather than a second parse. Rows with the wrong number of fields are
-    reported and left out (their cells are shifted, so their cell problems would mislead); a last row that is
-    the total of the rows above is left out as a footer and reported.
+    One pass reads the rows and types each column once, into ``<out>_all``; the raw text of each typed
+    column is kept beside it (``__raw_<name>``) so the search for bad cells is a cheap comparison rather than
+    a second parse. ``out`` shows the rows to import: not wholly blank ones, not rows with the wrong number
+    of fields (their cells are shifted, so their cell problems would mislead; they are reported), and not a
+    last row that is the total of the rows above (a footer, reported).
     """
     install_macros(con)
     problems: list[Problem] = list(raw.warnings)
-    ragged, ragged_cond = _ragged_rows(con, raw, spec)
-    problems += ragged
-    selects = [f"{raw.row_expr} AS _row"]
+    selects: list[str] = []
     checks: list[tuple[str, str, str]] = []  # (column, parsed column, kind)
     required: list[tuple[str, str, str]] = []
     for col in spec.columns:
@@ -121,12 +126,23 @@ def parse_table(
         if col.required:
             required.append((name, target, col.kind))
     selects += [f'NULLIF("{e}", \'\') AS "{e}"' for e in raw.extra if e not in {c.name for c in spec.columns}]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {', '.join(selects)} FROM {raw.name} "
-        f"WHERE NOT ({raw.blank}) AND NOT ({ragged_cond})"
-    )
+    selects += ["_fields", f"({raw.blank}) AS _blank"] + (["_row AS _srow"] if raw.numbered else [])
+    whole = f"{out}_all"
+    materialise(con, raw, ", ".join(selects), whole)
+    first = int(con.execute(f"SELECT COALESCE(min(rowid), 0) FROM {whole}").fetchall()[0][0])
+    # rowids are consecutive in the file's order (DuckDB preserves insertion order), from an offset
+    row = "_srow" if raw.numbered else f"CAST(rowid - {first} + {raw.header_row + 1} AS INTEGER)"
+    ragged, ragged_cond = _ragged_rows(con, raw, spec, whole, row)
+    problems += ragged
+    keep = f"NOT _blank AND NOT {ragged_cond}"
+    hidden = "_fields, _blank" + (", _srow" if raw.numbered else "")
+    view = f"CREATE OR REPLACE TEMP VIEW {out} AS SELECT {row} AS _row, * EXCLUDE ({hidden}) FROM {whole} WHERE "
+    con.execute(view + keep)
     problems += _excel_errors(con, raw, spec, out)
-    problems += _footer(con, raw, spec, out)
+    footer = _footer(con, raw, spec, out)
+    if footer and footer[0].severity == WARNING and footer[0].row is not None:
+        con.execute(view + f"{keep} AND {row} <> {footer[0].row}")
+    problems += footer
     for name, target, kind in checks:
         rawcol = f'"__raw_{name}"'
         filled = f"{rawcol} IS NOT NULL AND trim({rawcol}) <> ''"
@@ -167,15 +183,17 @@ def _needed_positions(raw: RawTable, spec: Spec) -> dict[str, int]:
     return out
 
 
-def _ragged_rows(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec) -> tuple[list[Problem], str]:
+def _ragged_rows(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, table: str, row: str
+) -> tuple[list[Problem], str]:
     """Rows with more fields than the header, or too few to reach a column they need; and the SQL condition
     that picks them out. A short row is read with its missing trailing fields empty only when those are
     optional columns."""
     needed = _needed_positions(raw, spec)
     reach = max(needed.values(), default=-1)
-    cond = f"(_fields > {raw.width} OR (_fields <= {reach} AND NOT ({raw.blank})))"
+    cond = f"(_fields > {raw.width} OR (_fields <= {reach} AND NOT _blank))"
     rows = con.execute(
-        f"SELECT {raw.row_expr}, _fields FROM {raw.name} WHERE {cond} ORDER BY 1 LIMIT {MAX_PER_COLUMN + 1}"
+        f"SELECT {row}, _fields FROM {table} WHERE {cond} ORDER BY 1 LIMIT {MAX_PER_COLUMN + 1}"
     ).fetchall()
     problems: list[Problem] = []
     for row, k in rows[:MAX_PER_COLUMN]:
@@ -199,7 +217,7 @@ def _ragged_rows(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec) -> t
             )
         problems.append(Problem(raw.file, int(row), None, msg, ERROR))
     if len(rows) > MAX_PER_COLUMN:
-        total = con.execute(f"SELECT count(*) FROM {raw.name} WHERE {cond}").fetchall()[0][0]
+        total = con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchall()[0][0]
         problems.append(
             Problem(raw.file, None, None, f"{total - MAX_PER_COLUMN} more rows of the wrong length")
         )
@@ -213,9 +231,11 @@ def _excel_errors(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out
         return []
     errors = ", ".join(f"'{e}'" for e in EXCEL_ERRORS)
     raw_of = {c.name: (f'"__raw_{c.name}"' if c.kind != TEXT else f'"{c.name}"') for c in spec.columns}
+    # every Excel error starts with '#': a cheap test first, the exact one only where it passes
+    maybe = " OR ".join(f"contains({raw_of[c]}, '#')" for c in cols)
     hits = ", ".join(f"trim({raw_of[c]}) IN ({errors})" for c in cols)
     rows = con.execute(
-        f"SELECT _row, [{hits}], [{', '.join(raw_of[c] for c in cols)}] FROM {out} "
+        f"SELECT _row, [{hits}], [{', '.join(raw_of[c] for c in cols)}] FROM (SELECT * FROM {out} WHERE {maybe}) "
         f"WHERE list_bool_or([{hits}]) ORDER BY _row LIMIT {MAX_PER_COLUMN}"
     ).fetchall()
     problems = []
@@ -269,7 +289,6 @@ def _footer(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str)
     checked = [(m, int(v), int(s)) for m, f, v, s in zip(money, flags, values, sums, strict=True) if f]
     what = f"no {' or '.join(keys)}" if len(keys) < 3 else "no " + ", ".join(keys[:2]) + " …"
     if all(v == s for _, v, s in checked):
-        con.execute(f"DELETE FROM {out} WHERE _row = {row}")
         amounts = ", ".join(f"{m} £{v / 100:,.2f}" for m, v, _ in checked)
         return [
             Problem(

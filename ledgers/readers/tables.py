@@ -9,6 +9,7 @@ openpyxl reads XLSX. Every raw row carries ``_fields`` (how many fields it had) 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -49,13 +50,43 @@ class RawTable:
     letters: dict[str, str] = field(default_factory=dict)  # stored column -> spreadsheet column letter
     warnings: list[Problem] = field(default_factory=list)
     numbered: bool = False  # the table has its own _row column (rows are not one line each)
+    csv: dict[str, object] | None = None  # a regular CSV not yet read: DuckDB reads it as it is parsed
+    tmp: str | None = None  # a re-encoded copy of the file, removed by ``close``
 
     @property
-    def row_expr(self) -> str:
-        """SQL for a row's spreadsheet row number."""
-        if self.numbered:
-            return "_row"
-        return f"CAST(rowid - {self.first_rowid} + {self.header_row + 1} AS INTEGER)"
+    def source(self) -> str:
+        """The FROM clause of the raw rows: the table, or DuckDB's reader over the file."""
+        if self.csv is None:
+            return self.name
+        return str(self.csv["source"])
+
+    def close(self) -> None:
+        if self.tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
+            self.tmp = None
+
+
+def materialise(con: duckdb.DuckDBPyConnection, raw: RawTable, select: str, table: str) -> None:
+    """``CREATE TEMP TABLE table AS SELECT select FROM`` the raw rows, in the file's order: for a regular CSV
+    this is the one pass that reads, checks and types it (in DuckDB, in parallel)."""
+    if raw.csv is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM {raw.name}")
+        return
+    sql = f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM {raw.source}"
+    params = list(raw.csv["params"])  # type: ignore[call-overload]
+    try:
+        try:
+            con.execute(sql, [*params, True])
+        except duckdb.Error as exc:
+            # quoted line breaks (Alt+Enter in Excel) need the single-threaded reader
+            if "quoted new lines" not in str(exc):
+                raise
+            con.execute(sql, [*params, False])
+    except duckdb.Error as exc:
+        raise _engine_problem(raw.file, str(exc), raw.width) from None
+    finally:
+        raw.close()
 
 
 def column_letter(i: int) -> str:
@@ -246,8 +277,9 @@ def load_raw(
     lone_cr = data.count(b"\r") != data.count(b"\r\n")
     one_line_per_row = not lone_cr and b"\n\n" not in data and b"\n\r\n" not in data
     if one_line_per_row:
-        n = _read_with_duckdb(con, path, data, encoding, delim, h, header, cols, table)
         raw = RawTable(file, table, h + 1, cols.present, cols.extras, encoding, 0, width=len(header))
+        _csv_source(raw, path, data, encoding, delim, h, header, cols)
+        n = 0
     else:
         records = _records(file, data.decode(encoding).lstrip("\ufeff"), delim)
         body = records[h + 1 :]
@@ -287,8 +319,8 @@ def _csv_problem(msg: str) -> str:
     return msg.splitlines()[0][:200]
 
 
-def _read_with_duckdb(
-    con: duckdb.DuckDBPyConnection,
+def _csv_source(
+    raw: RawTable,
     path: Path,
     data: bytes,
     encoding: str,
@@ -296,40 +328,28 @@ def _read_with_duckdb(
     h: int,
     header: list[str],
     cols: _Columns,
-    table: str,
-) -> int:
-    """Read a one-line-per-row file with DuckDB (strict quoting, spare columns to count extra fields)."""
+) -> None:
+    """Set ``raw.csv``: DuckDB's reader over a one-line-per-row file (strict quoting, spare columns to count
+    extra fields, an empty field read as '' so that only a missing field is NULL)."""
     source = path
-    tmp: str | None = None
     if encoding != "utf-8":
-        fd, tmp = tempfile.mkstemp(suffix=".csv")
+        fd, raw.tmp = tempfile.mkstemp(suffix=".csv")
         with os.fdopen(fd, "wb") as out:
             out.write(data.decode(encoding).encode("utf-8"))
-        source = Path(tmp)
+        source = Path(raw.tmp)
     width = len(header)
     types = {f"c{i}": "VARCHAR" for i in range(width + SPARE_FIELDS)}
     select = [f'c{i} AS "{n}"' for i, n in enumerate(cols.names) if n is not None]
-    fields = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(width + SPARE_FIELDS))
-    sql = (
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(select + [f'{fields} AS _fields'])} "
-        "FROM read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip=?, columns=?, auto_detect=false, "
+    count = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(width + SPARE_FIELDS))
+    fields = f"CASE WHEN c{width - 1} IS NOT NULL AND c{width} IS NULL THEN {width} ELSE {count} END"
+    reader = (
+        "read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip=?, columns=?, auto_detect=false, "
         "null_padding=true, strict_mode=true, nullstr=?, max_line_size=?, parallel=?)"
     )
-    try:
-        for parallel in (True, False):
-            try:
-                con.execute(sql, [str(source), delim, h + 1, types, NO_NULL, MAX_LINE_BYTES, parallel])
-                break
-            except duckdb.Error as exc:
-                # quoted line breaks (Alt+Enter in Excel) need the single-threaded reader
-                if not parallel or "quoted new lines" not in str(exc):
-                    raise
-    except duckdb.Error as exc:
-        raise _engine_problem(path.name, str(exc), width) from None
-    finally:
-        if tmp:
-            os.unlink(tmp)
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    raw.csv = {
+        "source": f"(SELECT {', '.join(select + [f'{fields} AS _fields'])} FROM {reader})",
+        "params": [str(source), delim, h + 1, types, NO_NULL, MAX_LINE_BYTES],
+    }
 
 
 def _engine_problem(file: str, msg: str, width: int) -> ImportFailed:
@@ -380,14 +400,13 @@ def _table_from_rows(
 
 
 def _finish(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: _Columns, n: int) -> RawTable:
-    """Fill in rowids, the blank-row condition, column positions and letters.
-
-    rowids are consecutive in the file's order (DuckDB preserves insertion order) but may start at an offset
-    inside a transaction; the spreadsheet row of a row is ``rowid - first + header_row + 1``.
-    """
+    """Fill in the blank-row condition, column positions and letters."""
     kept = [c for c in cols.names if c is not None]
-    raw.blank = " AND ".join(f'("{c}" IS NULL OR trim("{c}") = \'\')' for c in kept) or "false"
-    raw.first_rowid = int(con.execute(f"SELECT COALESCE(min(rowid), 0) FROM {raw.name}").fetchall()[0][0])
+    # ascii() (the first character's code) spares the trim for every cell that starts with a letter or digit
+    raw.blank = (
+        " AND ".join(f'("{c}" IS NULL OR "{c}" = \'\' OR (ascii("{c}") <= 32 AND trim("{c}") = \'\'))' for c in kept)
+        or "false"
+    )
     raw.rows = n
     raw.positions = {c: i for i, c in enumerate(cols.names) if c is not None}
     raw.letters = {c: column_letter(i) for c, i in raw.positions.items()}

@@ -153,7 +153,8 @@ def run_import(
                 "; ".join(outcome.messages) or None,
             ],
         )
-        for t in (raw.name, parsed):
+        con.execute(f"DROP VIEW IF EXISTS {parsed}")
+        for t in (raw.name, f"{parsed}_all"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return outcome
 
