@@ -22,7 +22,8 @@ CREATE OR REPLACE TEMP MACRO cl_trail(c) AS (c LIKE '_%-');
 CREATE OR REPLACE TEMP MACRO cl_untrail(c) AS CASE WHEN cl_trail(c) THEN c[1:-2] ELSE c END;
 CREATE OR REPLACE TEMP MACRO cl_digits(x) AS cl_untrail(cl_unparen(cl_clean(x)));
 CREATE OR REPLACE TEMP MACRO cl_money_ok(x) AS regexp_full_match(cl_digits(x), '[-+]?[0-9]{1,13}(\.[0-9]{1,2})?')
-    AND NOT (cl_paren(cl_clean(x)) AND cl_trail(cl_unparen(cl_clean(x))))
+    AND NOT (cl_paren(cl_clean(x)) AND (cl_trail(cl_unparen(cl_clean(x))) OR cl_unparen(cl_clean(x)) LIKE '-%'
+                                        OR cl_unparen(cl_clean(x)) LIKE '+%'))
     AND (NOT contains(x, ',') OR regexp_full_match(regexp_replace(trim(x), '[£\s()+-]', '', 'g'),
                                                  '[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?'));
 CREATE OR REPLACE TEMP MACRO cl_pence_any(x) AS CASE WHEN cl_money_ok(x) THEN
@@ -287,7 +288,7 @@ def _footer(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str)
         f"SELECT {', '.join(f'COALESCE(sum({m}_p), 0)' for m in money)} FROM {out} WHERE _row <> {row}"
     ).fetchall()[0]
     checked = [(m, int(v), int(s)) for m, f, v, s in zip(money, flags, values, sums, strict=True) if f]
-    what = f"no {' or '.join(keys)}" if len(keys) < 3 else "no " + ", ".join(keys[:2]) + " …"
+    what = "no " + (f"{', '.join(keys[:-1])} or {keys[-1]}" if len(keys) > 1 else keys[0])
     if all(v == s for _, v, s in checked):
         amounts = ", ".join(f"{m} £{v / 100:,.2f}" for m, v, _ in checked)
         return [

@@ -79,9 +79,18 @@ def materialise(con: duckdb.DuckDBPyConnection, raw: RawTable, select: str, tabl
         try:
             con.execute(sql, [*params, True])
         except duckdb.Error as exc:
-            # quoted line breaks (Alt+Enter in Excel) need the single-threaded reader
-            if "quoted new lines" not in str(exc):
+            # Quoted line breaks (Alt+Enter in Excel) need the single-threaded reader (in parallel DuckDB
+            # refuses them, or, in a CRLF file, misreads them as an unclosed quote); it finds them only as it
+            # reads, and the failed statement aborts the transaction. Nothing but the parsing macros precedes
+            # this read in an import's transaction, so start it again and read serially: the serial reader's
+            # own error, if any, is the one reported.
+            if not isinstance(exc, duckdb.InvalidInputException | duckdb.ParserException) and "CSV" not in str(exc):
                 raise
+            con.execute("ROLLBACK")
+            con.execute("BEGIN TRANSACTION")
+            from ledgers.readers.parse import install_macros
+
+            install_macros(con)
             con.execute(sql, [*params, False])
     except duckdb.Error as exc:
         raise _engine_problem(raw.file, str(exc), raw.width) from None
@@ -274,8 +283,14 @@ def load_raw(
     h = _find_header(head, spec, file)
     header = head[h]
     cols = _columns(header, spec, file, h + 1)
-    lone_cr = data.count(b"\r") != data.count(b"\r\n")
-    one_line_per_row = not lone_cr and b"\n\n" not in data and b"\n\r\n" not in data
+    # DuckDB reads a file with one kind of line ending and no blank lines (which it would skip, throwing
+    # every later row number out) exactly; any other file is read by Python's csv module, record by record
+    cr, crlf = data.count(b"\r"), data.count(b"\r\n")
+    one_ending = cr == 0 or cr == crlf == data.count(b"\n")
+    # an odd number of quotes: one is never closed (DuckDB would take the rest of the file as one field)
+    one_line_per_row = (
+        one_ending and b"\n\n" not in data and b"\n\r\n" not in data and data.count(b'"') % 2 == 0
+    )
     if one_line_per_row:
         raw = RawTable(file, table, h + 1, cols.present, cols.extras, encoding, 0, width=len(header))
         _csv_source(raw, path, data, encoding, delim, h, header, cols)
