@@ -21,6 +21,7 @@ from budget.cli.imports import (
 from budget.cli.month_end import register as register_month_end
 from budget.cli.mtfs import register as register_mtfs
 from budget.cli.series import app as series_app
+from budget.cli.serve import register as register_serve
 from budget.cli.templates import templates_command
 from ledgers.store.workspace import init_workspace
 
@@ -65,6 +66,7 @@ register_month_end(app)
 register_mtfs(app)
 register_commentary(app)
 register_backtest(app)
+register_serve(app)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The web page of `careladder serve`: routes (app), what they do (service), safety, charts."""

@@ -1,0 +1,506 @@
+"""What the web page does, as plain functions over the same importers and month-end functions as the CLI.
+
+Nothing here knows about HTTP: each function opens the workspace, does one thing and closes it, so the page
+and the command line cannot drift apart (and the store's busy lock serialises them as it does commands)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ledgers.importers.budgets import import_budget
+from ledgers.importers.ledger import import_ledger
+from ledgers.importers.mapping import import_mapping
+from ledgers.readers.periods import FinancialYear, month_label
+from ledgers.readers.problems import ERROR, Problem, WorkspaceError
+from ledgers.store.imports import ImportOutcome
+from ledgers.store.schema import Store
+from ledgers.store.workspace import Workspace, load_workspace
+
+UPLOADS = "uploads"
+OUTPUTS = "outputs"
+
+
+def _placements(store: Store, path: Path, fy: FinancialYear) -> ImportOutcome:
+    from ledgers.importers.placements import import_placements
+
+    return import_placements(store, path, fy)
+
+
+def _placements_903(store: Store, path: Path, fy: FinancialYear) -> ImportOutcome:
+    from ledgers.importers.placements import import_903
+
+    return import_903(store, path, fy)
+
+
+def _savings(store: Store, path: Path, fy: FinancialYear) -> ImportOutcome:
+    from ledgers.importers.plans import import_savings
+
+    return import_savings(store, path, fy)
+
+
+def _adjustments(store: Store, path: Path, fy: FinancialYear) -> ImportOutcome:
+    from ledgers.importers.plans import import_adjustments
+
+    return import_adjustments(store, path, fy)
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One input of the contract: what the page calls it, its template and the importer the CLI uses."""
+
+    kind: str
+    label: str
+    template: str
+    run: Callable[[Store, Path, FinancialYear], ImportOutcome]
+    folder: bool = False  # SSDA903: several files making one return
+
+
+IMPORTS: dict[str, ImportKind] = {
+    k.kind: k
+    for k in (
+        ImportKind("mapping", "Code mapping", "mapping.xlsx", lambda s, p, fy: import_mapping(s, p, fy)),
+        ImportKind("budget", "Budget", "budget.xlsx", lambda s, p, fy: import_budget(s, p, fy)),
+        ImportKind(
+            "ledger", "Ledger export (year to date)", "ledger.csv", lambda s, p, fy: import_ledger(s, p, fy)
+        ),
+        ImportKind("placements", "Placements list", "placements.xlsx", _placements),
+        ImportKind(
+            "placements-903",
+            "SSDA903 return (header, episodes)",
+            "placement_codes.csv",
+            _placements_903,
+            True,
+        ),
+        ImportKind("savings", "Savings plan", "savings.xlsx", _savings),
+        ImportKind("adjustments", "Forecast adjustments", "adjustments.xlsx", _adjustments),
+    )
+}
+
+
+@dataclass
+class Stored:
+    """One input as the store holds it now."""
+
+    kind: str
+    label: str
+    detail: str  # e.g. "import #3 budget.csv, 35 rows, 2020-01-10 09:12"
+    present: bool
+
+
+@dataclass
+class WorkspaceStatus:
+    authority: str
+    year: str
+    stored: list[Stored]
+    ledger_periods: list[int]  # periods of the year holding ledger rows
+    last_run: int | None  # the latest period with a stored month end
+    last_run_month: str | None = None  # its YYYY-MM
+    next_steps: list[str] = field(default_factory=list)
+
+    @property
+    def last_period(self) -> int | None:
+        return max(self.ledger_periods) if self.ledger_periods else None
+
+
+def workspace_status(path: Path) -> WorkspaceStatus:
+    """What is stored, the last month end run, and what is missing for the next one."""
+    ws = load_workspace(path)
+    fy = ws.settings.financial_year
+    store = ws.open(read_only=True)
+    try:
+        con = store.con
+        latest = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "SELECT kind, max(import_id), arg_max(file_name, import_id), arg_max(rows, import_id), "
+                "strftime(max(imported_at), '%Y-%m-%d %H:%M') FROM imports WHERE mode <> 'superseded' "
+                "GROUP BY kind"
+            ).fetchall()
+        }
+        counts = {
+            "mapping": con.execute("SELECT count(*) FROM mapping").fetchone(),
+            "budget": con.execute("SELECT count(*) FROM budget WHERE fy = ?", [fy.start_year]).fetchone(),
+            "ledger": con.execute("SELECT count(*) FROM ledger WHERE fy = ?", [fy.start_year]).fetchone(),
+            "placements": con.execute("SELECT count(*) FROM placements").fetchone(),
+            "savings": con.execute("SELECT count(*) FROM savings").fetchone(),
+            "adjustments": con.execute(
+                "SELECT count(*) FROM adjustments WHERE fy = ?", [fy.start_year]
+            ).fetchone(),
+        }
+        periods = [
+            int(r[0])
+            for r in con.execute(
+                "SELECT DISTINCT period FROM ledger WHERE fy = ? ORDER BY period", [fy.start_year]
+            ).fetchall()
+        ]
+        run = con.execute("SELECT max(period) FROM outturn_lines WHERE fy = ?", [fy.start_year]).fetchone()
+        as_at = con.execute("SELECT max(start_date), max(end_date) FROM placements").fetchone()
+    finally:
+        store.close()
+    stored = []
+    for kind, label in (
+        ("mapping", "Code mapping"),
+        ("budget", f"Budget {fy.label}"),
+        ("ledger", f"Ledger {fy.label}"),
+        ("placements", "Placements"),
+        ("savings", "Savings plan"),
+        ("adjustments", "Adjustments"),
+    ):
+        n = int((counts[kind] or (0,))[0])
+        imp = latest.get(kind) or (latest.get("placements-903") if kind == "placements" else None)
+        if n == 0:
+            detail = "nothing stored"
+        else:
+            detail = f"{n:,} rows"
+            if imp is not None:
+                detail += f" — import #{imp[0]} {imp[1]}, {imp[3]}"
+            if kind == "ledger" and periods:
+                detail += f" — periods P{periods[0]}–P{periods[-1]}"
+            if kind == "placements" and as_at is not None and as_at[0] is not None:
+                last = max(d for d in as_at if d is not None)
+                detail += f" — latest start or end {last:%d %b %Y}"
+        stored.append(Stored(kind, label, detail, n > 0))
+    status = WorkspaceStatus(
+        ws.settings.authority,
+        fy.label,
+        stored,
+        periods,
+        None if run is None or run[0] is None else int(run[0]),
+    )
+    if status.last_run is not None:
+        status.last_run_month = month_label(fy, status.last_run)
+    status.next_steps = next_steps(status, fy)
+    return status
+
+
+def next_steps(status: WorkspaceStatus, fy: FinancialYear) -> list[str]:
+    """What the officer must do before the next month end, in words."""
+    steps = []
+    have = {s.kind for s in status.stored if s.present}
+    for kind, words in (
+        ("mapping", "import the code mapping"),
+        ("budget", f"import the {fy.label} budget"),
+        ("placements", "import the placements list (or an SSDA903 return)"),
+    ):
+        if kind not in have:
+            steps.append(words)
+    last = status.last_period
+    if last is None:
+        steps.append(f"import the ledger export for {fy.label}")
+    elif last < 12:
+        nxt = last + 1
+        steps.append(
+            f"the ledger ends at P{last} ({fy.month(last):%B %Y}): import the {fy.month(nxt):%B %Y} export "
+            f"for the P{nxt} month end"
+        )
+    if last is not None and (status.last_run is None or status.last_run < last):
+        steps.append(f"run the P{last} month end ({month_label(fy, last)})")
+    return steps
+
+
+def _safe_name(name: str) -> str:
+    """A file name with no folders and nothing but letters, digits, '-', '_', '.' and spaces."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = "".join(c if c.isalnum() or c in "-_. " else "_" for c in base).strip(" .")
+    return cleaned or "upload"
+
+
+def upload_path(workspace: Path, kind: str, name: str) -> Path:
+    """Where an uploaded file is kept: ``WS/uploads/<time>-<kind>/<name>``, never outside the workspace."""
+    folder = (workspace / UPLOADS / f"{datetime.now():%Y%m%d-%H%M%S-%f}-{_safe_name(kind)}").resolve()
+    root = workspace.resolve()
+    if root not in folder.parents:
+        raise WorkspaceError("uploads must stay inside the workspace")
+    folder.mkdir(parents=True, exist_ok=False)
+    return folder / _safe_name(name)
+
+
+def run_import(workspace: Path, kind: str, files: list[Path]) -> ImportOutcome:
+    """Run the importer for ``kind`` on the uploaded file (or, for SSDA903, the folder of its files)."""
+    spec = IMPORTS.get(kind)
+    if spec is None:
+        raise WorkspaceError(f"unknown input '{kind}': choose one of {', '.join(IMPORTS)}")
+    if not files:
+        raise WorkspaceError("choose a file to import")
+    target = files[0].parent if spec.folder else files[0]
+    ws = load_workspace(workspace)
+    store = ws.open()
+    try:
+        return spec.run(store, target, ws.settings.financial_year)
+    finally:
+        store.close()
+
+
+def problems_csv(problems: list[Problem]) -> str:
+    """The problems of a refused file as CSV (file, row, column, severity, message) for download."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["file", "row", "column", "severity", "message"])
+    for p in problems:
+        w.writerow([p.file, "" if p.row is None else p.row, p.column or "", p.severity or ERROR, p.message])
+    return buf.getvalue()
+
+
+_month_end_lock = threading.Lock()
+
+
+@dataclass
+class MonthEnd:
+    """A month end run from the page: the report, its JSON and the workbook written into the workspace."""
+
+    report: Any  # budget.monthend.report.OutturnReport
+    data: dict[str, Any]
+    workbook: Path
+    detail: Path | None = None
+
+
+def outputs_dir(workspace: Path) -> Path:
+    folder = workspace / OUTPUTS
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def run_month_end(workspace: Path, period: str) -> MonthEnd:
+    """Forecast and outturn for ``period`` (YYYY-MM), as `careladder forecast` then `careladder outturn`."""
+    from budget.monthend.outturn import forecast_run, outturn_report
+    from budget.monthend.outturn_json import outturn_json
+    from budget.workbooks.outturn import write_outturn_workbook
+
+    if not _month_end_lock.acquire(blocking=False):
+        raise WorkspaceError("a month end is already running for this workspace: wait for it to finish")
+    try:
+        ws = load_workspace(workspace)
+        store = ws.open()
+        try:
+            forecast_run(store.con, ws.settings, period)
+            report = outturn_report(store.con, ws.settings, period)
+        finally:
+            store.close()
+        out = outputs_dir(workspace) / f"outturn-{period}.xlsx"
+        write_outturn_workbook(report, out)
+        return MonthEnd(report, outturn_json(report), out)
+    finally:
+        _month_end_lock.release()
+
+
+def stored_month_end(workspace: Path, period: str) -> MonthEnd | None:
+    """The month end already run for ``period`` (read back, not re-forecast; None when none was run), with its
+    workbook in the workspace's outputs folder (written now if it is not there yet)."""
+    from budget.monthend.outturn import outturn_report
+    from budget.monthend.outturn_json import outturn_json
+    from budget.workbooks.outturn import write_outturn_workbook
+    from ledgers.readers.periods import parse_month
+
+    ws = load_workspace(workspace)
+    try:
+        pfy, p = parse_month(period)
+    except ValueError as exc:
+        raise WorkspaceError(str(exc)) from None
+    store = ws.open()
+    try:
+        run = store.con.execute(
+            "SELECT count(*) FROM outturn_lines WHERE fy = ? AND period = ?", [pfy.start_year, p]
+        ).fetchone()
+        if run is None or run[0] == 0:
+            return None
+        report = outturn_report(store.con, ws.settings, period, save=False)
+    finally:
+        store.close()
+    out = outputs_dir(workspace) / f"outturn-{period}.xlsx"
+    if not out.exists():
+        write_outturn_workbook(report, out)
+    return MonthEnd(report, outturn_json(report), out)
+
+
+def store_commentary(workspace: Path, period: str, texts: dict[str, str], author: str | None) -> int:
+    """Officer commentary typed on the page, stored exactly as `commentary import` stores it."""
+    from budget.monthend.commentary import Entry, import_commentary
+    from ledgers.readers.periods import parse_month
+
+    ws = load_workspace(workspace)
+    fy = ws.settings.financial_year
+    pfy, p = parse_month(period)
+    if pfy != fy:
+        raise WorkspaceError(f"{period} is in {pfy.label}, but the workspace is for {fy.label}")
+    entries = [Entry(key, text, where=f"the page ({key})") for key, text in texts.items() if text.strip()]
+    store = ws.open()
+    try:
+        return import_commentary(
+            store.con, fy, p, entries, author, ws.settings.variance_sign, ws.settings.variance_threshold_p
+        )
+    finally:
+        store.close()
+
+
+@dataclass
+class ScenarioRow:
+    name: str
+    description: str
+    years: list[tuple[str, int, int]]  # (year label, gap pence, savings required pence)
+
+
+def run_mtfs(
+    workspace: Path, years: int, names: list[str] | None
+) -> tuple[list[ScenarioRow], Path, list[str]]:
+    """`careladder mtfs`: the years' gap and savings required per scenario, and the workbook."""
+    from budget.mtfs.projection import mtfs_report
+    from budget.workbooks.mtfs import write_mtfs_workbook
+
+    ws = load_workspace(workspace)
+    store = ws.open()
+    try:
+        report = mtfs_report(store.con, ws.settings, years=years, names=names or None)
+    finally:
+        store.close()
+    out = outputs_dir(workspace) / "mtfs.xlsx"
+    write_mtfs_workbook(report, out)
+    rows = [
+        ScenarioRow(
+            s.spec.name,
+            s.spec.description,
+            [(y.label, y.gap_p, y.savings_required_p) for y in s.years],
+        )
+        for s in report.scenarios
+    ]
+    return rows, out, list(report.warnings)
+
+
+def scenario_settings(workspace: Path) -> list[dict[str, Any]]:
+    """The named scenarios of careladder.toml as the page edits them (demand and price change on all lines)."""
+    from budget.plans.scenarios import scenario_specs
+
+    ws = load_workspace(workspace)
+    out = []
+    for s in scenario_specs(ws.settings):
+        out.append(
+            {
+                "name": s.name,
+                "description": s.description,
+                "demand_change": _uniform(s.demand_change),
+                "price_change": _uniform(s.price_change),
+                "by_line": len(s.demand_change) > 1 or len(s.price_change) > 1,
+                "savings": s.savings,
+            }
+        )
+    return out
+
+
+def _uniform(values: dict[str, Any]) -> str:
+    """'0.10' when one fraction applies to every line (or a single line), else '' (edited by line in the toml)."""
+    if len(set(values.values())) == 1:
+        return str(next(iter(values.values())))
+    return ""
+
+
+def save_scenario(
+    workspace: Path, name: str, description: str, demand: str, price: str, savings: bool
+) -> None:
+    """Write one named scenario into careladder.toml (comments kept), checked as the workspace checks it."""
+    import tomlkit
+
+    from ledgers.store.workspace import SETTINGS_FILE
+
+    ws: Workspace = load_workspace(workspace)
+    clean = name.strip()
+    if not clean or not all(c.isalnum() or c in "-_" for c in clean):
+        raise WorkspaceError(f"scenario name '{clean}': use letters, digits, '-' and '_' only")
+    path = workspace / SETTINGS_FILE
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    scenarios = doc.setdefault("scenarios", tomlkit.table(is_super_table=True))
+    table = tomlkit.table()
+    if description.strip():
+        table["description"] = description.strip()
+    for key, text in (("demand_change", demand), ("price_change", price)):
+        if text.strip():
+            try:
+                value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
+            except ValueError:
+                raise WorkspaceError(
+                    f"{key}: '{text}' is not a fraction (0.10) or a percentage (10%)"
+                ) from None
+            if not -1 < value < 5:
+                raise WorkspaceError(f"{key}: {text} is outside -100% … +500%")
+            existing = ws.settings.section("scenarios").get(clean, {}).get(key)
+            if isinstance(existing, dict) and len(existing) > 1:
+                raise WorkspaceError(
+                    f"scenario '{clean}' sets {key} line by line in {SETTINGS_FILE}: edit it there"
+                )
+            table[key] = value
+    if savings:
+        table["savings"] = True
+    scenarios[clean] = table  # type: ignore[index]
+    text = tomlkit.dumps(doc)
+    backup = path.with_suffix(".toml.bak")
+    shutil.copyfile(path, backup)
+    path.write_text(text, encoding="utf-8")
+    try:
+        load_workspace(workspace)  # the same checks every command makes
+        from budget.plans.scenarios import scenario_specs
+
+        scenario_specs(load_workspace(workspace).settings)
+    except Exception:
+        shutil.copyfile(backup, path)
+        raise
+    finally:
+        backup.unlink(missing_ok=True)
+
+
+def json_dumps(data: Any) -> str:
+    return json.dumps(data, indent=1)
+
+
+def rewrite_workbook(workspace: Path, period: str) -> Path:
+    """The outturn workbook of ``period`` written again from the stored run (after commentary was typed)."""
+    from budget.workbooks.outturn import write_outturn_workbook
+
+    result = stored_month_end(workspace, period)
+    if result is None:
+        raise WorkspaceError(f"no month end has been run for {period} on this page: run it first")
+    write_outturn_workbook(result.report, result.workbook)
+    return result.workbook
+
+
+def trajectory_points(workspace: Path, period_no: int) -> tuple[list[tuple[str, int | None]], int]:
+    """The grand total's forecast net outturn at each month end P1 … ``period_no`` (None where none was run),
+    and the net budget."""
+    ws = load_workspace(workspace)
+    fy = ws.settings.financial_year
+    store = ws.open(read_only=True)
+    try:
+        rows = store.con.execute(
+            "SELECT period, sum(forecast_gross_p + forecast_income_p), sum(budget_gross_p + budget_income_p) "
+            "FROM outturn_lines WHERE fy = ? AND period <= ? GROUP BY period",
+            [fy.start_year, period_no],
+        ).fetchall()
+    finally:
+        store.close()
+    by_period = {int(r[0]): (int(r[1]), int(r[2] or 0)) for r in rows}
+    points = [(f"P{p}", by_period[p][0] if p in by_period else None) for p in range(1, period_no + 1)]
+    budget = by_period[max(by_period)][1] if by_period else 0
+    return points, budget
+
+
+def run_backtest(workspace: Path) -> Path:
+    """`careladder backtest --out`: how right the forecasts would have been, as a workbook in the workspace."""
+    from budget.monthend.accuracy import DEFAULT_MODELS, accuracy_report
+    from budget.workbooks.backtest import write_backtest_workbook
+
+    ws = load_workspace(workspace)
+    store = ws.open()
+    try:
+        report = accuracy_report(store.con, ws.settings, None, models=DEFAULT_MODELS)
+    finally:
+        store.close()
+    out = outputs_dir(workspace) / f"accuracy-{report.period}.xlsx"
+    write_backtest_workbook(report, out)
+    return out
