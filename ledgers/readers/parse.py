@@ -10,7 +10,14 @@ import duckdb
 from ledgers.readers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, WARNING, Problem
-from ledgers.readers.tables import EXCEL_ERRORS, SAVE_AS_CSV, SPARE_FIELDS, RawTable, column_letter, materialise
+from ledgers.readers.tables import (
+    EXCEL_ERRORS,
+    SAVE_AS_CSV,
+    SPARE_FIELDS,
+    RawTable,
+    column_letter,
+    materialise,
+)
 
 MAX_PER_COLUMN = 1000  # problems listed per column; the count of the rest is still reported
 
@@ -137,7 +144,9 @@ def parse_table(
     problems += ragged
     keep = f"NOT _blank AND NOT {ragged_cond}"
     hidden = "_fields, _blank" + (", _srow" if raw.numbered else "")
-    view = f"CREATE OR REPLACE TEMP VIEW {out} AS SELECT {row} AS _row, * EXCLUDE ({hidden}) FROM {whole} WHERE "
+    view = (
+        f"CREATE OR REPLACE TEMP VIEW {out} AS SELECT {row} AS _row, * EXCLUDE ({hidden}) FROM {whole} WHERE "
+    )
     con.execute(view + keep)
     problems += _excel_errors(con, raw, spec, out)
     footer = _footer(con, raw, spec, out)

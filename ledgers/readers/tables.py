@@ -15,6 +15,7 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -84,7 +85,9 @@ def materialise(con: duckdb.DuckDBPyConnection, raw: RawTable, select: str, tabl
             # reads, and the failed statement aborts the transaction. Nothing but the parsing macros precedes
             # this read in an import's transaction, so start it again and read serially: the serial reader's
             # own error, if any, is the one reported.
-            if not isinstance(exc, duckdb.InvalidInputException | duckdb.ParserException) and "CSV" not in str(exc):
+            if not isinstance(
+                exc, duckdb.InvalidInputException | duckdb.ParserException
+            ) and "CSV" not in str(exc):
                 raise
             con.execute("ROLLBACK")
             con.execute("BEGIN TRANSACTION")
@@ -390,7 +393,7 @@ def _engine_problem(file: str, msg: str, width: int) -> ImportFailed:
 def _table_from_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    body: list[list[str | None]],
+    body: Sequence[Sequence[str | None]],
     names: list[str | None],
     first_row: int,
 ) -> None:
@@ -419,7 +422,9 @@ def _finish(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: _Columns, n: in
     kept = [c for c in cols.names if c is not None]
     # ascii() (the first character's code) spares the trim for every cell that starts with a letter or digit
     raw.blank = (
-        " AND ".join(f'("{c}" IS NULL OR "{c}" = \'\' OR (ascii("{c}") <= 32 AND trim("{c}") = \'\'))' for c in kept)
+        " AND ".join(
+            f'("{c}" IS NULL OR "{c}" = \'\' OR (ascii("{c}") <= 32 AND trim("{c}") = \'\'))' for c in kept
+        )
         or "false"
     )
     raw.rows = n

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -71,7 +71,12 @@ def truncated_xlsx() -> bytes:
 
 def encrypted_workbook() -> bytes:
     # an OLE compound file holding an EncryptionInfo stream: what Excel writes for a password-protected .xlsx
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 64
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 504
+        + "EncryptionInfo".encode("utf-16-le")
+        + b"\x00" * 64
+    )
 
 
 def xlsx_named_csv() -> bytes:
@@ -138,8 +143,11 @@ CASES = [
         "ledger",
         "gl.csv",
         GL + "2019-12-02,CLA10,5100,100.00,a\n2019-12-03,CLA10,5100,200.50,b\n,,,300.50,Total\n",
-        ("gl.csv:4: total row (no date, cost_centre or account; amount £300.50, the sum of the rows above) "
-         "skipped as a footer", "reconciled to the penny"),
+        (
+            "gl.csv:4: total row (no date, cost_centre or account; amount £300.50, the sum of the rows above) "
+            "skipped as a footer",
+            "reconciled to the penny",
+        ),
         stored=(2, 30_050),
     ),
     Case(
@@ -155,8 +163,10 @@ CASES = [
         "ledger",
         "gl.csv",
         GL + "2019-12-02,CLA10,5100,100.00,a\n2019-12-03,CLA10,5100,200.50,b\n,,,999.00,Total\n",
-        ("gl.csv:4: column 'amount': looks like a total row (no date, cost_centre or account) but £999.00 is "
-         "not the sum of the rows above (£300.50)",),
+        (
+            "gl.csv:4: column 'amount': looks like a total row (no date, cost_centre or account) but £999.00 is "
+            "not the sum of the rows above (£300.50)",
+        ),
     ),
     # --- blank lines, line breaks and line endings -------------------------------------------------------
     Case(
@@ -249,10 +259,18 @@ CASES = [
         "ledger-header-below-title-rows",
         "ledger",
         "gl.csv",
-        "Council GL,,,\nPrinted 06/01/2020,,,\n" + GL + "2019-12-02,CLA10,5100,100.00,a\n2019-12-03,CLA10,5100,£,b\n",
+        "Council GL,,,\nPrinted 06/01/2020,,,\n"
+        + GL
+        + "2019-12-02,CLA10,5100,100.00,a\n2019-12-03,CLA10,5100,£,b\n",
         ("gl.csv:5: column 'amount': '£' is not an amount",),
     ),
-    Case("ledger-header-only", "ledger", "gl.csv", GL, ("gl.csv:1: the file has no ledger rows, only a header",)),
+    Case(
+        "ledger-header-only",
+        "ledger",
+        "gl.csv",
+        GL,
+        ("gl.csv:1: the file has no ledger rows, only a header",),
+    ),
     Case("ledger-empty-file", "ledger", "gl.csv", b"", ("gl.csv: the file is empty: no header row found",)),
     # --- encodings and what the file really is -----------------------------------------------------------
     Case(
@@ -304,9 +322,14 @@ CASES = [
         "ledger-xlsx-formula-without-stored-value",
         "ledger",
         "gl.xlsx",
-        xlsx([["date", "cost_centre", "account", "amount"], ["2019-12-02", "CLA10", "5100", None]], {"D2": "=1+2"}),
-        ("gl.xlsx:2: column 'amount': is a formula with no stored value: open and save the file in Excel so "
-         "values are stored",),
+        xlsx(
+            [["date", "cost_centre", "account", "amount"], ["2019-12-02", "CLA10", "5100", None]],
+            {"D2": "=1+2"},
+        ),
+        (
+            "gl.xlsx:2: column 'amount': is a formula with no stored value: open and save the file in Excel so "
+            "values are stored",
+        ),
     ),
     Case(
         "ledger-xlsx-excel-error-cost-centre",
@@ -333,7 +356,9 @@ CASES = [
         "ledger-xlsx-value-right-of-header",
         "ledger",
         "gl.xlsx",
-        xlsx([["date", "cost_centre", "account", "amount"], ["2019-12-02", "CLA10", "5100", 10, None, "note"]]),
+        xlsx(
+            [["date", "cost_centre", "account", "amount"], ["2019-12-02", "CLA10", "5100", 10, None, "note"]]
+        ),
         ("gl.xlsx:2: has a value in column F, right of the header's last column D",),
     ),
     # --- amounts, dates, huge values ---------------------------------------------------------------------
@@ -348,7 +373,8 @@ CASES = [
         "ledger-amounts-in-wrong-forms",
         "ledger",
         "gl.csv",
-        GL + '2019-12-02,CLA10,5100,"1.234,56",a\n2019-12-02,CLA10,5100,12.345,b\n2019-12-02,CLA10,5100,"1,23",c\n'
+        GL
+        + '2019-12-02,CLA10,5100,"1.234,56",a\n2019-12-02,CLA10,5100,12.345,b\n2019-12-02,CLA10,5100,"1,23",c\n'
         "2019-12-02,CLA10,5100,1e5,d\n2019-12-02,CLA10,5100,(-5),e\n",
         (
             "gl.csv:2: column 'amount': '1.234,56' is not an amount",
@@ -416,7 +442,13 @@ CASES = [
         before=(("gl.csv", GL + "2019-12-02,CLA10,5100,100.00,a\n"),),
     ),
     # --- budget ------------------------------------------------------------------------------------------
-    Case("budget-header-only", "budget", "b.csv", BUDGET, ("b.csv:1: the file has no budget rows, only a header",)),
+    Case(
+        "budget-header-only",
+        "budget",
+        "b.csv",
+        BUDGET,
+        ("b.csv:1: the file has no budget rows, only a header",),
+    ),
     Case(
         "budget-header-only-with-clear-empties-it",
         "budget",
@@ -460,11 +492,19 @@ CASES = [
         "mapping-xlsx-formula-line-without-value",
         "mapping",
         "m.xlsx",
-        xlsx([["cost_centre", "account", "line", "heading"], ["CLA10", "5*", None, "CLA"]], {"C2": '=A1&"x"'}),
+        xlsx(
+            [["cost_centre", "account", "line", "heading"], ["CLA10", "5*", None, "CLA"]], {"C2": '=A1&"x"'}
+        ),
         ("m.xlsx:2: column 'line': is a formula with no stored value",),
     ),
     # --- savings -----------------------------------------------------------------------------------------
-    Case("savings-header-only", "savings", "s.csv", SAVINGS, ("s.csv:1: the file has no savings rows, only a header",)),
+    Case(
+        "savings-header-only",
+        "savings",
+        "s.csv",
+        SAVINGS,
+        ("s.csv:1: the file has no savings rows, only a header",),
+    ),
     Case(
         "savings-target-tbc",
         "savings",
@@ -482,7 +522,9 @@ CASES = [
         query=("SELECT mitigation FROM savings", "=cmd|' /C calc'!A0"),
     ),
     # --- adjustments -------------------------------------------------------------------------------------
-    Case("adjustments-header-only", "adjustments", "a.csv", ADJ, ("a.csv:1: the file has no adjustments rows",)),
+    Case(
+        "adjustments-header-only", "adjustments", "a.csv", ADJ, ("a.csv:1: the file has no adjustments rows",)
+    ),
     Case(
         "adjustments-huge-amount",
         "adjustments",
