@@ -440,7 +440,8 @@ def _load_xlsx(
     import openpyxl
 
     file = path.name
-    head = path.read_bytes()[:8] if path.stat().st_size else b""
+    with open(path, "rb") as f:
+        head = f.read(8)
     if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise _refuse(file, _ole_message(path.read_bytes()))
     if head[:4] != b"PK\x03\x04":
