@@ -2,8 +2,9 @@
 
 Methods: ``actuals`` (nothing further), ``run-rate`` (recent monthly average, one-off spikes excluded),
 ``profile`` (the remaining budget profile), ``commitments`` (open placements costed to their end, planned end
-or the horizon, plus placement days to date not yet invoiced), ``forecast`` (statistical ensemble on the
-line's monthly history; on placement lines the placement-mix model). Amounts are integer pence.
+or the horizon, plus placement days to date not yet invoiced), ``forecast`` (the panel engine on the
+line's monthly history, expenditure lines pooled together and income lines apart; lumpy lines keep the
+run-rate rules; on placement lines the placement-mix model). Amounts are integer pence.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from forecasts.placements.commitments import actual_cost_by_month, commitments_by_month
@@ -22,7 +24,7 @@ from ledgers.store.queries import BudgetLine
 
 METHODS = ("actuals", "run-rate", "profile", "commitments", "forecast")
 MIN_HISTORY = 12  # months of history a statistical forecast needs; fewer falls back to run-rate
-STAT_MODELS = ("seasonal-naive", "naive", "drift", "ets", "prophet")
+STAT_MODELS = ("naive", "drift", "trend", "prophet")  # members of the panel engine
 
 
 @dataclass
@@ -291,6 +293,18 @@ def _placement_parts(
         out[line] = LineForecast(line, method, "; ".join(x for x in (detail, note) if x), months, accrual)
 
 
+def lumpy(values: list[int]) -> bool:
+    """Months that come in lumps (quarterly invoices, one-off credits): any outlier by ``run_rate``'s
+    robust rule over the last 12 months of history. Such a line keeps its run-rate rules."""
+    recent = values[-12:]
+    if len(recent) < 4:
+        return False
+    med = statistics.median(recent)
+    mad = statistics.median(abs(v - med) for v in recent)
+    limit = max(3 * 1.4826 * mad, 0.5 * abs(med))
+    return any(abs(v - med) > limit for v in recent)
+
+
 def _statistical(
     names: list[str],
     history: pd.DataFrame,
@@ -302,44 +316,61 @@ def _statistical(
     n_jobs: int = 1,
     dask_address: str | None = None,
 ) -> dict[str, LineForecast]:
-    """Statistical ensemble per (line, kind) series of monthly amounts (in pounds inside the models)."""
+    """The panel engine on the lines' monthly amounts (in pounds inside the engine).
+
+    Expenditure lines are one panel and income lines another (income forecast as a positive amount and
+    turned back), so each pools its own trend. A line with under ``MIN_HISTORY`` months, or whose months
+    come in lumps, keeps the run-rate rules.
+    """
     out: dict[str, LineForecast] = {}
-    frames = []
+    panels: dict[str, list[pd.DataFrame]] = {"expenditure": [], "income": []}
+    lumpy_lines: set[str] = set()
     for name in names:
         h = history[history["line"] == name]
         for kind, g in h.groupby("kind"):
-            if len(g) < MIN_HISTORY:
+            if len(g) < MIN_HISTORY or kind not in panels:
                 continue
-            ds = [fy_month_end(int(a), int(b)) for a, b in zip(g["fy"], g["period"], strict=True)]
-            frames.append(pd.DataFrame({"unique_id": f"{name}|{kind}", "ds": ds, "y": g["amount_p"] / 100.0}))
-    result = (
-        forecast_frame(
+            pence = monthly_pence(g, fy_month_end(fy.start_year, period))
+            if len(pence) < MIN_HISTORY:
+                continue
+            if lumpy([int(v) for v in pence]):
+                lumpy_lines.add(name)
+                continue
+            sign = -1.0 if kind == "income" else 1.0
+            panels[str(kind)].append(
+                pd.DataFrame({"unique_id": name, "ds": pence.index, "y": sign * pence.to_numpy() / 100.0})
+            )
+    results = {
+        kind: forecast_frame(
             pd.concat(frames), len(months), models=models, n_jobs=n_jobs, dask_address=dask_address
         )
+        for kind, frames in panels.items()
         if frames
-        else None
-    )
+    }
     for name in names:
-        fc = (
-            None
-            if result is None
-            else result.forecasts[result.forecasts["unique_id"].str.startswith(f"{name}|")]
-        )
-        if fc is None or fc.empty:
-            lf = _run_rate_line(
+        if name in lumpy_lines:
+            out[name] = _run_rate_line(
+                name, months, monthly, period, "months come in lumps (quarterly or one-off): run-rate used"
+            )
+            continue
+        found = {
+            kind: r.forecasts[r.forecasts["unique_id"] == name].sort_values("ds")
+            for kind, r in results.items()
+            if (r.forecasts["unique_id"] == name).any()
+        }
+        if not found:
+            out[name] = _run_rate_line(
                 name, months, monthly, period, f"fewer than {MIN_HISTORY} months of history: run-rate used"
             )
-            out[name] = lf
             continue
         rows = [MonthForecast(m) for m in months]
         methods, mases = [], []
-        for uid, g in fc.groupby("unique_id"):
-            kind = str(uid).split("|", 1)[1]
-            g = g.sort_values("ds")
+        for kind, g in found.items():
             values = g[["y", "lo80", "hi80", "lo95", "hi95"]].to_numpy(dtype=float) * 100
             for mf, vals in zip(rows, values.round().astype(int).tolist(), strict=False):
                 y, lo, hi, lo95, hi95 = vals
-                if kind == "income":
+                if kind == "income":  # forecast as a positive amount: turned back, the bounds swap
+                    y, lo, hi, lo95, hi95 = -y, -hi, -lo, -hi95, -lo95
                     mf.income_p = y
                 else:
                     mf.gross_p = y
@@ -347,10 +378,10 @@ def _statistical(
                 mf.high_p = (mf.high_p or 0) + hi
                 mf.lo95_p = (mf.lo95_p or 0) + lo95
                 mf.hi95_p = (mf.hi95_p or 0) + hi95
-            methods.append(str(g["method"].iloc[0]))
-            bt = result.backtest if result is not None else pd.DataFrame()
-            sel = bt[(bt["unique_id"] == uid) & (bt["model"] == "ensemble")] if len(bt) else bt
-            if len(sel):
+            methods.append(f"{kind} panel: {g['method'].iloc[0]}")
+            bt = results[kind].backtest
+            sel = bt[(bt["unique_id"] == name) & (bt["model"] == "ensemble")]
+            if len(sel) and np.isfinite(sel["mase"].iloc[0]):
                 mases.append(float(sel["mase"].iloc[0]))
         out[name] = LineForecast(
             name,
@@ -361,6 +392,16 @@ def _statistical(
             backtest_mase=max(mases) if mases else None,
         )
     return out
+
+
+def monthly_pence(g: pd.DataFrame, last: pd.Timestamp) -> pd.Series:
+    """One line's amounts by month end from its first month to ``last``; a month with no rows is 0."""
+    ds = [fy_month_end(int(a), int(b)) for a, b in zip(g["fy"], g["period"], strict=True)]
+    by_month = (
+        pd.Series(g["amount_p"].to_numpy(dtype="int64"), index=pd.DatetimeIndex(ds)).groupby(level=0).sum()
+    )
+    grid = pd.date_range(by_month.index.min(), last, freq="ME")
+    return by_month.reindex(grid, fill_value=0)
 
 
 def fy_month_end(fy_start: int, period: int) -> pd.Timestamp:

@@ -15,46 +15,55 @@ runner = CliRunner()
 
 @pytest.fixture
 def series_csv(tmp_path: Path) -> Path:
+    # two councils' children in care at 31 March, both growing 10% a year
     lines = ["unique_id,ds,y"]
-    for i in range(12):
-        lines.append(f"IFA placements,2019-{i + 1:02d},{100 + 2 * i}")  # 100, 102, ... 122
+    for uid, first in (("Leeds", 100.0), ("York", 200.0)):
+        for i in range(5):
+            lines.append(f"{uid},{2015 + i}-03-31,{first * 1.1**i:.2f}")
     p = tmp_path / "series.csv"
     p.write_text("\n".join(lines) + "\n")
     return p
 
 
 def test_json_follows_the_contract(series_csv: Path) -> None:
-    res = runner.invoke(
-        app,
-        ["forecast", str(series_csv), "--horizon", "3", "--json", "--backtest", "--models", "naive,drift"],
-    )
+    res = runner.invoke(app, ["forecast", str(series_csv), "--horizon", "3", "--json", "--backtest"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    (s,) = out["series"]
-    assert s["unique_id"] == "IFA placements"
-    assert s["method"] == "drift"
-    assert [f["ds"] for f in s["forecast"]] == ["2020-01-31", "2020-02-29", "2020-03-31"]
-    assert [f["y"] for f in s["forecast"]] == pytest.approx([124.0, 126.0, 128.0])
-    assert set(s["forecast"][0]) == {"ds", "y", "lo80", "hi80", "lo95", "hi95"}
-    # origins 6..11; naive errs 2 per step ahead: (4 x (2+4+6) + (2+4) + 2) / 15 cells = 3.733,
-    # scaled by the in-sample naive MAE of 2 (under a year of history, so no seasonal naive scale)
-    assert s["backtest"] == {"naive": pytest.approx(56 / 30), "drift": 0.0, "ensemble": 0.0}
+    leeds, york = out["series"]
+    assert leeds["unique_id"] == "Leeds" and york["unique_id"] == "York"
+    assert leeds["method"] == "naive + pooled trend (damping 1, window 1 year, weight 1.00)"
+    assert [f["ds"] for f in leeds["forecast"]] == ["2020-03-31", "2021-03-31", "2022-03-31"]
+    # 146.41 grown 10% a year
+    assert [f["y"] for f in leeds["forecast"]] == pytest.approx([161.051, 177.1561, 194.87171])
+    assert set(leeds["forecast"][0]) == {"ds", "y", "lo80", "hi80", "lo95", "hi95"}
+    assert set(leeds["backtest"]) == {"naive", "drift", "trend", "ensemble"}
+    # origins 3 and 4: naive from 121 (in-sample MAE 10.5) errs 12.1 and 25.41, from 133.1 (MAE 11.03) 13.31
+    naive = (12.1 / 10.5 + 25.41 / 10.5 + 13.31 / (33.1 / 3)) / 3
+    assert leeds["backtest"]["naive"] == pytest.approx(naive)
+    assert leeds["backtest"]["trend"] == pytest.approx(0.0, abs=1e-6)
+    # chosen at each origin from what was known there: one origin is too few to leave naive
+    assert leeds["backtest"]["ensemble"] == pytest.approx(naive)
 
 
 def test_json_without_backtest_flag_has_no_backtest_key(series_csv: Path) -> None:
-    res = runner.invoke(app, ["forecast", str(series_csv), "--horizon", "2", "--json", "--models", "drift"])
+    res = runner.invoke(app, ["forecast", str(series_csv), "--horizon", "2", "--json"])
     assert res.exit_code == 0, res.output
     assert "backtest" not in json.loads(res.stdout)["series"][0]
 
 
-def test_table_output_names_method_and_models(series_csv: Path) -> None:
-    res = runner.invoke(
-        app, ["forecast", str(series_csv), "--horizon", "2", "--backtest", "--models", "naive,drift"]
-    )
+def test_table_output_names_method_and_members(series_csv: Path) -> None:
+    res = runner.invoke(app, ["forecast", str(series_csv), "--horizon", "2", "--backtest"])
     assert res.exit_code == 0, res.output
-    assert "IFA placements: drift" in res.stdout
-    assert "124.00" in res.stdout
-    assert "naive" in res.stdout
+    assert "Leeds: naive + pooled trend" in res.stdout
+    assert "161.05" in res.stdout
+    assert "drift" in res.stdout and "ensemble" in res.stdout
+
+
+def test_naive_only_when_trend_is_not_a_member(series_csv: Path) -> None:
+    res = runner.invoke(app, ["forecast", str(series_csv), "--horizon", "1", "--json", "--models", "naive"])
+    assert res.exit_code == 0, res.output
+    leeds = json.loads(res.stdout)["series"][0]
+    assert leeds["method"] == "naive" and leeds["forecast"][0]["y"] == pytest.approx(146.41)
 
 
 def test_bad_file_exits_2_naming_file_and_problem(tmp_path: Path) -> None:
@@ -97,8 +106,8 @@ def test_forecast_dates_step_on_from_the_last_observed_date(
 ) -> None:
     p = tmp_path / "dated.csv"
     p.write_text("unique_id,ds,y\n" + "".join(f"LAC,{d},{10 * (i + 1)}\n" for i, d in enumerate(history)))
-    res = runner.invoke(app, ["forecast", str(p), "--horizon", "3", "--json", "--models", "drift"])
+    res = runner.invoke(app, ["forecast", str(p), "--horizon", "3", "--json", "--models", "naive"])
     assert res.exit_code == 0, res.output
     (s,) = json.loads(res.stdout)["series"]
     assert [f["ds"] for f in s["forecast"]] == expected
-    assert [f["y"] for f in s["forecast"]] == pytest.approx([40.0, 50.0, 60.0])  # drift of 10 a period
+    assert [f["y"] for f in s["forecast"]] == pytest.approx([30.0, 30.0, 30.0])  # the last value

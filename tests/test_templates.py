@@ -25,6 +25,8 @@ COLUMNS = {
                 "model_from_line", "model_to_line", "model_start", "model_count", "model_every_months",
                 "model_weekly_cost", "model_annual_running_cost"],
     "adjustments": ["line", "amount", "reason", "period", "one_off"],
+    "funding": ["fund", "line", "total", "start_year", "end_year", "spent_to_date"],
+    "cash": ["date", "balance"],
 }  # fmt: skip
 
 
@@ -101,6 +103,8 @@ def test_the_templates_import_together_into_a_fresh_workspace(tmp_path: Path) ->
     """An officer trying careladder with the templates alone gets every file accepted."""
     from budget.workbooks.templates import templates_dir
     from ledgers.importers.budgets import import_budget
+    from ledgers.importers.cash import import_cash_balances
+    from ledgers.importers.funding import import_funding
     from ledgers.importers.ledger import import_ledger
     from ledgers.importers.mapping import import_mapping
     from ledgers.importers.placements import import_placements
@@ -119,6 +123,8 @@ def test_the_templates_import_together_into_a_fresh_workspace(tmp_path: Path) ->
             (import_placements, "placements.csv"),
             (import_savings, "savings.csv"),
             (import_adjustments, "adjustments.csv"),
+            (import_funding, "funding.csv"),
+            (import_cash_balances, "cash.csv"),
         ):
             out = fn(store, d / name, fy)
             assert out.rows_stored > 0 and out.control_total_p == out.stored_total_p, name

@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from budget.cli.backtest import register as register_backtest
+from budget.cli.cash import app as cash_app
 from budget.cli.commentary import register as register_commentary
 from budget.cli.console import err, handles_errors
+from budget.cli.funding import app as funding_app
 from budget.cli.imports import (
     adjustments_app,
     budget_app,
@@ -38,6 +40,8 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(placements_app, name="placements")
 app.add_typer(savings_app, name="savings")
 app.add_typer(adjustments_app, name="adjustments")
+app.add_typer(funding_app, name="funding")
+app.add_typer(cash_app, name="cash")
 
 
 @app.command("init")

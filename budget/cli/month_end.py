@@ -61,6 +61,13 @@ def outturn(
     out: Annotated[Path | None, typer.Option("--out", help="Workbook to write (.xlsx).")] = None,
     as_json: JsonOpt = False,
     workspace: WorkspaceOpt = Path("."),
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail", help="Also write outturn-YYYY-MM-detail.xlsx (finance team: what lies behind)."
+        ),
+    ] = False,
+    cash: Annotated[bool, typer.Option("--cash", help="Add the Cash sheet (and cash to the JSON).")] = False,
 ) -> None:
     """The forecast outturn against budget: workbook for the finance meeting and/or JSON."""
     from budget.monthend.outturn import outturn_report
@@ -70,7 +77,12 @@ def outturn(
     ws = load_workspace(workspace)
     store = ws.open()
     try:
-        report = outturn_report(store.con, ws.settings, period)
+        report = outturn_report(store.con, ws.settings, period, with_cash=cash)
+        if detail:
+            from budget.workbooks.detail import write_detail
+
+            written = write_detail(store.con, ws.path, report, out.parent if out is not None else Path("."))
+            err.print(f"Wrote {written}", markup=False)
         fy = ws.settings.financial_year
         from ledgers.store.queries import ledger_rows_to  # pandas: loaded on use, not for every command
 

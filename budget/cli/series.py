@@ -85,17 +85,28 @@ def _print_tables(result: ForecastResult, with_backtest: bool, console: Console)
 def forecast(
     file: Annotated[Path, typer.Argument(help="CSV with columns unique_id, ds, y")],
     horizon: Annotated[int, typer.Option("--horizon", help="periods to forecast")],
-    backtest: Annotated[bool, typer.Option("--backtest", help="show each model's backtest MASE")] = False,
+    backtest: Annotated[
+        bool, typer.Option("--backtest", help="show each member's and the combination's backtest MASE")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
     models: Annotated[
-        str | None, typer.Option("--models", help="comma-separated: seasonal-naive,naive,drift,ets,prophet")
+        str | None,
+        typer.Option(
+            "--models",
+            help="comma-separated members: naive,seasonal-naive,drift,trend,prophet "
+            "(default naive,drift,trend and, unless annual, prophet)",
+        ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="worker processes")] = 1,
     dask: Annotated[str | None, typer.Option("--dask", help="address of a running Dask scheduler")] = None,
     nonnegative: Annotated[bool, typer.Option("--nonnegative", help="no forecast or bound below 0")] = False,
     workspace: UnusedWorkspaceOpt = Path("."),
 ) -> None:
-    """Forecast every series in FILE HORIZON periods ahead with conformal 80%/95% intervals."""
+    """Forecast the panel of series in FILE HORIZON periods ahead with pooled conformal 80%/95% intervals.
+
+    Every series is naive (seasonal naive for monthly data) plus the panel's pooled, damped trend, with
+    weights chosen once for the panel by a rolling-origin backtest; the method label says what it chose.
+    """
     from forecasts.series.engine import (
         forecast_frame,  # loaded on use: keeps every other command quick to start
     )

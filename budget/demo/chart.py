@@ -198,7 +198,7 @@ CHART: tuple[LineSpec, ...] = (
         1150,
         30,
         supplier="Civic Estates Ltd",
-        method="forecast",  # statistical ensemble, stored by `careladder forecast`
+        method="forecast",  # panel engine, stored by `careladder forecast`
     ),
     LineSpec(
         "Traded Services and Recharges",

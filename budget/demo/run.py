@@ -8,12 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from budget.demo.authority import write_demo_inputs
+from budget.demo.funds import write_demo_funding
 from budget.monthend.outturn import forecast_run, outturn_report
 from budget.monthend.report import OutturnReport, direction
 from budget.mtfs.projection import mtfs_report
+from budget.workbooks.detail import write_detail
 from budget.workbooks.mtfs import write_mtfs_workbook
 from budget.workbooks.outturn import write_outturn_workbook
 from ledgers.importers.budgets import import_budget
+from ledgers.importers.cash import import_cash_balances
+from ledgers.importers.funding import import_funding
 from ledgers.importers.ledger import import_ledger
 from ledgers.importers.mapping import import_mapping
 from ledgers.importers.placements import import_placements
@@ -43,6 +47,7 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
     started = time.perf_counter()
     outdir.mkdir(parents=True, exist_ok=True)
     inputs = write_demo_inputs(outdir / "inputs")
+    funding, balances = write_demo_funding(outdir / "inputs")
     say(f"Demo inputs written to {outdir / 'inputs'}")
     ws = fresh_workspace(outdir / "workspace")
     fy = ws.settings.financial_year
@@ -55,6 +60,8 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
             import_placements(store, inputs.placements, fy),
             import_savings(store, inputs.savings, fy),
             import_adjustments(store, inputs.adjustments, fy),
+            import_funding(store, funding, fy),
+            import_cash_balances(store, balances, fy),
         ]
         for o in outcomes:
             ok = "reconciled" if o.control_total_p == o.stored_total_p else "NOT RECONCILED"
@@ -67,14 +74,16 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
         report = None
         for period in PERIODS:
             forecast_run(store.con, ws.settings, period)
-            report = outturn_report(store.con, ws.settings, period)
+            report = outturn_report(store.con, ws.settings, period, with_cash=period == PERIODS[-1])
         assert report is not None
         mtfs = mtfs_report(store.con, ws.settings)
+        detail = write_detail(store.con, ws.path, report, outdir)
     finally:
         store.close()
     out = outdir / f"outturn-{report.period}.xlsx"
     write_outturn_workbook(report, out)
     say(f"Wrote {out}")
+    say(f"Wrote {detail} (finance team: placements by key, no child references)")
     write_mtfs_workbook(mtfs, outdir / f"mtfs-{report.period}.xlsx")
     say(f"Wrote {outdir / f'mtfs-{report.period}.xlsx'}")
     net = report.surplus.net_position_p
@@ -84,5 +93,16 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
         f"(forecast net £{report.grand_total.forecast_net_p / 100:,.0f} against budget "
         f"£{report.grand_total.budget_net_p / 100:,.0f}); council's share £{report.surplus.council_share_p / 100:,.0f}"
     )
+    for f in report.funding:
+        say(
+            f"  fund {f.fund}: £{f.allocation_p / 100:,.0f}, spent £{f.spent_to_date_p / 100:,.0f}, forecast "
+            f"£{f.forecast_to_year_end_p / 100:,.0f} more, £{f.balance_at_year_end_p / 100:,.0f} left at the year end"
+        )
+    low = report.cash.lowest if report.cash is not None else None
+    if report.cash is not None and low is not None:
+        say(
+            f"  cash: £{report.cash.months[-1].closing_p / 100:,.0f} at the year end, lowest "
+            f"£{low.closing_p / 100:,.0f} at the end of {low.month:%B %Y}"
+        )
     say(f"Demo finished in {time.perf_counter() - started:.1f} s")
     return report

@@ -1,12 +1,13 @@
-"""The forecast accuracy report: each line's monthly history backtested by every model and the ensemble.
+"""The forecast accuracy report: each line's monthly history backtested by the panel engine.
 
 Series: every budget line's monthly net spend (pounds) and, on placement lines, the month-end number of
-placements. Series shorter than ``MIN_MONTHS`` are listed as too short, never dropped silently.
+placements; the spend series are one panel and the placement numbers another, backtested exactly as the
+forecast engine does it (every member's scores and the combination the panel chose at each origin).
+Series shorter than ``MIN_MONTHS`` are listed as too short, never dropped silently.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,13 +19,8 @@ import pandas as pd
 
 from budget.monthend.outturn import checked_period
 from forecasts.placements.commitments import placement_series
-from forecasts.series.backtest import MAX_ORIGINS, Backtest, backtest_forecasts, mase, smape, step_forecasts
-from forecasts.series.combination import chosen_weights, combined, method_label
-from forecasts.series.engine import REFIT_EVERY
-from forecasts.series.fanout import mapped_chunks
-from forecasts.series.frames import SEASON_LENGTH
-from forecasts.series.intervals import LEVELS, coverage
-from forecasts.series.models import BASE_MODELS, models_named
+from forecasts.series.engine import ForecastResult, forecast_frame, member_names
+from forecasts.series.panel import MAX_ORIGINS as PANEL_ORIGINS
 from ledgers.importers.placements import stored_placements
 from ledgers.readers.periods import FinancialYear, month_label
 from ledgers.readers.problems import WorkspaceError
@@ -32,7 +28,8 @@ from ledgers.store.queries import BudgetLine, budget_lines, monthly_history
 from ledgers.store.workspace import Settings
 
 MIN_MONTHS = 24
-DEFAULT_MODELS = tuple(BASE_MODELS)  # the quick models; prophet only when asked for
+MAX_ORIGINS = PANEL_ORIGINS[12]  # monthly origins of the panel backtest
+DEFAULT_MODELS = ("naive", "drift", "trend")  # the quick members; prophet only when asked for
 CHART_STEPS = (1, 3)
 SPEND, PLACEMENTS = "spend", "placements"
 
@@ -59,7 +56,7 @@ class PastForecasts:
 
 @dataclass
 class SeriesAccuracy:
-    """One series' scores per method, the ensemble's weights and the method the outturn uses for its line."""
+    """One series' scores per method, the panel's weights and the method the outturn uses for its line."""
 
     unique_id: str
     line: str
@@ -121,7 +118,9 @@ def outturn_method(line: str, budget: BudgetLine | None, placement_lines: set[st
         return "run-rate (no placements on this line)"
     if method == "forecast":
         return (
-            "forecast: placement-mix model" if line in placement_lines else "forecast: statistical ensemble"
+            "forecast: placement-mix model"
+            if line in placement_lines
+            else "forecast: panel engine (pooled trend)"
         )
     return method + suffix
 
@@ -170,59 +169,37 @@ def placement_numbers(placements: pd.DataFrame, grid: pd.DatetimeIndex) -> dict[
     return out
 
 
-@dataclass
-class SeriesBacktest:
-    """What one series' backtest gives (small and picklable, returned by workers)."""
-
-    unique_id: str
-    weights: dict[str, float]
-    scores: list[Score]
-    first_origin: int
-    by_step: dict[int, dict[int, float]]  # step -> {position forecast: value}
-
-
-def _score(name: str, fc: np.ndarray, bt: Backtest, y: np.ndarray) -> Score:
-    """Scored as the engine scores a model (MASE, sMAPE, sequential interval coverage)."""
-    err = np.abs(fc - bt.actual)
-    cov = [coverage(err, bt.origins, y, level) for level in LEVELS]
-    return Score(name, mase(fc, bt.actual, bt.scale), smape(fc, bt.actual), cov[0], cov[1])
-
-
-def series_backtest(unique_id: str, y: np.ndarray, horizon: int, models: tuple[str, ...]) -> SeriesBacktest:
-    """One monthly series backtested as the engine does it (same origins, refits, weights and scores), keeping
-    the chosen method's past forecasts at the chart steps. The backtest runs at least as far ahead as the
-    longest chart step; scores use the first ``horizon`` steps only (a model's forecast of a month does not
-    depend on how far ahead it is asked to forecast)."""
-    x = np.asarray(y, dtype=float)
-    wide = backtest_forecasts(
-        x, max(horizon, *CHART_STEPS), SEASON_LENGTH["M"], models_named(models), REFIT_EVERY["M"]
-    )
-    bt = Backtest(
-        wide.origins,
-        wide.actual[:, :horizon],
-        {m: f[:, :horizon] for m, f in wide.forecasts.items()},
-        wide.scale,
-    )
-    weights, chosen = chosen_weights(bt)
-    scores = [_score(m, f, bt, x) for m, f in bt.forecasts.items()] + [_score("ensemble", chosen, bt, x)]
-    matrix = combined(wide.forecasts, weights)
-    by_step = {step: step_forecasts(wide, matrix, step) for step in CHART_STEPS}
-    return SeriesBacktest(unique_id, weights, scores, int(wide.origins[0]), by_step)
-
-
-def series_backtests(
-    items: list[tuple[str, np.ndarray]], horizon: int, models: tuple[str, ...]
-) -> list[SeriesBacktest]:
-    """Backtests of a chunk of (unique_id, y) pairs (the unit of work sent to a worker)."""
-    return [series_backtest(uid, y, horizon, models) for uid, y in items]
-
-
-def past_forecasts(y: pd.Series, result: SeriesBacktest) -> PastForecasts:
-    """Actuals over the backtest window and the chosen method's past forecasts there (None where none)."""
-    window = range(result.first_origin, len(y))
-    by_step = {step: [found.get(i) for i in window] for step, found in result.by_step.items()}
+def past_forecasts(y: pd.Series, result: ForecastResult, unique_id: str) -> PastForecasts:
+    """Actuals over the backtest window and the combination's past forecasts there (None where none)."""
+    past = result.past
+    if past is None:
+        return PastForecasts([], [], {step: [] for step in CHART_STEPS})
+    found = {step: past.by_step(unique_id, step) for step in CHART_STEPS}
+    start = min((min(f) for f in found.values() if f), default=len(y))
+    window = range(start, len(y))
+    by_step = {step: [f.get(i) for i in window] for step, f in found.items()}
     labels = [f"{d:%Y-%m}" for d in y.index[window.start :]]
     return PastForecasts(labels, [float(v) for v in y.to_numpy(dtype=float)[window.start :]], by_step)
+
+
+def panel_backtest(
+    values: dict[str, pd.Series],
+    horizon: int,
+    models: tuple[str, ...],
+    n_jobs: int,
+    dask_address: str | None,
+    progress: bool,
+) -> ForecastResult | None:
+    """One panel (spend, or placement numbers) through the engine, backtest included."""
+    if not values:
+        return None
+    frame = pd.concat(
+        pd.DataFrame({"unique_id": uid, "ds": y.index, "y": y.to_numpy(dtype=float)})
+        for uid, y in values.items()
+    )
+    return forecast_frame(
+        frame, horizon, models=models, n_jobs=n_jobs, dask_address=dask_address, progress=progress
+    )
 
 
 def accuracy_report(
@@ -239,8 +216,7 @@ def accuracy_report(
     """Backtest every line's spend and every placement line's numbers up to ``period`` (YYYY-MM; default the
     latest stored period of the workspace year). ``horizon`` defaults to the months left in the year (at
     least 3). Raises WorkspaceError on a period outside the year or without ledger rows."""
-    names = tuple(dict.fromkeys(models))
-    models_named(names)  # unknown names raise ValueError before any work
+    names = member_names(tuple(dict.fromkeys(models)), "M")  # unknown names raise ValueError before any work
     fy = settings.financial_year
     latest = latest_period(con, fy)
     if period is None:
@@ -268,21 +244,27 @@ def accuracy_report(
     series = _series_list(lines, spend, numbers)
     values = {s.unique_id: v for s, v in series}
     entries = [s for s, _ in series]
-    items = [(s.unique_id, values[s.unique_id].to_numpy(dtype=float)) for s in entries if not s.too_short]
-    results = mapped_chunks(
-        functools.partial(series_backtests, horizon=h, models=names),
-        items,
-        n_jobs=n_jobs,
-        dask_address=dask_address,
-        progress=progress,
-        label="backtesting",
-    )
-    by_id = {r.unique_id: r for r in results}
-    for s in entries:
-        if s.unique_id in by_id:
-            r = by_id[s.unique_id]
-            s.scores, s.weights, s.chosen = r.scores, r.weights, method_label(r.weights)
-            s.past = past_forecasts(values[s.unique_id], r)
+    for measure in (SPEND, PLACEMENTS):
+        scored = {
+            s.unique_id: values[s.unique_id] for s in entries if not s.too_short and s.measure == measure
+        }
+        result = panel_backtest(scored, h, names, n_jobs, dask_address, progress)
+        if result is None:
+            continue
+        bt = result.backtest
+        weights = {
+            str(m): float(w)
+            for m, w in result.weights.drop_duplicates("model")[["model", "weight"]].itertuples(index=False)
+        }
+        for s in entries:
+            if s.unique_id not in scored:
+                continue
+            rows = bt[bt["unique_id"] == s.unique_id]
+            cells = rows[["mase", "smape", "coverage80", "coverage95"]].to_numpy(dtype=float).tolist()
+            s.scores = [Score(str(model), *vals) for model, vals in zip(rows["model"], cells, strict=True)]
+            s.weights = weights
+            s.chosen = result.methods.get(s.unique_id, "")
+            s.past = past_forecasts(values[s.unique_id], result, s.unique_id)
     return AccuracyReport(settings.authority, fy.label, month_label(fy, p), p, h, names, entries)
 
 

@@ -7,9 +7,11 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from budget.monthend.cash import cash_position
 from budget.monthend.commentary import with_commentary
 from budget.monthend.explain import explainer_for
 from budget.monthend.forecast_store import store_forecasts, stored_forecasts
+from budget.monthend.funding import fund_positions
 from budget.monthend.movement import save_snapshot
 from budget.monthend.report import Figures, HeadingResult, LineResult, OutturnReport, variance_pence
 from budget.monthend.surplus import surplus_share
@@ -121,6 +123,7 @@ def outturn_report(
     *,
     save: bool = True,
     models: tuple[str, ...] = STAT_MODELS,
+    with_cash: bool = False,
 ) -> OutturnReport:
     """Compute the outturn for ``period`` (YYYY-MM); store its line forecasts for next month's movement."""
     fy, p = checked_period(settings, period)
@@ -231,6 +234,9 @@ def outturn_report(
         data_as_at=f"{fy.month_end(p):%d/%m/%Y}",
     )
     report.notes = _notes(con, report, results, prev_label, p)
+    report.funding = fund_positions(con, fy, p, results)
+    if with_cash:
+        report.cash = cash_position(con, settings, period, forecasts, set(placements["line"]))
     with_commentary(con, fy.start_year, p, report.variances)
     if save:
         save_run(con, fy, p, results, placements)

@@ -76,4 +76,7 @@ def outturn_json(report: OutturnReport) -> dict[str, object]:
         "lines": [line_json(line, sign) for line in report.lines],
         "variances": [variance_json(v) for v in report.variances],
         "surplus_share": report.surplus.as_json(),
+        # present when funds are stored / the cash position was asked for (outturn --cash)
+        **({"funding": [f.as_json() for f in report.funding]} if report.funding else {}),
+        **({"cash": report.cash.as_json()} if report.cash is not None else {}),
     }

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from ledgers.readers.money import pounds_float
 
 if TYPE_CHECKING:
+    from budget.monthend.cash import CashPosition
+    from budget.monthend.funding import FundPosition
     from budget.plans.savings import SavingsTracker
 
 BUDGET_MINUS_FORECAST = "budget-minus-forecast"
@@ -157,6 +159,8 @@ class OutturnReport:
     )  # (cost_centre, account, rows, pence)
     data_as_at: str = ""
     savings: SavingsTracker | None = None  # the MTFS savings tracker at the period (None: no plan stored)
+    funding: list[FundPosition] = field(default_factory=list)  # ring-fenced funds (empty: none stored)
+    cash: CashPosition | None = None  # the cash position, when asked for (outturn --cash)
 
     @property
     def grand_total(self) -> Figures:

@@ -51,6 +51,18 @@ def _adjustments(store: Store, path: Path, fy: FinancialYear) -> ImportOutcome:
     return import_adjustments(store, path, fy)
 
 
+def _funding(store: Store, path: Path, fy: FinancialYear) -> ImportOutcome:
+    from ledgers.importers.funding import import_funding
+
+    return import_funding(store, path, fy)
+
+
+def _cash_balances(store: Store, path: Path, fy: FinancialYear) -> ImportOutcome:
+    from ledgers.importers.cash import import_cash_balances
+
+    return import_cash_balances(store, path, fy)
+
+
 @dataclass(frozen=True)
 class ImportKind:
     """One input of the contract: what the page calls it, its template and the importer the CLI uses."""
@@ -80,6 +92,8 @@ IMPORTS: dict[str, ImportKind] = {
         ),
         ImportKind("savings", "Savings plan", "savings.xlsx", _savings),
         ImportKind("adjustments", "Forecast adjustments", "adjustments.xlsx", _adjustments),
+        ImportKind("funding", "Ring-fenced funds", "funding.xlsx", _funding),
+        ImportKind("cash", "Bank balances (month ends)", "cash.xlsx", _cash_balances),
     )
 }
 

@@ -10,7 +10,14 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from budget.monthend.accuracy import CHART_STEPS, MIN_MONTHS, PLACEMENTS, AccuracyReport, SeriesAccuracy
+from budget.monthend.accuracy import (
+    CHART_STEPS,
+    MAX_ORIGINS,
+    MIN_MONTHS,
+    PLACEMENTS,
+    AccuracyReport,
+    SeriesAccuracy,
+)
 from budget.workbooks.xlsx import (
     Formats,
     cell,
@@ -20,9 +27,7 @@ from budget.workbooks.xlsx import (
     write_header,
     write_text,
 )
-from forecasts.series.backtest import MAX_ORIGINS
 from forecasts.series.engine import REFIT_EVERY
-from forecasts.series.models import models_named
 
 ACCURACY_HEADERS = [
     "Line",
@@ -190,43 +195,41 @@ def _write_data(ws: Worksheet, row: int, s: SeriesAccuracy, number: Format) -> i
 
 def notes_lines(report: AccuracyReport) -> list[str]:
     """The Notes sheet's paragraphs."""
-    cadence = ", ".join(
-        f"{m.name} every {1 if m.cheap else REFIT_EVERY['M'] * m.refit_factor} origin(s)"
-        for m in models_named(report.models)
-    )
     prophet = (
-        "Prophet is included (--models asked for it)."
+        f"Prophet is included (--models asked for it), refitted every {REFIT_EVERY['M']} origins."
         if "prophet" in report.models
-        else "Prophet is left out to keep the run quick (the default models are the engine's quick ones); "
-        "add it with --models seasonal-naive,naive,drift,ets,prophet."
+        else "Prophet is left out to keep the run quick (the default members are the engine's quick ones); "
+        "add it with --models naive,drift,trend,prophet."
     )
     return [
         f"Period: {report.period} (P{report.period_no} of {report.financial_year}). Horizon: "
-        f"{report.horizon} month(s) ahead. Models: {', '.join(report.models)}. {prophet}",
+        f"{report.horizon} month(s) ahead. Members: {', '.join(report.models)}. {prophet}",
         "Series: each budget line's monthly net spend in pounds (expenditure plus income, from the ledger "
         "history in the store, from the line's first month with spend) and, on placement lines, the number of "
         "placements open at each month end (from the stored placements list; placements that ended before "
         "the list was drawn up and are missing from it make early months too low).",
         f"Too short: a series with fewer than {MIN_MONTHS} months is listed as too short and not scored.",
+        "Panels: the spend series are forecast together as one panel and the placement numbers as another. "
+        "Every series is based on seasonal naive (the same month last year) and the panel's pooled trend "
+        "(the growth of the panel's total, damped over the horizon) applied as a percentage; the members are "
+        "combined with the same weights for every series of the panel.",
         f"Origins: each of the last (up to) {MAX_ORIGINS} months is a forecast origin. At each origin every "
-        "model is fitted on the months before it only and forecasts the next months; those forecasts are "
+        "member is fitted on the months before it only and forecasts the next months; those forecasts are "
         "compared with what happened. Only months with an actual are scored.",
-        f"Refit cadence: {cadence}. Between refits a model's forecast is read further ahead from its last "
-        "fit (the newer months are not used), as the engine does when it chooses weights.",
-        "MASE (mean absolute scaled error): the mean absolute error divided by the mean absolute error of a "
-        "seasonal-naive forecast (the same month last year) over the months before the first origin. "
+        "MASE (mean absolute scaled error): each error divided by the mean absolute error of a "
+        "seasonal-naive forecast (the same month last year) over the months before its origin. "
         "Below 1 beats a seasonal-naive forecast; 0 is perfect.",
         "sMAPE: symmetric mean absolute percentage error, 0% (perfect) to 200%; a month where forecast and "
         "actual are both 0 counts as 0%.",
         "Coverage: the share of actuals that fell inside the 80% and 95% intervals built, at each origin, "
-        "only from errors already known then. Near 80% and 95% means the ranges can be trusted.",
-        "Ensemble: inverse-MASE weights over the three best models, used only when it beats the best single "
-        "model (otherwise that model alone). The 'ensemble' row scores the chosen method; it is chosen on the "
-        "same backtest, so its score is slightly optimistic. The best MASE of each series is highlighted.",
+        "only from the panel's errors already known then. Near 80% and 95% means the ranges can be trusted.",
+        "Ensemble: the panel's combination. Its window, damping and weights were chosen at each origin from "
+        "the errors known at that origin only (naive unless the pooled trend beat it on several origins), so "
+        "its score is out of sample. The best MASE of each series is highlighted.",
         "Outturn method: the method the month-end outturn uses for the line (the budget's method column, or "
         "the default: commitments on placement lines, run-rate elsewhere). Statistical accuracy matters most "
         "where the method is 'forecast'.",
-        "Charts: actuals against the chosen method's past forecasts made 1 and 3 months before each month, "
+        "Charts: actuals against the combination's past forecasts made 1 and 3 months before each month, "
         "over the backtest window; their figures are on the sheet 'Chart data'.",
         "No child-level data is held in this workbook.",
     ]

@@ -16,6 +16,8 @@ from budget.monthend.report import (
     sign_statement,
     variance_key,
 )
+from budget.workbooks.cash import write_cash
+from budget.workbooks.funding import write_funding
 from budget.workbooks.savings import write_savings
 from budget.workbooks.xlsx import (
     Formats,
@@ -79,6 +81,13 @@ def write_outturn_workbook(report: OutturnReport, path: Path) -> None:
                 report.authority,
                 period_title(report.financial_year, report.period, report.period_no),
             )
+        if report.funding:
+            write_funding(
+                workbook, report.funding, fmts, report.authority,
+                period_title(report.financial_year, report.period, report.period_no),
+            )  # fmt: skip
+        if report.cash is not None:
+            write_cash(workbook, report.cash, fmts)
         write_notes(workbook, report, fmts)
     finally:
         workbook.close()

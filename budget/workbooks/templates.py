@@ -12,7 +12,7 @@ import xlsxwriter
 
 from ledgers.readers.templates import templates_dir
 
-INPUT_TEMPLATES = ("mapping", "budget", "ledger", "placements", "savings", "adjustments")
+INPUT_TEMPLATES = ("mapping", "budget", "ledger", "placements", "savings", "adjustments", "funding", "cash")
 # Columns kept as text in the XLSX templates (codes and identifiers, whatever they look like).
 TEXT_COLUMNS = {
     "cost_centre",
@@ -22,6 +22,8 @@ TEXT_COLUMNS = {
     "reference",
     "period",
     "year",
+    "start_year",
+    "end_year",
     "method",
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -1,4 +1,12 @@
-"""The forecasting engine: every series of a long frame backtested, ensembled and given conformal intervals."""
+"""The panel forecasting engine: every series of a long frame forecast together, pooled then combined.
+
+One call is one panel. Every series is based on naive (seasonal naive for monthly and quarterly data)
+plus the panel's pooled trend (see ``panel``); the members are combined with the same fixed weights for
+every series, chosen once per panel by a rolling-origin backtest (naive unless the pooled backtest beats
+it on several origins). Prophet is a member for monthly and quarterly panels (and annual ones only when
+named in ``models``), admitted by the same panel backtest; its fits fan out over processes or Dask.
+Intervals are pooled conformal ones (``intervals.pooled_quantiles``).
+"""
 
 from __future__ import annotations
 
@@ -8,46 +16,32 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecasts.series.backtest import backtest_forecasts, mase, smape, timed_fit
-from forecasts.series.combination import chosen_weights, equal_weights, method_label
+from forecasts.series import panel as P
 from forecasts.series.fanout import mapped_chunks
 from forecasts.series.frames import SEASON_LENGTH, checked_series, future_periods, infer_frequency
-from forecasts.series.intervals import LEVELS, coverage, halfwidths, insample_halfwidth
-from forecasts.series.models import DEFAULT_MODELS, models_named
+from forecasts.series.intervals import LEVELS, insample_quantiles, pooled_quantiles
 
 FORECAST_COLUMNS = ["unique_id", "ds", "y", "lo80", "hi80", "lo95", "hi95", "method"]
 BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "coverage80", "coverage95"]
 WEIGHT_COLUMNS = ["unique_id", "model", "weight"]
-REFIT_EVERY = {"M": 3, "Q": 1, "A": 1}
-
-
-@dataclass(frozen=True)
-class SeriesSettings:
-    """What every series of one call shares (small and picklable, sent to workers)."""
-
-    horizon: int
-    season_length: int
-    model_names: tuple[str, ...]
-    nonnegative: bool = False
-    backtest: bool = True
-    refit_every: int = 1
+REFIT_EVERY = {"M": 6, "Q": 2, "A": 1}  # prophet refits in the backtest, in origins
+MEMBERS = ("seasonal-naive", "naive", "drift", "trend", "prophet")
+DEFAULT_MODELS = ("naive", "drift", "trend", "prophet")  # prophet dropped for annual panels unless named
 
 
 @dataclass
-class SeriesOutcome:
-    """One series' forecast (arrays of length horizon), weights, backtest scores and bare fit seconds."""
+class PanelChoice:
+    """What the panel chose: its configuration, the method label and the choice at every backtest origin."""
 
-    unique_id: str
-    point: np.ndarray
-    bounds: dict[str, np.ndarray]  # lo80, hi80, lo95, hi95
-    weights: dict[str, float]
-    scores: list[tuple[str, float, float, float, float]]  # model, mase, smape, coverage80, coverage95
-    fit_seconds: float
+    config: P.Config
+    label: str
+    base: str
+    by_origin: list[P.Config] = field(default_factory=list)
 
 
 @dataclass
 class ForecastResult:
-    """Forecasts, backtest scores and ensemble weights of every series, as long frames."""
+    """Forecasts, backtest scores and the panel's weights, as long frames."""
 
     forecasts: pd.DataFrame
     backtest: pd.DataFrame
@@ -55,58 +49,119 @@ class ForecastResult:
     fit_seconds: float
     frequency: str
     methods: dict[str, str] = field(default_factory=dict)
+    choice: PanelChoice | None = None
+    past: PastForecasts | None = None
 
 
-def _scores(
-    name: str, fc: np.ndarray, actual: np.ndarray, scale: float, origins: np.ndarray, y: np.ndarray
-) -> tuple[str, float, float, float, float]:
-    err = np.abs(fc - actual)
-    cov = [coverage(err, origins, y, lvl) for lvl in LEVELS]
-    return (name, mase(fc, actual, scale), smape(fc, actual), cov[0], cov[1])
+@dataclass
+class PastForecasts:
+    """The combination's backtest forecasts: origin o (positions from each series' first value on the
+    panel's grid) forecast ``forecasts[i, j, k]`` for series i at position ``origins[j] + k``."""
+
+    ids: list[str]
+    first: np.ndarray  # grid column of each series' first value
+    origins: np.ndarray
+    forecasts: np.ndarray  # series × origins × steps
+
+    def by_step(self, unique_id: str, step: int) -> dict[int, float]:
+        """{position in the series: forecast made ``step`` periods before} where one was made."""
+        i = self.ids.index(unique_id)
+        out = {}
+        for j, o in enumerate(self.origins):
+            v = self.forecasts[i, j, step - 1] if step <= self.forecasts.shape[2] else np.nan
+            if np.isfinite(v):
+                out[int(o) + step - 1 - int(self.first[i])] = float(v)
+        return out
 
 
-def forecast_series(unique_id: str, y: np.ndarray, settings: SeriesSettings) -> SeriesOutcome:
-    """One series: backtest (optional), choose weights, refit the chosen models on all data, add intervals."""
-    x = np.asarray(y, dtype=float)
-    h, m = settings.horizon, settings.season_length
-    models = models_named(settings.model_names, nonnegative=settings.nonnegative)
-    if m == 1 and len(models) > 1:  # annual: seasonal naive is naive; a duplicate would skew the ensemble
-        models = [mdl for mdl in models if mdl.name != "seasonal-naive"] or models
-    fit_seconds = 0.0
-    scores: list[tuple[str, float, float, float, float]] = []
-    fallback = {lvl: insample_halfwidth(x, lvl) for lvl in LEVELS}
-    if settings.backtest:
-        bt = backtest_forecasts(x, h, m, models, settings.refit_every)
-        fit_seconds += bt.fit_seconds
-        weights, chosen_fc = chosen_weights(bt)
-        for name, fc in bt.forecasts.items():
-            scores.append(_scores(name, fc, bt.actual, bt.scale, bt.origins, x))
-        scores.append(_scores("ensemble", chosen_fc, bt.actual, bt.scale, bt.origins, x))
-        err = np.abs(chosen_fc - bt.actual)
-        widths = {lvl: halfwidths(err, lvl, fallback[lvl]) for lvl in LEVELS}
-    else:
-        weights = equal_weights([mdl.name for mdl in models])
-        steps = np.sqrt(np.arange(1, h + 1))
-        widths = {lvl: fallback[lvl] * steps for lvl in LEVELS}
-    point = np.zeros(h)
-    for mdl in models:
-        if mdl.name in weights:
-            fc, secs = timed_fit(mdl, x, h, m)
-            fit_seconds += secs
-            point += weights[mdl.name] * fc
-    bounds: dict[str, np.ndarray] = {}
-    for lvl in LEVELS:
-        bounds[f"lo{lvl}"] = point - widths[lvl]
-        bounds[f"hi{lvl}"] = point + widths[lvl]
-    if settings.nonnegative:
-        point = np.clip(point, 0.0, None)
-        bounds = {k: np.clip(v, 0.0, None) for k, v in bounds.items()}
-    return SeriesOutcome(unique_id, point, bounds, weights, scores, fit_seconds)
+@dataclass(frozen=True)
+class Panel:
+    """The long frame as a matrix: one row per series, one column per period of the common grid."""
+
+    ids: list[str]
+    values: np.ndarray
+    dates: pd.DatetimeIndex
+    last: np.ndarray  # column of each series' last value
+    last_dates: list[pd.Timestamp]  # each series' own last date (its forecast dates step on from it)
 
 
-def forecast_chunk(items: list[tuple[str, np.ndarray]], settings: SeriesSettings) -> list[SeriesOutcome]:
-    """Forecasts of a chunk of (unique_id, y) pairs (the unit of work sent to a worker)."""
-    return [forecast_series(uid, y, settings) for uid, y in items]
+def panel_matrix(frame: pd.DataFrame, freq: str) -> Panel:
+    """Series (in first-seen order) on the common grid of periods, NaN where a series has no value."""
+    months = {"M": 1, "Q": 3, "A": 12}[freq]
+    ds = frame["ds"]
+    base = ds.min()
+    pos = ((ds.dt.year - base.year) * 12 + (ds.dt.month - base.month)) // months
+    ids = list(dict.fromkeys(frame["unique_id"]))
+    row = frame["unique_id"].map({u: i for i, u in enumerate(ids)}).to_numpy()
+    t = int(pos.max()) + 1
+    values = np.full((len(ids), t), np.nan)
+    values[row, pos.to_numpy()] = frame["y"].to_numpy(dtype=float)
+    firsts = frame.assign(pos=pos).drop_duplicates("pos").set_index("pos")["ds"]
+    grid_dates = pd.DatetimeIndex([firsts.get(i, pd.NaT) for i in range(t)])
+    last = t - 1 - np.argmax(~np.isnan(values[:, ::-1]), axis=1)
+    last_ds = frame.groupby("unique_id", sort=False)["ds"].max()
+    return Panel(ids, values, grid_dates, last, [pd.Timestamp(last_ds[u]) for u in ids])
+
+
+def member_names(models: list[str] | tuple[str, ...] | None, freq: str) -> tuple[str, ...]:
+    """The members asked for (default: naive, drift, trend and, unless annual, prophet); raises ValueError."""
+    chosen = list(dict.fromkeys(DEFAULT_MODELS if models is None else models))
+    unknown = [n for n in chosen if n not in MEMBERS]
+    if unknown or not chosen:
+        raise ValueError(f"unknown model(s) {unknown or chosen}; choose from {', '.join(MEMBERS)}")
+    if models is None and freq == "A":
+        chosen = [n for n in chosen if n != "prophet"]
+    return tuple(chosen)
+
+
+def prophet_rows(
+    items: list[tuple[int, np.ndarray]],
+    h: int,
+    m: int,
+    origins: tuple[int, ...],
+    every: int,
+    nonnegative: bool,
+) -> list[tuple[int, np.ndarray, np.ndarray, float]]:
+    """Prophet per series: (row, backtest forecasts origins × h, final forecast, fit seconds).
+
+    Refitted every ``every`` origins; in between, the last fit read further ahead (new points unused).
+    """
+    import time
+
+    from forecasts.series.prophet_adapter import ProphetModel
+
+    model = ProphetModel(nonnegative=nonnegative)
+    out = []
+    for row, y in items:
+        secs = 0.0
+        bt = np.full((len(origins), h), np.nan)
+        for i in range(0, len(origins), every):
+            k = min(every, len(origins) - i)
+            train = y[: origins[i]]
+            train = train[~np.isnan(train)]
+            if len(train) < 3 or np.isnan(y[origins[i] - 1]):
+                continue
+            t = time.perf_counter()
+            fc = model.fit_predict(train, h + k - 1, m)
+            secs += time.perf_counter() - t
+            for j in range(k):
+                bt[i + j] = fc[j : j + h]
+        known = y[~np.isnan(y)]
+        t = time.perf_counter()
+        final = model.fit_predict(known, h, m) if len(known) >= 3 else np.full(h, np.nan)
+        secs += time.perf_counter() - t
+        out.append((row, bt, np.asarray(final, dtype=float), secs))
+    return out
+
+
+@dataclass
+class _Backtest:
+    """Every member's forecasts at every origin (series × origins × steps) with actuals and scales."""
+
+    origins: np.ndarray
+    actual: np.ndarray
+    scale: np.ndarray  # series × origins
+    forecasts: dict[str, np.ndarray]
 
 
 def forecast_frame(
@@ -120,59 +175,241 @@ def forecast_frame(
     dask_address: str | None = None,
     progress: bool = False,
 ) -> ForecastResult:
-    """Forecast every series of a long frame (unique_id, ds, y) ``horizon`` periods ahead.
+    """Forecast the panel of a long frame (unique_id, ds, y) ``horizon`` periods ahead.
 
-    ``models`` defaults to seasonal-naive, naive, drift, ets and prophet; leave prophet out of big runs
-    for speed. With ``backtest`` each series gets a rolling-origin backtest, inverse-MASE ensemble
-    weights (never worse than its best single model) and conformal 80%/95% intervals; without it,
-    an equal-weight mean with in-sample interval widths. Raises SeriesError / ValueError on bad input.
+    With ``backtest`` the panel's window, damping and weights come from a rolling-origin backtest
+    (pooled over the series) and the intervals from its pooled errors; without it, naive with in-sample
+    widths. ``models`` names the members (naive / seasonal-naive are the base; drift is scored as a
+    benchmark, never combined; trend is the pooled trend; prophet). Raises SeriesError / ValueError.
     """
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1 period; received {horizon}")
     frame = checked_series(df)
     freq = infer_frequency(frame)
-    names = tuple(dict.fromkeys(DEFAULT_MODELS if models is None else models))
-    models_named(names)  # check the names before any work is sent out
-    settings = SeriesSettings(horizon, SEASON_LENGTH[freq], names, nonnegative, backtest, REFIT_EVERY[freq])
-    groups = [(str(uid), g["y"].to_numpy(dtype=float)) for uid, g in frame.groupby("unique_id", sort=False)]
-    last_ds = frame.groupby("unique_id", sort=False)["ds"].max()
-    outcomes = mapped_chunks(
-        functools.partial(forecast_chunk, settings=settings),
-        groups,
-        n_jobs=n_jobs,
-        dask_address=dask_address,
-        progress=progress,
-    )
-    return _result(outcomes, last_ds, freq, horizon)
-
-
-def _result(outcomes: list[SeriesOutcome], last_ds: pd.Series, freq: str, horizon: int) -> ForecastResult:
-    fc_parts: list[pd.DataFrame] = []
-    bt_rows: list[tuple[str, str, float, float, float, float]] = []
-    w_rows: list[tuple[str, str, float]] = []
-    methods: dict[str, str] = {}
-    for o in outcomes:
-        methods[o.unique_id] = method_label(o.weights)
-        part = pd.DataFrame(
-            {"unique_id": o.unique_id, "ds": future_periods(last_ds[o.unique_id], freq, horizon)}
+    names = member_names(models, freq)
+    m = SEASON_LENGTH[freq]
+    pnl = panel_matrix(frame, freq)
+    y, h = pnl.values, horizon
+    use_trend = "trend" in names and backtest
+    origins = P.backtest_origins(y.shape[1], m, h) if backtest else np.arange(0)
+    use_prophet = "prophet" in names and len(origins) > 0  # admitted only by the panel backtest
+    prophet_bt, prophet_final, fit_seconds = None, None, 0.0
+    if use_prophet:
+        prophet_bt, prophet_final, fit_seconds = _prophet(
+            y, h, m, origins, REFIT_EVERY[freq], nonnegative, n_jobs, dask_address, progress
         )
-        part["y"] = o.point
-        for k, v in o.bounds.items():
-            part[k] = v
-        part["method"] = methods[o.unique_id]
-        fc_parts.append(part)
-        bt_rows.extend((o.unique_id, *s) for s in o.scores)
-        w_rows.extend((o.unique_id, m, w) for m, w in o.weights.items())
-    forecasts = (
-        pd.concat(fc_parts, ignore_index=True)[FORECAST_COLUMNS]
-        if fc_parts
-        else pd.DataFrame(columns=FORECAST_COLUMNS)
+    base_name = "seasonal-naive" if m > 1 else "naive"
+    grid = P.configs(with_prophet=use_prophet, with_trend=use_trend)
+    bt: _Backtest | None = None
+    choice = PanelChoice(P.NAIVE, base_name, base_name)
+    if len(origins):
+        sel = P.selection_scores(y, h, m, grid, prophet_bt)
+        cfg = P.chosen_config(sel, y.shape[1])
+        by_origin = [P.chosen_config(sel, int(o)) for o in origins]
+        choice = PanelChoice(cfg, _label(cfg, base_name, freq), base_name, by_origin)
+        trend_cfg = _trend_member(sel, cfg)
+        bt = _member_backtests(y, h, m, origins, names, base_name, by_origin, trend_cfg, prophet_bt)
+    point = _final_forecast(y, pnl.last, h, m, choice.config, prophet_final)
+    scale = P.naive_scale(y, m)
+    widths = _widths(bt, y, scale, h)
+    bounds = {}
+    for lvl in LEVELS:
+        bounds[f"lo{lvl}"] = point - widths[lvl][None, :] * scale[:, None]
+        bounds[f"hi{lvl}"] = point + widths[lvl][None, :] * scale[:, None]
+    if nonnegative:
+        point = np.clip(point, 0.0, None)
+        bounds = {k: np.clip(v, 0.0, None) for k, v in bounds.items()}
+    scores = _scores(bt, y) if bt is not None else []
+    result = _result(pnl, freq, h, point, bounds, scores, choice, names, fit_seconds)
+    if bt is not None:
+        first = np.argmax(~np.isnan(y), axis=1)
+        result.past = PastForecasts(pnl.ids, first, bt.origins, bt.forecasts["ensemble"])
+    return result
+
+
+def _label(cfg: P.Config, base: str, freq: str) -> str:
+    """The method label; windows are in years and damping per year at every frequency."""
+    return cfg.label(base)
+
+
+def _trend_member(sel: P.Selection, cfg: P.Config) -> P.Config:
+    """The pooled-trend member reported alone: the chosen window and damping at full weight (or the best)."""
+    if cfg.trend_weight > 0:
+        return P.Config(cfg.years, cfg.damping, cfg.own_share, 1.0)
+    full = [i for i, c in enumerate(sel.configs) if c.trend_weight == 1.0 and c.prophet_weight == 0]
+    if not full:
+        return P.Config(P.YEARS[-1], P.DAMPING[0], 0.0, 1.0)
+    mean = sel.loss[full].sum(axis=(1, 2)) / max(sel.count.sum(), 1.0)
+    return sel.configs[full[int(np.argmin(mean))]]
+
+
+def _prophet(
+    y: np.ndarray,
+    h: int,
+    m: int,
+    origins: np.ndarray,
+    every: int,
+    nonnegative: bool,
+    n_jobs: int,
+    dask_address: str | None,
+    progress: bool,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    items = [(i, y[i]) for i in range(len(y))]
+    fn = functools.partial(
+        prophet_rows, h=h, m=m, origins=tuple(int(o) for o in origins), every=every, nonnegative=nonnegative
     )
+    rows = mapped_chunks(fn, items, n_jobs=n_jobs, dask_address=dask_address, progress=progress)
+    bt = np.full((len(y), len(origins), h), np.nan)
+    final = np.full((len(y), h), np.nan)
+    secs = 0.0
+    for row, b, f, s in rows:
+        bt[row], final[row] = b, f
+        secs += s
+    return bt, final, secs
+
+
+def _member_backtests(
+    y: np.ndarray,
+    h: int,
+    m: int,
+    origins: np.ndarray,
+    names: tuple[str, ...],
+    base_name: str,
+    by_origin: list[P.Config],
+    trend_cfg: P.Config,
+    prophet_bt: np.ndarray | None,
+) -> _Backtest:
+    n, n_o = len(y), len(origins)
+    actual = np.full((n, n_o, h), np.nan)
+    scale = np.ones((n, n_o))
+    fcs: dict[str, np.ndarray] = {}
+    members = [base_name] + [x for x in ("drift", "trend", "prophet") if x in names]
+    if "naive" in names and base_name != "naive":
+        members.insert(1, "naive")
+    for name in [*members, "ensemble"]:
+        fcs[name] = np.full((n, n_o, h), np.nan)
+    for j, o in enumerate(origins):
+        known = y[:, :o]
+        inp = P.origin_inputs(known, h, m)
+        actual[:, j] = P._actuals(y, int(o), h)
+        scale[:, j] = inp.scale
+        prophet = prophet_bt[:, j] if prophet_bt is not None else None
+        fcs[base_name][:, j] = inp.base
+        if "naive" in fcs and base_name != "naive":
+            fcs["naive"][:, j] = np.repeat(P.last_values(known)[:, None], h, axis=1)
+        if "drift" in fcs:
+            fcs["drift"][:, j] = P.drift_forecast(known, h)
+        if "trend" in fcs:
+            fcs["trend"][:, j] = P.combination(inp, trend_cfg, m, None)
+        if "prophet" in fcs and prophet is not None:
+            fcs["prophet"][:, j] = prophet
+        fcs["ensemble"][:, j] = P.combination(inp, by_origin[j], m, prophet)
+        live = ~np.isnan(inp.base)
+        for f in fcs.values():
+            f[np.flatnonzero(~live), j, :] = np.nan
+    return _Backtest(origins, actual, scale, fcs)
+
+
+def _final_forecast(
+    y: np.ndarray, last: np.ndarray, h: int, m: int, cfg: P.Config, prophet: np.ndarray | None
+) -> np.ndarray:
+    """The chosen combination from each series' own last period (grouped by where series end)."""
+    out = np.full((len(y), h), np.nan)
+    for end in np.unique(last):
+        rows = np.flatnonzero(last == end)
+        inp = P.origin_inputs(y[:, : end + 1], h, m)
+        fc = P.combination(inp, cfg, m, prophet)
+        out[rows] = fc[rows]
+    return out
+
+
+def _widths(bt: _Backtest | None, y: np.ndarray, scale: np.ndarray, h: int) -> dict[int, np.ndarray]:
+    """Pooled half-widths per step in units of each series' naive scale."""
+    out = {}
+    for lvl in LEVELS:
+        q = np.full(h, np.nan)
+        if bt is not None:
+            err = np.abs(bt.forecasts["ensemble"] - bt.actual) / bt.scale[:, :, None]
+            q = pooled_quantiles(err, bt.origins, y.shape[1], lvl)
+        if np.isnan(q).any():
+            fallback = insample_quantiles(y, scale, lvl, h)
+            q = np.where(np.isnan(q), fallback, q)
+            q = np.maximum.accumulate(q)
+        out[lvl] = q
+    return out
+
+
+def _scores(bt: _Backtest, y: np.ndarray) -> list[list[tuple[str, float, float, float, float]]]:
+    """Per series, per member: MASE, sMAPE and the pooled intervals' sequential coverage (80%, 95%)."""
+    n = len(y)
+    out: list[list[tuple[str, float, float, float, float]]] = [[] for _ in range(n)]
+    for name, fc in bt.forecasts.items():
+        err = np.abs(fc - bt.actual)
+        scaled = err / bt.scale[:, :, None]
+        ok = np.isfinite(scaled)
+        cnt = ok.sum(axis=(1, 2))
+        mase = np.divide(np.where(ok, scaled, 0).sum(axis=(1, 2)), cnt, out=np.full(n, np.nan), where=cnt > 0)
+        denom = np.abs(fc) + np.abs(bt.actual)
+        sm = np.divide(2 * err, denom, out=np.zeros_like(err), where=denom > 0)
+        smape = 100 * np.divide(
+            np.where(ok, sm, 0).sum(axis=(1, 2)), cnt, out=np.full(n, np.nan), where=cnt > 0
+        )
+        covs = [_coverage(scaled, bt.origins, lvl) for lvl in LEVELS]
+        for i in range(n):
+            out[i].append((name, float(mase[i]), float(smape[i]), float(covs[0][i]), float(covs[1][i])))
+    return out
+
+
+def _coverage(scaled: np.ndarray, origins: np.ndarray, level: int) -> np.ndarray:
+    """Per series: share of cells inside the pooled interval built from errors known at their origin."""
+    hits = np.zeros(len(scaled))
+    total = np.zeros(len(scaled))
+    for j, o in enumerate(origins):
+        q = pooled_quantiles(scaled, origins, int(o), level)
+        cell = scaled[:, j, :]
+        ok = np.isfinite(cell) & np.isfinite(q)[None, :]
+        hits += (ok & (cell <= np.where(np.isfinite(q), q, 0)[None, :])).sum(axis=1)
+        total += ok.sum(axis=1)
+    return np.divide(hits, total, out=np.full(len(scaled), np.nan), where=total > 0)
+
+
+def _result(
+    pnl: Panel,
+    freq: str,
+    h: int,
+    point: np.ndarray,
+    bounds: dict[str, np.ndarray],
+    scores: list[list[tuple[str, float, float, float, float]]],
+    choice: PanelChoice,
+    names: tuple[str, ...],
+    fit_seconds: float,
+) -> ForecastResult:
+    n = len(pnl.ids)
+    ahead = {d: future_periods(d, freq, h) for d in set(pnl.last_dates)}
+    dates = [ahead[d] for d in pnl.last_dates]
+    forecasts = pd.DataFrame(
+        {
+            "unique_id": np.repeat(pnl.ids, h),
+            "ds": np.concatenate([d.to_numpy() for d in dates]) if n else [],
+            "y": point.ravel(),
+            **{k: v.ravel() for k, v in bounds.items()},
+            "method": choice.label,
+        }
+    )[FORECAST_COLUMNS]
+    bt_rows = [(pnl.ids[i], *s) for i in range(len(scores)) for s in scores[i]]
+    cfg = choice.config
+    weights = {choice.base: 1.0 - cfg.trend_weight - cfg.prophet_weight}
+    if cfg.trend_weight:
+        weights["trend"] = cfg.trend_weight
+    if cfg.prophet_weight:
+        weights["prophet"] = cfg.prophet_weight
+    w_rows = [(uid, k, float(v)) for uid in pnl.ids for k, v in weights.items() if v > 0]
     return ForecastResult(
         forecasts=forecasts,
         backtest=pd.DataFrame(bt_rows, columns=BACKTEST_COLUMNS),
         weights=pd.DataFrame(w_rows, columns=WEIGHT_COLUMNS),
-        fit_seconds=float(sum(o.fit_seconds for o in outcomes)),
+        fit_seconds=fit_seconds,
         frequency=freq,
-        methods=methods,
+        methods={uid: choice.label for uid in pnl.ids},
+        choice=choice,
     )

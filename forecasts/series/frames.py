@@ -95,17 +95,22 @@ def infer_frequency(df: pd.DataFrame) -> str:
     Raises SeriesError when spacing is irregular (a gap or a mix of frequencies) or the frame is invalid.
     """
     frame = checked_series(df)
+    if frame.empty:
+        raise SeriesError("series frame has no rows; received an empty frame.")
+    months = frame["ds"].dt.year * 12 + frame["ds"].dt.month
+    same = frame["unique_id"].eq(frame["unique_id"].shift())
+    gaps = (months - months.shift()).where(same).dropna().astype(int)
+    per_series = gaps.groupby(frame.loc[gaps.index, "unique_id"], sort=False).agg(["min", "max"])
     found: str | None = None
-    for uid, g in frame.groupby("unique_id", sort=False):
-        ds = list(g["ds"])
-        gaps = {_months_between(a, b) for a, b in zip(ds, ds[1:], strict=False)}
-        if len(gaps) != 1 or next(iter(gaps)) not in _MONTHS_APART:
+    for uid, (lo, hi) in zip(per_series.index, per_series.to_numpy().tolist(), strict=True):
+        if lo != hi or lo not in _MONTHS_APART:
+            seen = sorted(set(gaps[frame.loc[gaps.index, "unique_id"] == uid]))
             raise SeriesError(
-                f"series '{uid}' has irregular spacing in ds (gaps of {sorted(gaps)} months); expected "
+                f"series '{uid}' has irregular spacing in ds (gaps of {seen} months); expected "
                 "every 1 (monthly), 3 (quarterly) or 12 (annual) months with no missing periods. "
                 "Fill missing periods (e.g. with 0) or aggregate to a regular frequency."
             )
-        freq = _MONTHS_APART[next(iter(gaps))]
+        freq = _MONTHS_APART[lo]
         if found is not None and freq != found:
             raise SeriesError(
                 f"series '{uid}' is {freq} but an earlier series is {found}; forecast one frequency per call."

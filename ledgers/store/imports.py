@@ -166,6 +166,8 @@ _TABLES = {
     "placements": "placements",
     "savings": "savings",
     "adjustments": "adjustments",
+    "cash": "cash_balances",
+    "funding": "funding",
 }
 # what one import of each kind replaces: the ledger periods it holds, the budget/adjustments of its year
 _SCOPE = {
@@ -198,6 +200,8 @@ def _still_stored(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> 
         "placements": "placements",
         "savings": "savings",
         "adjustments": "adjustments",
+        "cash": "cash_balances",
+        "funding": "funding",
     }.get(kind)
     if table is None:
         return False

@@ -65,6 +65,11 @@ CREATE TABLE IF NOT EXISTS run_placements (
 CREATE TABLE IF NOT EXISTS run_line_months (
     fy INTEGER NOT NULL, period INTEGER NOT NULL, line VARCHAR NOT NULL, month DATE NOT NULL,
     net_p BIGINT NOT NULL, adjustments_p BIGINT);
+CREATE TABLE IF NOT EXISTS cash_balances (
+    balance_date DATE NOT NULL, balance_p BIGINT NOT NULL, source_row INTEGER, import_id INTEGER);
+CREATE TABLE IF NOT EXISTS funding (
+    fund VARCHAR NOT NULL, line VARCHAR NOT NULL, total_p BIGINT NOT NULL, start_year INTEGER NOT NULL,
+    end_year INTEGER NOT NULL, spent_p BIGINT, source_row INTEGER, import_id INTEGER);
 """
 
 
@@ -144,4 +149,8 @@ def open_store(path: Path, read_only: bool = False) -> Store:
             f"the store {path} has schema version {version}, this careladder uses version {SCHEMA_VERSION}: "
             "use the careladder version that created it, or re-create the workspace and re-import"
         )
+    if not read_only:
+        for stmt in SCHEMA.split(";"):  # tables added since the store was created (all IF NOT EXISTS)
+            if stmt.strip():
+                con.execute(stmt)
     return Store(con, path)
