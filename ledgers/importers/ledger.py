@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ledgers.importers.mapping import combo_lines
 from ledgers.readers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
-from ledgers.readers.parse import extra_json
+from ledgers.readers.parse import empty_text, extra_json
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede, warn
@@ -125,7 +125,7 @@ def _validate(ctx: ImportContext) -> list[Problem]:
     present = set(ctx.raw.present)
 
     def empty(col: str) -> str:
-        return f'("__raw_{col}" IS NULL OR trim("__raw_{col}") = \'\')' if col in present else "true"
+        return empty_text(f'"__raw_{col}"') if col in present else "true"
 
     problems: list[Problem] = []
     if "amount" in present:

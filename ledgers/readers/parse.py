@@ -157,7 +157,8 @@ def parse_table(
         rawcol = f'"__raw_{name}"'
         filled = f"{rawcol} IS NOT NULL AND trim({rawcol}) <> ''"
         message = _too_large if kind == MONEY else "{} " + _HINT[kind]
-        problems += _cells(con, raw.file, out, name, rawcol, f'{filled} AND "{target}" IS NULL', message)
+        # the typed column first: it is NULL only for the few bad or empty cells, so the trim runs on those
+        problems += _cells(con, raw.file, out, name, rawcol, f'"{target}" IS NULL AND {filled}', message)
         if kind == PERIOD:
             problems += _cells(
                 con,
@@ -170,9 +171,14 @@ def parse_table(
             )
     for name, target, kind in required:
         col_sql = f'"{target}"' if kind == TEXT else f'"__raw_{name}"'
-        cond = f"{col_sql} IS NULL" if kind == TEXT else f"{col_sql} IS NULL OR trim({col_sql}) = ''"
+        cond = f"{col_sql} IS NULL" if kind == TEXT else f'"{target}" IS NULL AND {empty_text(col_sql)}'
         problems += _cells(con, raw.file, out, name, col_sql, cond, "is empty but required")
     return problems
+
+
+def empty_text(col_sql: str) -> str:
+    """SQL: the text is NULL, empty or spaces (ascii() spares the trim for a cell starting with a character)."""
+    return f"({col_sql} IS NULL OR {col_sql} = '' OR (ascii({col_sql}) <= 32 AND trim({col_sql}) = ''))"
 
 
 def _too_large(value: str) -> str:
