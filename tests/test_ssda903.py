@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledgers.importers.ssda903 import episode_files, join_episodes, parse_dates, read_903
+from ledgers.importers.ssda903 import episode_files, header_table, join_episodes, parse_dates, read_903
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903"
 HEAD = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/02/2005,WBRI,,,\n2,2,03/04/2006,WBRI,,,\n"
 
 
 def test_hand_made_years_dedup_join_and_lines(tmp_path: Path) -> None:
@@ -25,6 +26,8 @@ def test_hand_made_years_dedup_join_and_lines(tmp_path: Path) -> None:
         + "1,30/06/2018,L,E1,N1,U4,PR4,31/08/2018,E11,,,,100\n"  # legal status change: same placement
         + "1,31/08/2018,P,E1,N1,U4,PR1,,,,,,300\n"  # change of carer: new placement, in-house
     )
+    for year in (2018, 2019):
+        (tmp_path / f"{year}-header.csv").write_text(HEADER)
     df, problems = read_903(tmp_path)
     assert problems == []
     assert len(df) == 3
@@ -48,6 +51,7 @@ def test_bad_dates_and_unmapped_codes_are_problems_with_rows(tmp_path: Path) -> 
     (tmp_path / "episodes.csv").write_text(
         HEAD + "1,31/13/2017,S,C2,N1,U4,PR4,,,,,,1\n" + "2,01/04/2017,S,C2,N1,XX,PR4,,,,,,1\n"
     )
+    (tmp_path / "header.csv").write_text(HEADER)
     codes = pd.DataFrame({"place": ["U4"], "provider": ["*"], "line": ["IFA"]})
     costs = pd.DataFrame({"line": ["IFA"], "weekly_cost": ["800.00"]})
     df, problems = read_903(tmp_path, codes, costs)
@@ -145,3 +149,18 @@ def test_join_keeps_a_gap_as_two_placements() -> None:
         }
     )
     assert len(join_episodes(eps)) == 2
+
+
+def test_header_table_gives_each_child_its_date_of_birth(tmp_path: Path) -> None:
+    (tmp_path / "episodes.csv").write_text(HEAD + "1,01/04/2017,S,C2,N1,U4,PR4,,,,,,1\n")
+    (tmp_path / "header.csv").write_text(HEADER + "3,1,,WBRI,,,\n")
+    heads, problems = header_table(tmp_path)
+    assert problems == []
+    assert heads["_child"].tolist() == ["1", "2", "3"]  # keyed as the placements' child_ref
+    assert heads["DOB"].dt.strftime("%Y-%m-%d").fillna("unknown").tolist() == [
+        "2005-02-01",
+        "2006-04-03",
+        "unknown",
+    ]
+    df, _ = read_903(tmp_path)
+    assert set(df["child_ref"]) <= set(heads["_child"])

@@ -22,6 +22,7 @@ from budget.cli.imports import (
 )
 from budget.cli.month_end import register as register_month_end
 from budget.cli.mtfs import register as register_mtfs
+from budget.cli.placements import register as register_placements
 from budget.cli.series import app as series_app
 from budget.cli.serve import register as register_serve
 from budget.cli.templates import templates_command
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(budget_app, name="budget")
 app.add_typer(ledger_app, name="ledger")
+register_placements(placements_app)
 app.add_typer(placements_app, name="placements")
 app.add_typer(savings_app, name="savings")
 app.add_typer(adjustments_app, name="adjustments")

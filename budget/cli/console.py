@@ -29,7 +29,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def handles_errors(fn: F) -> F:
-    """Print import problems and workspace errors plainly and exit 2 (never a traceback with locals)."""
+    """Print import problems and workspace errors plainly and exit 2 (never a traceback with locals).
+
+    Bad input never shows a traceback: import problems and settings errors are listed as they are, and a
+    path an officer gave that cannot be read or written (missing, a folder, no permission) is named with the
+    reason. Anything else is a bug and keeps its traceback (typer shows it without local variables).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -43,10 +48,46 @@ def handles_errors(fn: F) -> F:
                 err.print(line, markup=False)
             raise typer.Exit(2) from None
         except WorkspaceError as exc:
-            err.print(f"error: {exc}", markup=False)
+            first, *rest = str(exc).splitlines() or [""]
+            err.print(f"error: {first}", markup=False)
+            for line in rest:
+                err.print(line, markup=False)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            cause = named_path_error(exc)
+            if cause is None:
+                raise  # a bug: typer shows the traceback, without local variables
+            err.print(f"error: {path_problem(cause)}", markup=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def named_path_error(exc: BaseException) -> OSError | None:
+    """The OSError on a named path behind ``exc`` (itself, or what a library re-raised it as, such as
+    xlsxwriter's FileCreateError), or None when ``exc`` is not about a path."""
+    seen: BaseException | None = exc
+    for _ in range(3):
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and seen.filename is not None:
+            return seen
+        if seen.args and isinstance(seen.args[0], OSError) and seen.args[0].filename is not None:
+            return seen.args[0]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def path_problem(exc: OSError) -> str:
+    """``path: what is wrong`` for a file an officer named that could not be read or written."""
+    reason = {
+        FileNotFoundError: "not found (or its folder does not exist)",
+        IsADirectoryError: "is a folder; give a file name",
+        NotADirectoryError: "a part of the path is a file, not a folder",
+        PermissionError: "permission denied (is it open in Excel, or read-only?)",
+        FileExistsError: "already exists and is not a folder; give a folder name",
+    }.get(type(exc), exc.strerror or type(exc).__name__)
+    return f"{exc.filename}: {reason}"
 
 
 def print_outcome(outcome: ImportOutcome) -> None:

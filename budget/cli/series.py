@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from budget.cli.console import UnusedWorkspaceOpt
+from budget.cli.console import UnusedWorkspaceOpt, handles_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,6 +82,7 @@ def _print_tables(result: ForecastResult, with_backtest: bool, console: Console)
 
 
 @app.command("forecast")
+@handles_errors
 def forecast(
     file: Annotated[Path, typer.Argument(help="CSV with columns unique_id, ds, y")],
     horizon: Annotated[int, typer.Option("--horizon", help="periods to forecast")],
@@ -113,7 +114,9 @@ def forecast(
     from forecasts.series.frames import read_series_csv
 
     if not file.is_file():
-        typer.echo(f"{file}: file not found", err=True)
+        typer.echo(
+            f"{file}: {'is a folder; give a CSV file' if file.is_dir() else 'file not found'}", err=True
+        )
         raise typer.Exit(2)
     names = [m.strip() for m in models.split(",") if m.strip()] if models else None
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from budget.cli.console import UnusedWorkspaceOpt
+from budget.cli.console import UnusedWorkspaceOpt, handles_errors
 from budget.workbooks.templates import copy_templates
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 
 
 @app.callback(invoke_without_command=True)
+@handles_errors
 def templates_command(
     outdir: Path = typer.Argument(..., help="Folder to copy the templates into (created if needed)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace templates already in OUTDIR."),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -73,8 +74,13 @@ def workbook_entries(path: Path) -> tuple[int | None, list[Entry]]:
     cell, so no words are silently dropped."""
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise WorkspaceError(f"{path.name}: cannot be read as an Excel workbook: {exc}") from None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        reason = (
+            "it is not an Excel workbook (or it is password-protected)"
+            if isinstance(exc, zipfile.BadZipFile)
+            else exc
+        )
+        raise WorkspaceError(f"{path.name}: cannot be read as an Excel workbook: {reason}") from None
     if SHEET not in wb.sheetnames:
         raise WorkspaceError(
             f"{path.name}: no sheet named '{SHEET}' (sheets: {', '.join(wb.sheetnames)}): "

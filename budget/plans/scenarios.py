@@ -20,10 +20,11 @@ savings = true                   # the savings plan applied (modelled schemes th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ledgers.readers.problems import WorkspaceError
+from ledgers.store.settings import CHANGE, RATE, Kind, SettingInvalid
 from ledgers.store.workspace import Settings
 
 BASELINE = "baseline"
@@ -90,22 +91,18 @@ def _pct(value: Decimal, signed: bool = True) -> str:
     return f"+{text}" if signed and value > 0 else text
 
 
-def fraction(value: Any, where: str) -> Decimal:
-    """A setting that must be a number (a fraction such as 0.02), as an exact decimal."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise WorkspaceError(f"careladder.toml: {where} should be a number such as 0.02; found {value!r}")
+def fraction(value: Any, where: str, kind: Kind = RATE) -> Decimal:
+    """A setting that must be a fraction (from -1 to 1 for a rate, such as 0.02), as an exact decimal."""
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise WorkspaceError(
-            f"careladder.toml: {where} should be a number such as 0.02; found {value!r}"
-        ) from None
+        return Decimal(kind.read(value))
+    except SettingInvalid as exc:
+        raise WorkspaceError(f"careladder.toml: {where}: {exc}") from None
 
 
 def _by_line(value: Any, where: str) -> dict[str, Decimal]:
     if isinstance(value, dict):
-        return {str(k): fraction(v, f"{where}.{k}") for k, v in value.items()}
-    return {"*": fraction(value, where)}
+        return {str(k): fraction(v, f"{where} {k}", CHANGE) for k, v in value.items()}
+    return {"*": fraction(value, where, CHANGE)}
 
 
 def assumptions_from(settings: Settings) -> Assumptions:

@@ -92,14 +92,16 @@ def kaplan_meier(
 ) -> SurvivalCurve:
     """Kaplan–Meier estimate from durations (days) and event flags (True = ended, False = censored);
     ``entries`` (days, default 0) are the ages at which placements came under observation: a placement is
-    at risk at t when entry ≤ t ≤ duration."""
+    at risk at t when entry < t ≤ duration (or 0 = entry = t)."""
     d = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
     a = np.zeros(len(d)) if entries is None else np.minimum(np.asarray(entries, dtype=float), d)
     times = np.unique(d[e])
     if len(times) == 0:
         return SurvivalCurve(np.zeros(0), np.zeros(0), 0.0, 0)
-    entered = np.searchsorted(np.sort(a), times, side="right")
+    # at risk on (entry, duration], as lifelines and R's survival have it; from age 0 a placement is at risk
+    # at 0 too (one that starts and ends on the same day is an ending at 0)
+    entered = np.searchsorted(np.sort(np.where(a > 0, a, -1.0)), times, side="left")
     at_risk = entered - np.searchsorted(np.sort(d), times, side="left")
     deaths = np.bincount(np.searchsorted(times, d[e]), minlength=len(times))
     surv = np.cumprod(1.0 - deaths / np.maximum(at_risk, 1))

@@ -56,13 +56,16 @@ def checked_series(df: pd.DataFrame) -> pd.DataFrame:
     out = df.loc[:, list(COLUMNS)].copy()
     out["unique_id"] = out["unique_id"].astype(str)
     if not pd.api.types.is_datetime64_any_dtype(out["ds"]):
-        try:
-            out["ds"] = [period_end(v) for v in out["ds"]]
-        except (ValueError, TypeError) as exc:
-            raise SeriesError(
-                f"column 'ds' has a value that is not a date ({exc}); "
-                "write dates like 2019-12-31, 31/12/2019, 2019-12, 2019Q4 or 2019."
-            ) from exc
+        dates = []
+        for i, v in enumerate(out["ds"]):
+            try:
+                dates.append(period_end(v))
+            except (ValueError, TypeError):
+                raise SeriesError(
+                    f"row {i + 2}: column 'ds': '{v}' is not a date; "
+                    "write dates like 2019-12-31, 31/12/2019, 2019-12, 2019Q4 or 2019."
+                ) from None
+        out["ds"] = dates
     out["ds"] = pd.to_datetime(out["ds"]).astype("datetime64[ns]")
     y = pd.to_numeric(out["y"], errors="coerce")
     bad = out.loc[y.isna(), "y"]
@@ -152,4 +155,7 @@ def read_series_csv(path: str | Path) -> pd.DataFrame:
     try:
         return checked_series(raw)
     except SeriesError as exc:
-        raise SeriesError(f"{p}: {exc}") from exc
+        text = str(exc)
+        if m := re.match(r"row (\d+): ", text):  # file:row: column: message
+            raise SeriesError(f"{p}:{m.group(1)}: {text[m.end() :]}") from None
+        raise SeriesError(f"{p}: {text}") from None

@@ -13,7 +13,7 @@ from ledgers.importers.ssda903 import read_903
 from ledgers.readers.columns import DATE, MONEY, TEXT, Col, Spec
 from ledgers.readers.parse import extra_json
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
+from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, ImportFailed, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, file_sha256, run_import, supersede, warn
 from ledgers.store.placements import COLUMNS, check_placements, placements_frame
 from ledgers.store.schema import Store
@@ -30,8 +30,13 @@ SPEC = Spec(
         Col("planned_end_date", DATE, False, ("planned_end", "expected_end_date")),
         Col("provider", TEXT, False, ("supplier", "provider_name", "agency")),
         Col("placement_type", TEXT, False, ("type", "place")),
+        Col("date_of_birth", DATE, False, ("dob", "birth_date", "child_date_of_birth")),
     ),
+    personal=True,
 )
+# The child's date of birth (ends care at 18 in the placement model) is kept in the row's ``extra`` JSON,
+# read back by ``stored_placements`` only, and never written to any output.
+_DOB = "CAST(extra->>'date_of_birth' AS DATE)"
 
 
 def import_placements(
@@ -52,24 +57,24 @@ def _frame(ctx: ImportContext) -> pd.DataFrame:
 
 
 def _validate(ctx: ImportContext) -> list[Problem]:
-    if ctx.parse_failed:
-        return []  # the frame checks need every cell parsed; the cell problems are listed already
     df = _frame(ctx)
     if df.empty and not ctx.options.get("clear"):
         # a placements list replaces the stored one: an empty file would silently wipe it
         return [Problem(ctx.raw.file, ctx.raw.header_row, None, "the file has no placements (only a header)")]
-    problems = check_placements(df, ctx.raw.file)
+    # the frame checks need every cell parsed (the cell problems are listed already); the line check does not
+    problems = [] if ctx.parse_failed else check_placements(df, ctx.raw.file)
     lines = {
         r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
     }
     if lines:
-        for i in (~df["line"].isin(lines)).to_numpy().nonzero()[0]:
+        known = ", ".join(sorted(lines))
+        for i in (df["line"].notna() & ~df["line"].isin(lines)).to_numpy().nonzero()[0]:
             problems.append(
                 Problem(
                     ctx.raw.file,
                     int(df["row"].iloc[i]),
                     "line",
-                    f"line '{df['line'].iloc[i]}' is not a line of the {ctx.fy.label} budget",
+                    f"is not a line of the {ctx.fy.label} budget (lines: {known}) {NOT_SHOWN}",
                     ERROR,
                 )
             )
@@ -82,7 +87,9 @@ def _save(ctx: ImportContext) -> None:
     con.execute(
         f"INSERT INTO placements SELECT trim(placement_id), trim(child_ref), trim(line), start_date, end_date, "
         f"planned_end_date, weekly_cost_p, provider, placement_type, _row, {ctx.import_id}, "
-        f"{extra_json(ctx.raw, SPEC)} FROM {ctx.parsed}"
+        f"CASE WHEN date_of_birth IS NULL THEN {extra_json(ctx.raw, SPEC)} ELSE json_merge_patch("
+        f"COALESCE({extra_json(ctx.raw, SPEC)}, '{{}}'::JSON), to_json(struct_pack(date_of_birth := "
+        f"strftime(date_of_birth, '%Y-%m-%d')))) END FROM {ctx.parsed}"
     )
     n, total = con.execute(
         "SELECT count(*), COALESCE(sum(weekly_cost_p), 0) FROM placements WHERE import_id = ?",
@@ -133,8 +140,9 @@ def stored_placements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The stored placements as the placements frame (stage boundary; holds child_ref — never print it)."""
     df = con.execute(
         "SELECT placement_id, child_ref, line, start_date, end_date, planned_end_date, weekly_cost_p, provider, "
-        "placement_type FROM placements ORDER BY start_date, placement_id"
+        f"placement_type, {_DOB} AS date_of_birth FROM placements ORDER BY start_date, placement_id"
     ).df()
+    df["date_of_birth"] = pd.to_datetime(df["date_of_birth"]).astype("datetime64[ns]")
     return placements_frame(df)
 
 
@@ -149,22 +157,14 @@ def import_903(
 ) -> ImportOutcome:
     """Placements from SSDA903 returns (episodes joined into placements, codes mapped to lines, weekly costs
     from the unit-cost table); replaces the stored placements list. Errors: nothing stored."""
-    files = sorted(p for p in Path(folder).glob("*.csv") if "episode" in p.name.lower())
-    if not files:
-        raise ImportFailed(
-            [Problem(str(folder), None, None, "no SSDA903 episodes file (*episodes*.csv) in this folder")]
-        )
+    folder = Path(folder)
+    frame, problems = read_903(folder, codes, unit_costs, la=la)
     digest = hashlib.sha256()
-    for p in files:
-        digest.update(file_sha256(p).encode())
+    inputs = sorted(p for p in folder.glob("*.csv") if p.is_file()) if folder.is_dir() else []
+    for p in [*inputs, *(x for x in (codes, unit_costs) if x is not None and Path(x).is_file())]:
+        digest.update(file_sha256(Path(p)).encode())
     sha = digest.hexdigest() + (f":{la}" if la else "")
-    outcome = ImportOutcome("placements", Path(folder).name, None, rows_read=0)
-    frame, problems = read_903(
-        Path(folder),
-        None if codes is None else pd.read_csv(codes, dtype=str),
-        None if unit_costs is None else pd.read_csv(unit_costs, dtype=str),
-        la=la,
-    )
+    outcome = ImportOutcome("placements", folder.name, None, rows_read=0)
     errors = [p for p in problems if p.severity == ERROR]
     if not errors and frame.empty:
         errors.append(
@@ -179,6 +179,7 @@ def import_903(
         outcome.import_id = import_id
         replaced = supersede(con, "placements", "placements")
         rows = frame[[c for c in frame.columns if c in COLUMNS or c == "episodes"]].copy()
+        rows["dob"] = frame["date_of_birth"].dt.strftime("%Y-%m-%d") if "date_of_birth" in frame else None
         rows["source_row"] = range(1, len(rows) + 1)
         rows["import_id"] = import_id
         con.register("_placements_903", rows)
@@ -187,7 +188,7 @@ def import_903(
             "CAST(end_date AS DATE), CAST(planned_end_date AS DATE), weekly_cost_p, provider, placement_type, "
             "source_row, import_id, "
             + (
-                "to_json(struct_pack(ssda903_episodes := episodes))"
+                "to_json(struct_pack(ssda903_episodes := episodes, date_of_birth := dob))"
                 if "episodes" in rows
                 else "CAST(NULL AS JSON)"
             )

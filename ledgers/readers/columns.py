@@ -44,6 +44,8 @@ class Spec:
     # groups of which at least one must be present, e.g. (("date", "period"),) for the ledger
     one_of: tuple[tuple[str, ...], ...] = ()
     extra_text: bool = field(default=True)  # columns not named here are kept as text
+    # any cell may hold a child reference (after a shift, in any column): messages never echo a cell
+    personal: bool = False
 
     def col(self, name: str) -> Col:
         for c in self.columns:

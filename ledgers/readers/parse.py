@@ -9,7 +9,7 @@ import duckdb
 
 from ledgers.readers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, WARNING, Problem
+from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, Problem
 from ledgers.readers.tables import (
     EXCEL_ERRORS,
     SAVE_AS_CSV,
@@ -158,7 +158,9 @@ def parse_table(
         filled = f"{rawcol} IS NOT NULL AND trim({rawcol}) <> ''"
         message = _too_large if kind == MONEY else "{} " + _HINT[kind]
         # the typed column first: it is NULL only for the few bad or empty cells, so the trim runs on those
-        problems += _cells(con, raw.file, out, name, rawcol, f'"{target}" IS NULL AND {filled}', message)
+        problems += _cells(
+            con, raw.file, out, name, rawcol, f'"{target}" IS NULL AND {filled}', message, spec
+        )
         if kind == PERIOD:
             problems += _cells(
                 con,
@@ -168,11 +170,12 @@ def parse_table(
                 rawcol,
                 f'"{target}" IS NOT NULL AND NOT ("{target}".p BETWEEN 1 AND 12)',
                 "{} is not a period between P1 (April) and P12 (March)",
+                spec,
             )
     for name, target, kind in required:
         col_sql = f'"{target}"' if kind == TEXT else f'"__raw_{name}"'
         cond = f"{col_sql} IS NULL" if kind == TEXT else f'"{target}" IS NULL AND {empty_text(col_sql)}'
-        problems += _cells(con, raw.file, out, name, col_sql, cond, "is empty but required")
+        problems += _cells(con, raw.file, out, name, col_sql, cond, "is empty but required", spec)
     return problems
 
 
@@ -358,8 +361,15 @@ def _cells(
     rawcol: str,
     cond: str,
     message: str | Callable[[str], str],
+    spec: Spec | None = None,
 ) -> list[Problem]:
-    """Problems for the rows of ``table`` meeting ``cond`` (the first MAX_PER_COLUMN, then a count)."""
+    """Problems for the rows of ``table`` meeting ``cond`` (the first MAX_PER_COLUMN, then a count); the
+    cell's text is quoted in the message unless the spec is personal (then it is never shown)."""
+    if spec is not None and spec.personal:
+        if callable(message):  # an amount's own message quotes it
+            message = "{} " + _HINT[MONEY]
+        if "{}" in message:
+            message = message.replace("{}", "the cell") + f" {NOT_SHOWN}"
     rows = con.execute(
         f"SELECT _row, {rawcol} FROM {table} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}"
     ).fetchall()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 ERROR = "error"
 WARNING = "warning"
+# placements files (list and SSDA903): after a shift any cell may hold a child reference, so none is echoed
+NOT_SHOWN = "(not shown: a placements file may hold a child reference in any column)"
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,13 @@ class RawTable:
     tmp: str | None = None  # a re-encoded copy of the file, removed by ``close``
 
     @property
+    def row_expr(self) -> str:
+        """SQL for a row's spreadsheet row number in table ``name`` (see ``load_text``)."""
+        if self.numbered:
+            return "_row"
+        return f"CAST(rowid - {self.first_rowid} + {self.header_row + 1} AS INTEGER)"
+
+    @property
     def source(self) -> str:
         """The FROM clause of the raw rows: the table, or DuckDB's reader over the file."""
         if self.csv is None:
@@ -89,11 +96,15 @@ def materialise(con: duckdb.DuckDBPyConnection, raw: RawTable, select: str, tabl
                 exc, duckdb.InvalidInputException | duckdb.ParserException
             ) and "CSV" not in str(exc):
                 raise
-            con.execute("ROLLBACK")
-            con.execute("BEGIN TRANSACTION")
-            from ledgers.readers.parse import install_macros
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:  # not inside a transaction: nothing was aborted
+                pass
+            else:
+                con.execute("BEGIN TRANSACTION")
+                from ledgers.readers.parse import install_macros
 
-            install_macros(con)
+                install_macros(con)
             con.execute(sql, [*params, False])
     except duckdb.Error as exc:
         raise _engine_problem(raw.file, str(exc), raw.width) from None
@@ -163,9 +174,12 @@ def _find_header(rows: list[list[str]], spec: Spec, file: str) -> int:
         raise _refuse(file, "the file is empty: no header row found")
     found = spec.match([str(c or "") for c in rows[best]])
     missing = spec.missing(found)
-    heads = ", ".join(str(c)[:40] for c in rows[best] if str(c or "").strip())
-    if len(heads) > 300:
-        heads = heads[:300] + " …"
+    if spec.personal:  # the best row may be a data row holding a child reference: name matched columns only
+        heads = ", ".join(sorted(found, key=lambda n: found[n])) or "no column of this file kind"
+    else:
+        heads = ", ".join(str(c)[:40] for c in rows[best] if str(c or "").strip())
+        if len(heads) > 300:
+            heads = heads[:300] + " …"
     raise _refuse(
         file,
         f"no header row with the required columns for a {spec.kind} file: missing "
@@ -337,6 +351,25 @@ def _csv_problem(msg: str) -> str:
     return msg.splitlines()[0][:200]
 
 
+def load_text(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: Spec, table: str, sheet: str | None = None
+) -> RawTable:
+    """``load_raw`` with the rows always stored, as text, in temp table ``table`` with their spreadsheet
+    rows in ``_row`` (for a reader that works on the text itself rather than through ``parse_table``)."""
+    raw = load_raw(con, path, spec, table, sheet)
+    if raw.csv is not None:
+        materialise(con, raw, "*", f"{table}_csv")
+        first = int(con.execute(f"SELECT COALESCE(min(rowid), 0) FROM {table}_csv").fetchall()[0][0])
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, "
+            f"CAST(rowid - {first} + {raw.header_row + 1} AS INTEGER) AS _row FROM {table}_csv"
+        )
+        con.execute(f"DROP TABLE {table}_csv")
+        raw.csv = None
+        raw.numbered = True
+    return raw
+
+
 def _csv_source(
     raw: RawTable,
     path: Path,
@@ -386,7 +419,8 @@ def _engine_problem(file: str, msg: str, width: int) -> ImportFailed:
     elif "unicode" in msg.lower():
         text = f"the text is not in a known encoding; {SAVE_AS_CSV}"
     else:
-        text = "cannot be read as CSV: " + msg.splitlines()[0][:200]
+        # never the engine's own text: it quotes the row it failed on (which may hold a child reference)
+        text = f"the rows are not in CSV form: {SAVE_AS_CSV}"
     return ImportFailed([Problem(file, row, None, text)])
 
 

@@ -3,7 +3,7 @@
 One row per placement: ``placement_id`` str, ``child_ref`` str, ``line`` str, ``start_date`` /
 ``end_date`` / ``planned_end_date`` (datetime64[ns], NaT when open or absent), ``weekly_cost_p`` int64
 pence, ``provider`` and ``placement_type`` (str or None). child_ref is never logged, printed or written
-to a workbook: problems name the row and the placement_id only.
+to a workbook: problems name the row only (after a shift any cell may hold a child reference).
 """
 
 from __future__ import annotations
@@ -84,8 +84,7 @@ def check_placements(df: pd.DataFrame, file: str) -> list[Problem]:
                 file,
                 int(rows[i]),
                 "end_date",
-                f"placement {df['placement_id'].iloc[i]} ends ({ends.iloc[i]:%d/%m/%Y}) before it starts "
-                f"({starts.iloc[i]:%d/%m/%Y})",
+                f"the placement ends ({ends.iloc[i]:%d/%m/%Y}) before it starts ({starts.iloc[i]:%d/%m/%Y})",
                 WARNING,
             )
         )
@@ -95,19 +94,25 @@ def check_placements(df: pd.DataFrame, file: str) -> list[Problem]:
                 file,
                 int(rows[i]),
                 "weekly_cost",
-                f"placement {df['placement_id'].iloc[i]} has a weekly cost of "
-                f"£{df['weekly_cost_p'].iloc[i] / 100:,.2f}; it should be more than £0",
+                "the placement's weekly cost is £0 or less; it should be more than £0",
                 ERROR,
             )
         )
-    dup = df["placement_id"].duplicated(keep="first").to_numpy()
-    for i in dup.nonzero()[0]:
+    ids = df["placement_id"].astype(str)
+    first_row = dict(
+        zip(
+            ids[~ids.duplicated()],
+            [rows[i] for i in (~ids.duplicated()).to_numpy().nonzero()[0]],
+            strict=True,
+        )
+    )
+    for i in ids.duplicated(keep="first").to_numpy().nonzero()[0]:
         problems.append(
             Problem(
                 file,
                 int(rows[i]),
                 "placement_id",
-                f"placement_id {df['placement_id'].iloc[i]} appears more than once",
+                f"the placement_id is the same as on row {first_row[ids.iloc[i]]}; each placement needs its own",
                 ERROR,
             )
         )

@@ -12,6 +12,7 @@ from ledgers.readers.money import pence_from_pounds
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.schema import STORE_FILE, Store, create_store, open_store
+from ledgers.store.settings import setting_problems
 
 SETTINGS_FILE = "careladder.toml"
 
@@ -77,36 +78,35 @@ class Settings:
 
 
 def settings_from_toml(data: dict[str, Any], file: str = SETTINGS_FILE) -> Settings:
-    """Settings from parsed TOML, with messages naming the setting when one is wrong."""
-    try:
-        authority = str(data["authority"])
-        fy = FinancialYear.parse(str(data["financial_year"]))
-    except KeyError as exc:
-        raise WorkspaceError(f"{file}: setting {exc.args[0]} is missing") from None
-    except ValueError as exc:
-        raise WorkspaceError(f"{file}: financial_year: {exc}") from None
+    """Settings from parsed TOML; every wrong setting is listed at once, naming the file and the setting."""
+    problems = setting_problems(data)
+    if problems:
+        raise SettingsInvalid(file, problems)
     contract = data.get("contract", {})
-    sign = str(data.get("variance_sign", "budget-minus-forecast"))
-    if sign not in ("budget-minus-forecast", "forecast-minus-budget"):
-        raise WorkspaceError(
-            f"{file}: variance_sign is '{sign}'; use 'budget-minus-forecast' or 'forecast-minus-budget'"
-        )
-    try:
-        return Settings(
-            authority=authority,
-            financial_year=fy,
-            variance_threshold_p=pence_from_pounds(data.get("variance_threshold", 100000)),
-            variance_sign=sign,
-            rag_amber=float(data.get("rag_amber", 0.02)),
-            rag_red=float(data.get("rag_red", 0.05)),
-            contract_value_p=pence_from_pounds(contract.get("value", 0)),
-            surplus_share_to_council=Decimal(str(contract.get("surplus_share_to_council", "0.90"))),
-            overspend_share_to_council=Decimal(str(contract.get("overspend_share_to_council", "0"))),
-            retained_in_full_p=pence_from_pounds(contract.get("retained_in_full", 0)),
-            raw=data,
-        )
-    except (ValueError, ArithmeticError) as exc:
-        raise WorkspaceError(f"{file}: {exc}") from None
+    return Settings(
+        authority=str(data["authority"]),
+        financial_year=FinancialYear.parse(str(data["financial_year"])),
+        variance_threshold_p=pence_from_pounds(data.get("variance_threshold", 100000)),
+        variance_sign=str(data.get("variance_sign", "budget-minus-forecast")),
+        rag_amber=float(data.get("rag_amber", 0.02)),
+        rag_red=float(data.get("rag_red", 0.05)),
+        contract_value_p=pence_from_pounds(contract.get("value", 0)),
+        surplus_share_to_council=Decimal(str(contract.get("surplus_share_to_council", "0.90")).strip()),
+        overspend_share_to_council=Decimal(str(contract.get("overspend_share_to_council", "0")).strip()),
+        retained_in_full_p=pence_from_pounds(str(contract.get("retained_in_full", 0)).strip()),
+        raw=data,
+    )
+
+
+class SettingsInvalid(WorkspaceError):
+    """careladder.toml holds settings of the wrong type or outside their range (each named)."""
+
+    def __init__(self, file: str, problems: list[str]):
+        self.file = file
+        self.problems = problems
+        lines = [f"{file}: {p}" for p in problems]
+        head = [] if len(lines) == 1 else [f"{file}: {len(lines)} settings are wrong; fix them and run again"]
+        super().__init__("\n".join(head + lines))
 
 
 @dataclass
@@ -125,14 +125,16 @@ class Workspace:
 def init_workspace(path: Path, authority: str, year: str, contract_value: int = 0) -> Workspace:
     """Create a workspace folder with settings and an empty store."""
     fy = FinancialYear.parse(year)
-    path.mkdir(parents=True, exist_ok=True)
     settings_file = path / SETTINGS_FILE
     if settings_file.exists() or (path / STORE_FILE).exists():
         raise WorkspaceError(f"{path} already holds a careladder workspace")
-    safe = authority.replace("\\", "\\\\").replace('"', '\\"')
-    settings_file.write_text(
-        _TEMPLATE.format(authority=safe, year=fy.label, contract=contract_value), encoding="utf-8"
-    )
+    safe = "".join(c if c.isprintable() else " " for c in authority).replace("\\", "\\\\").replace('"', '\\"')
+    text = _TEMPLATE.format(authority=safe, year=fy.label, contract=contract_value)
+    problems = setting_problems(tomllib.loads(text))
+    if problems:  # checked before anything is written, so a corrected init can run again
+        raise SettingsInvalid("init", [p.replace("[contract] value", "--contract-value") for p in problems])
+    path.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text(text, encoding="utf-8")
     create_store(path / STORE_FILE)
     return load_workspace(path)
 
@@ -144,8 +146,16 @@ def load_workspace(path: Path) -> Workspace:
             f"{path} is not a careladder workspace (no {SETTINGS_FILE}); "
             "create one with: careladder init PATH --authority NAME --year 2019/20"
         )
+    if not settings_file.is_file():
+        raise WorkspaceError(f"{settings_file}: is a folder, not the settings file")
     try:
-        data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+        data = tomllib.loads(settings_file.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise WorkspaceError(
+            f"{settings_file}: is not UTF-8 text; open it in a text editor and save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise WorkspaceError(f"{settings_file}: {exc}") from None
+        raise WorkspaceError(f"{settings_file}: is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise WorkspaceError(f"{settings_file}: cannot be read: {exc.strerror or exc}") from None
     return Workspace(path, settings_from_toml(data, str(settings_file)))

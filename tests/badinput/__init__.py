@@ -1,0 +1,1 @@
+"""The hostile-input corpus: table-driven bad files and settings through the CLI."""

@@ -1,0 +1,111 @@
+"""`careladder placements forecast` after `placements import-903`: workbook re-read, --json, scenarios."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import openpyxl
+from typer.testing import CliRunner
+
+from budget.cli import app
+from ledgers.importers.placements import stored_placements
+
+runner = CliRunner()
+HEAD = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+
+
+def _authority(tmp_path: Path) -> Path:
+    """Four children with an IFA (£814.22/wk) since 2021, one of them 18 on 15 June 2024; a fifth who aged
+    out in 2021. Nobody has left care otherwise and nobody came in since: the baseline is deterministic."""
+    folder = tmp_path / "903"
+    folder.mkdir()
+    (folder / "2024-episodes.csv").write_text(
+        HEAD
+        + "901,01/06/2020,S,C2,N1,U4,PR4,31/01/2021,E11,,,,1\n"
+        + "".join(f"{c},01/01/2021,S,C2,N1,U4,PR4,,,,,,{c}\n" for c in (911, 912, 913, 914))
+    )
+    (folder / "2024-header.csv").write_text(
+        "CHILD,SEX,DOB\n901,1,31/01/2003\n911,1,15/06/2006\n912,2,01/01/2012\n913,1,01/01/2013\n914,2,01/01/2014\n"
+    )
+    ws = tmp_path / "ws"
+    assert (
+        runner.invoke(app, ["init", str(ws), "--authority", "Test Trust", "--year", "2023/24"]).exit_code == 0
+    )
+    res = runner.invoke(app, ["placements", "import-903", str(folder), "-w", str(ws)])
+    assert res.exit_code == 0, res.output
+    return ws
+
+
+def test_date_of_birth_is_stored_and_read_back(tmp_path: Path) -> None:
+    ws = _authority(tmp_path)
+    con = duckdb.connect(str(ws / "careladder.duckdb"), read_only=True)
+    df = stored_placements(con)
+    con.close()
+    dob = dict(
+        zip(df["start_date"].dt.strftime("%Y-%m"), df["date_of_birth"].dt.strftime("%Y-%m-%d"), strict=False)
+    )
+    assert dob["2020-06"] == "2003-01-31"
+    assert sorted(df["date_of_birth"].dt.strftime("%Y-%m-%d"))[1] == "2006-06-15"
+
+
+def test_forecast_json_ages_out_at_18_and_costs_by_hand(tmp_path: Path) -> None:
+    ws = _authority(tmp_path)
+    res = runner.invoke(
+        app,
+        ["placements", "forecast", "--years", "1", "--as-at", "2024-03-31", "--json", "--draws", "20",
+         "--price", "10%", "-w", str(ws)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert [s["name"] for s in data["scenarios"]] == ["baseline", "what-if"]
+    base = {m["month"]: m for m in data["scenarios"][0]["lines"]["Independent Fostering Agencies"]}
+    assert [base[m]["month_end"] for m in ("2024-04", "2024-05", "2024-06", "2024-07")] == [4, 4, 3, 3]
+    assert base["2024-06"]["month_end_lo80"] == base["2024-06"]["month_end_hi80"] == 3
+    # April 2024: 30 days at £814.22/wk uplifted 3% (the workspace's inflation) each April:
+    # 81422p × 30 / 7 × 1.03 = 359419.97p → £3,594.20 a child, four children
+    assert base["2024-04"]["cost"] == 4 * 3594.20
+    # June: three children all month and one to her birthday on the 15th: 81422 × 1.03 × 15 / 7 = 179709.99p
+    assert base["2024-06"]["cost"] == round(3 * 3594.20 + 1797.10, 2)
+    what_if = {m["month"]: m for m in data["scenarios"][1]["lines"]["Independent Fostering Agencies"]}
+    assert what_if["2024-04"]["cost"] == 4 * 3953.62  # × 1.10 from April: 395361.97p
+    assert data["assumptions"]["Reference period"][0]["Dates"].startswith("the last 12 months")
+    text = res.stdout
+    for private in ("911", "2006-06-15", "15/06/2006"):
+        assert private not in text
+
+
+def test_forecast_workbook_has_lines_charts_assumptions_and_no_child_data(tmp_path: Path) -> None:
+    ws = _authority(tmp_path)
+    out = tmp_path / "outlook.xlsx"
+    res = runner.invoke(
+        app,
+        ["placements", "forecast", "--years", "2", "--as-at", "2024-03-31", "--out", str(out), "--draws", "20",
+         "--mix", "Independent Fostering Agencies>In-house Fostering:1", "-w", str(ws)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Numbers", "Cost", "Charts", "Flows", "Assumptions", "Notes"]
+    numbers = wb["Numbers"]
+    rows = [r for r in numbers.iter_rows(min_row=6, values_only=True) if r[0]]
+    ifa = {r[1]: r for r in rows if r[0] == "Independent Fostering Agencies"}
+    assert ifa["Mar 2024"][2] == 4  # history: actual children at the month end
+    assert ifa["Jun 2024"][3] == 3  # baseline forecast
+    assert len(wb["Charts"]._charts) == 1  # one chart per line of the baseline (openpyxl reads them back)
+    summary = [r for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "what-if"]
+    assert summary and summary[0][1] == "2024/25"
+    cells = [str(c) for sh in wb for row in sh.iter_rows(values_only=True) for c in row if c is not None]
+    assert not any(c in {"911", "912", "913", "914", "901"} for c in cells)
+    assert not any("2006-06-15" in c or "15/06/2006" in c for c in cells)
+    assessed = {r[0] for r in wb["Assumptions"].iter_rows(values_only=True) if r[0]}
+    assert {"Reference period", "Children coming into care", "Exit curves", "Transition rates"} <= assessed
+
+
+def test_mix_from_an_unknown_line_is_a_clear_error(tmp_path: Path) -> None:
+    ws = _authority(tmp_path)
+    res = runner.invoke(
+        app, ["placements", "forecast", "--mix", "Nowhere>In-house Fostering:1", "-w", str(ws)]
+    )
+    assert res.exit_code == 2
+    assert "'Nowhere' is not a line of the stored placements" in res.output

@@ -1,0 +1,174 @@
+"""The placement model's rates hang together: periods of care, line spells, one reference period, ageing
+out at 18, and a stock whose flows balance month by month."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasts.placements.careperiods import eighteenth_birthdays, entries_by_month, line_spells
+from forecasts.placements.model import (
+    FLOWS,
+    flows_by_month,
+    forecast_frame,
+    line_rates,
+    shrinkage_weight,
+    simulate,
+    totals_frame,
+)
+from forecasts.placements.survival import kaplan_meier
+from ledgers.importers.ssda903 import read_903
+from ledgers.store.placements import placements_frame
+
+from conftest import placements_of
+
+# child A: IFA, a new IFA carer 3 days later (same line: a move, not a new child), then a step down to
+# in-house 1 day later, then leaves; child B: comes into care twice (60 days apart); child C: one placement.
+CHILDREN = [
+    ("a1", "A", "IFA", "2019-01-10", "2019-03-01", None, 80000),
+    ("a2", "A", "IFA", "2019-03-04", "2019-05-01", None, 82000),
+    ("a3", "A", "In-house", "2019-05-02", "2019-09-30", None, 50000),
+    ("b1", "B", "OOA", "2019-02-01", "2019-04-01", None, 400000),
+    ("b2", "B", "IFA", "2019-05-31", None, None, 80000),
+    ("c1", "C", "In-house", "2019-06-15", None, None, 50000),
+]
+
+
+def test_entries_are_children_coming_into_care_not_new_placements() -> None:
+    spells = line_spells(placements_of(CHILDREN), date(2019, 12, 31))
+    # A: one period of care of two line spells (IFA a1+a2, in-house a3); B: two periods; C: one.
+    assert len(spells) == 5
+    assert int(spells["entry"].sum()) == 4  # A once, B twice, C once: 4 children coming into care
+    by_month = entries_by_month(spells, date(2019, 1, 1), date(2019, 12, 31))
+    assert by_month.tolist() == [1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0]
+    a = spells[spells["start"] == pd.Timestamp("2019-01-10")].iloc[0]
+    assert (a["line"], a["how"], a["to_line"]) == ("IFA", "move", "In-house")
+    assert a["end"] == pd.Timestamp("2019-05-01")  # the IFA spell runs through the same-line move
+    hows = spells.sort_values("start")["how"].tolist()
+    assert hows == ["move", "exit", "exit", "open", "open"]  # A IFA, B OOA, A in-house, B IFA, C
+
+
+def test_rates_count_entries_moves_and_exits_over_one_window() -> None:
+    rates = line_rates(placements_of(CHILDREN), date(2019, 12, 31), reference="year")
+    assert rates.weight_recent == 1.0 and len(rates.components) == 1
+    r = rates.components[0][1]
+    # The list is complete from 1 Mar 2019 (its first end date): the window is 1 Mar – 31 Dec 2019.
+    assert r.start == pd.Timestamp("2019-03-01")
+    months = (pd.Timestamp("2019-12-31") - pd.Timestamp("2019-03-01")).days / (365.25 / 12)
+    lines = rates.lines
+    assert lines == ["IFA", "In-house", "OOA"]
+    # entries after the window start: B again (IFA, 31 May) and C (in-house, 15 Jun)
+    assert np.allclose(r.entries, [1 / months, 1 / months, 0])
+    # one IFA → in-house move, over IFA spell-days in the window: A 1 Mar–1 May (61) + B 31 May–31 Dec (214)
+    assert math.isclose(r.move_rate[0, 1], 1 / (275 / (365.25 / 12)))
+    assert r.move_rate.sum() == r.move_rate[0, 1]
+
+
+def test_shrinkage_weight_by_hand() -> None:
+    assert shrinkage_weight([100, 100, 100]) == 0.0  # no spread beyond chance: the long run
+    assert shrinkage_weight([110, 95, 100]) == 0.0  # var 58.3 < mean 101.7: Poisson noise
+    assert math.isclose(shrinkage_weight([150, 100, 50]), (2500 - 100) / 2500)  # a real change
+    assert shrinkage_weight([120]) == 1.0  # one year: nothing to shrink toward
+
+
+def test_kaplan_meier_with_delayed_entry_agrees_with_lifelines() -> None:
+    lifelines = pytest.importorskip("lifelines")
+    rng = np.random.default_rng(3)
+    d = np.floor(rng.exponential(400, 300)) + 1
+    entry = np.floor(rng.uniform(0, 300, 300) * (rng.random(300) < 0.4))
+    keep = entry < d
+    d, entry = d[keep], entry[keep]
+    event = rng.random(len(d)) < 0.7
+    ours = kaplan_meier(d, event, entry)
+    kmf = lifelines.KaplanMeierFitter().fit(d, event, entry=entry)
+    theirs = kmf.survival_function_at_times(ours.times).to_numpy()
+    assert np.allclose(ours.surv, theirs)
+
+
+def _stock(n_children: int, dob: str | None) -> pd.DataFrame:
+    rows = [(f"p{i}", f"c{i}", "IFA", "2018-01-01", None, None, 70000) for i in range(n_children)]
+    df = placements_of(rows)
+    df["date_of_birth"] = pd.Timestamp(dob) if dob else pd.NaT
+    return placements_frame(df)
+
+
+def test_a_child_leaves_at_the_18th_birthday() -> None:
+    # Two children open since 2018, no one has ever left (no hazard) and no one comes in: only the 18th
+    # birthday (14 February 2020) ends their placements.
+    df = _stock(2, "2002-02-14")
+    out = simulate(df, date(2019, 12, 31), date(2020, 3, 31), starts_per_month={"IFA": 0}, draws=5)
+    fc = forecast_frame(out).set_index("month")
+    assert fc["month_end"].tolist() == [2.0, 0.0, 0.0]
+    # paid to the birthday: January 31 days, February 14 days, £700/wk each
+    assert fc["cost_p"].tolist() == [2 * 310000, 2 * 140000, 0]
+    flows = flows_by_month(out).set_index("month")
+    assert flows.loc[pd.Timestamp("2020-02-01"), "aged_out"] == 2.0
+    assert eighteenth_birthdays(pd.Series(pd.to_datetime(["2004-02-29"]))).iloc[0] == pd.Timestamp(
+        "2022-02-28"
+    )
+
+
+def test_an_age_out_is_censored_not_a_leaving_in_the_fit() -> None:
+    # Ten children who all left on their 18th birthday: no one left care for another reason, so the exit
+    # curve has no events and the forecast cohort (younger) stays until its own birthdays.
+    rows = [(f"o{i}", f"o{i}", "IFA", "2016-01-01", "2019-06-01", None, 70000) for i in range(10)]
+    rows += [(f"n{i}", f"n{i}", "IFA", "2019-01-01", None, None, 70000) for i in range(3)]
+    df = placements_of(rows)
+    df["date_of_birth"] = [pd.Timestamp("2001-06-01")] * 10 + [pd.Timestamp("2010-01-01")] * 3
+    spells = line_spells(placements_frame(df), date(2019, 12, 31))
+    assert (spells["how"] == "aged_out").sum() == 10
+    rates = line_rates(placements_frame(df), date(2019, 12, 31), reference="history")
+    assert rates.components[0][1].curve("IFA", -1).events == 0
+
+
+def test_stock_flows_balance_month_by_month_on_a_903_set() -> None:
+    folder = (
+        Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903" / "generated"
+    )
+    if not folder.exists():
+        pytest.skip("shared data not present")
+    df, _ = read_903(folder / "steady_s8")
+    at = date(2021, 3, 31)
+    view = df[df["start_date"] <= pd.Timestamp(at)].copy()
+    view.loc[view["end_date"] > pd.Timestamp(at), "end_date"] = pd.NaT
+    sim = simulate(view, at, date(2023, 3, 31), draws=40, seed=1)
+    flows = flows_by_month(sim)
+    assert list(flows.columns[2:]) == list(FLOWS)
+    balance = flows["opening"] + flows["entries"] + flows["moves_in"] - flows["moves_out"]
+    balance -= flows["left_care"] + flows["aged_out"]
+    assert np.allclose(balance, flows["closing"])
+    for _, g in flows.groupby("line"):
+        assert np.allclose(g["opening"].to_numpy()[1:], g["closing"].to_numpy()[:-1])
+    total = flows.groupby("month")[["moves_in", "moves_out"]].sum()
+    assert np.allclose(total["moves_in"], total["moves_out"], atol=1e-9)  # moves only shift children
+    # Entries forecast = the rate measured: children coming into care, not new placements.
+    spells = line_spells(view, at)
+    came = int(spells["entry"].where(spells["start"] > pd.Timestamp("2020-03-31"), False).sum())
+    per_month = flows.groupby("month")["entries"].sum().mean()
+    assert abs(per_month - sim.rates.starts_per_month.sum()) < 0.15 * sim.rates.starts_per_month.sum()
+    placements_started = int((view["start_date"] > pd.Timestamp("2020-03-31")).sum())
+    assert came < placements_started / 1.5  # most new placements are moves
+    year = line_rates(view, at, reference="year").components[0][1]
+    assert year.entries_total == came
+    # month-end numbers of the totals equal the lines' month-end numbers added up
+    tot = totals_frame(sim)
+    by_line = forecast_frame(sim).groupby("month")["month_end"].sum()
+    assert np.allclose(tot["month_end"].to_numpy(), by_line.to_numpy())
+    assert (tot["month_end_low"] <= tot["month_end"]).all() and (
+        tot["month_end"] <= tot["month_end_high"]
+    ).all()
+
+
+def test_903_header_gives_date_of_birth(tmp_path: Path) -> None:
+    head = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+    (tmp_path / "2019-episodes.csv").write_text(head + "7,01/04/2018,S,C2,N1,U4,PR4,,,,,,100\n")
+    (tmp_path / "2018-header.csv").write_text("CHILD,SEX,DOB\n7,1,01/01/2004\n")
+    (tmp_path / "2019-header.csv").write_text("CHILD,SEX,DOB\n7,1,02/01/2004\n")  # the later return wins
+    df, problems = read_903(tmp_path)
+    assert problems == []
+    assert df["date_of_birth"].tolist() == [pd.Timestamp("2004-01-02")]
