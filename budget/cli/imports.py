@@ -18,6 +18,10 @@ from ledgers.store.schema import Store
 from ledgers.store.workspace import Settings, load_workspace
 
 FileArg = Annotated[Path, typer.Argument(help="CSV or XLSX file.")]
+ClearOpt = Annotated[
+    bool,
+    typer.Option("--clear", help="Accept a file with no rows (only a header): it empties what is stored."),
+]
 
 mapping_app = typer.Typer(help="Cost centre / account code mapping to budget lines.", no_args_is_help=True)
 budget_app = typer.Typer(help="The year's budget by line.", no_args_is_help=True)
@@ -46,19 +50,25 @@ def run_with(workspace: Path, fn: Callable[[Store, Settings], ImportOutcome]) ->
 
 @mapping_app.command("import")
 @handles_errors
-def mapping_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+def mapping_import(
+    file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None, clear: ClearOpt = False
+) -> None:
     """Import the mapping (cost_centre, account, line, heading[, kind]); replaces the stored mapping."""
     run_with(
         workspace,
-        lambda s, st: import_mapping(s, file, st.financial_year, sheet, income_accounts=st.income_accounts),
+        lambda s, st: import_mapping(
+            s, file, st.financial_year, sheet, income_accounts=st.income_accounts, clear=clear
+        ),
     )
 
 
 @budget_app.command("import")
 @handles_errors
-def budget_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+def budget_import(
+    file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None, clear: ClearOpt = False
+) -> None:
     """Import the budget (line, heading, gross, income[, p1 … p12, method, budget_numbers, budget_unit_cost])."""
-    run(workspace, lambda s, fy: import_budget(s, file, fy, sheet))
+    run(workspace, lambda s, fy: import_budget(s, file, fy, sheet, clear=clear))
 
 
 @ledger_app.command("import")
@@ -89,29 +99,35 @@ def ledger_import(
 
 @placements_app.command("import")
 @handles_errors
-def placements_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+def placements_import(
+    file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None, clear: ClearOpt = False
+) -> None:
     """Import the placements list (placement_id, child_ref, line, start_date, weekly_cost[, end_date, …])."""
     from ledgers.importers.placements import import_placements  # pandas/pandera: loaded on use
 
-    run(workspace, lambda s, fy: import_placements(s, file, fy, sheet))
+    run(workspace, lambda s, fy: import_placements(s, file, fy, sheet, clear=clear))
 
 
 @savings_app.command("import")
 @handles_errors
-def savings_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+def savings_import(
+    file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None, clear: ClearOpt = False
+) -> None:
     """Import the savings plan (scheme, line, year, target[, delivered, forecast, rag, owner, recurrent])."""
     from ledgers.importers.plans import import_savings
 
-    run(workspace, lambda s, fy: import_savings(s, file, fy, sheet))
+    run(workspace, lambda s, fy: import_savings(s, file, fy, sheet, clear=clear))
 
 
 @adjustments_app.command("import")
 @handles_errors
-def adjustments_import(file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None) -> None:
+def adjustments_import(
+    file: FileArg, workspace: WorkspaceOpt = Path("."), sheet: SheetOpt = None, clear: ClearOpt = False
+) -> None:
     """Import forecast adjustments (line, amount, reason[, period, one_off])."""
     from ledgers.importers.plans import import_adjustments
 
-    run(workspace, lambda s, fy: import_adjustments(s, file, fy, sheet))
+    run(workspace, lambda s, fy: import_adjustments(s, file, fy, sheet, clear=clear))
 
 
 @placements_app.command("import-903")

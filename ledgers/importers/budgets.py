@@ -39,10 +39,13 @@ def flat_profile(net_p: int) -> list[int]:
     return [base] * 11 + [net_p - base * 11]
 
 
-def import_budget(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
-    """Import the year's budget; replaces the stored budget of that year (refused when the year is closed)."""
+def import_budget(
+    store: Store, path: Path, fy: FinancialYear, sheet: str | None = None, *, clear: bool = False
+) -> ImportOutcome:
+    """Import the year's budget; replaces the stored budget of that year (refused when the year is closed;
+    ``clear``: a file of no rows may empty it; otherwise such a file is refused)."""
     refuse_if_closed(store.con, fy)
-    return run_import(store, path, SPEC, fy, _validate, _save, sheet)
+    return run_import(store, path, SPEC, fy, _validate, _save, sheet, {"clear": clear})
 
 
 def _validate(ctx: ImportContext) -> list[Problem]:

@@ -12,7 +12,7 @@ from ledgers.importers.kinds import (
     settings_reclassified,
 )
 from ledgers.readers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
-from ledgers.readers.parse import extra_json
+from ledgers.readers.parse import empty_text, extra_json
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede, warn
@@ -139,7 +139,7 @@ def _validate(ctx: ImportContext) -> list[Problem]:
     present = set(ctx.raw.present)
 
     def empty(col: str) -> str:
-        return f'("__raw_{col}" IS NULL OR trim("__raw_{col}") = \'\')' if col in present else "true"
+        return empty_text(f'"__raw_{col}"') if col in present else "true"
 
     problems: list[Problem] = []
     if "amount" in present:

@@ -72,6 +72,7 @@ def import_mapping(
     sheet: str | None = None,
     *,
     income_accounts: tuple[str, ...] | None = None,
+    clear: bool = False,
 ) -> ImportOutcome:
     """Import the code mapping; replaces the stored mapping and re-maps every stored ledger row (its line, and
     whether it is expenditure or income, saying which combinations that re-classifies).
@@ -79,7 +80,8 @@ def import_mapping(
     ``income_accounts``: the workspace setting of income account patterns (None: the
     one the stored decisions were taken under)."""
     options: dict[str, object] = {
-        "income_accounts": None if income_accounts is None else tuple(income_accounts)
+        "income_accounts": None if income_accounts is None else tuple(income_accounts),
+        "clear": clear,
     }
     return run_import(store, path, SPEC, fy, _validate, _save, sheet, options)
 

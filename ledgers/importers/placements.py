@@ -39,9 +39,12 @@ SPEC = Spec(
 _DOB = "CAST(extra->>'date_of_birth' AS DATE)"
 
 
-def import_placements(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
-    """Import the placements list; it replaces the stored list (a list is a snapshot of all placements)."""
-    return run_import(store, path, SPEC, fy, _validate, _save, sheet)
+def import_placements(
+    store: Store, path: Path, fy: FinancialYear, sheet: str | None = None, *, clear: bool = False
+) -> ImportOutcome:
+    """Import the placements list; it replaces the stored list (a list is a snapshot of all placements).
+    ``clear``: a file of no rows may empty it; otherwise such a file is refused."""
+    return run_import(store, path, SPEC, fy, _validate, _save, sheet, {"clear": clear})
 
 
 def _frame(ctx: ImportContext) -> pd.DataFrame:
@@ -55,7 +58,7 @@ def _frame(ctx: ImportContext) -> pd.DataFrame:
 
 def _validate(ctx: ImportContext) -> list[Problem]:
     df = _frame(ctx)
-    if df.empty:
+    if df.empty and not ctx.options.get("clear"):
         # a placements list replaces the stored one: an empty file would silently wipe it
         return [Problem(ctx.raw.file, ctx.raw.header_row, None, "the file has no placements (only a header)")]
     # the frame checks need every cell parsed (the cell problems are listed already); the line check does not

@@ -48,18 +48,23 @@ ADJUSTMENTS = Spec(
 )
 
 
-def import_savings(store: Store, path: Path, fy: FinancialYear, sheet: str | None = None) -> ImportOutcome:
-    """Import the MTFS savings plan; replaces the stored plan."""
-    return run_import(store, path, SAVINGS, fy, _validate_savings, _save_savings, sheet)
+def import_savings(
+    store: Store, path: Path, fy: FinancialYear, sheet: str | None = None, *, clear: bool = False
+) -> ImportOutcome:
+    """Import the MTFS savings plan; replaces the stored plan (``clear``: a file of no rows may empty it;
+    otherwise such a file is refused)."""
+    return run_import(store, path, SAVINGS, fy, _validate_savings, _save_savings, sheet, {"clear": clear})
 
 
 def import_adjustments(
-    store: Store, path: Path, fy: FinancialYear, sheet: str | None = None
+    store: Store, path: Path, fy: FinancialYear, sheet: str | None = None, *, clear: bool = False
 ) -> ImportOutcome:
     """Import the year's forecast adjustments; replaces the stored adjustments of that year (refused when the
-    year is closed)."""
+    year is closed; ``clear``: a file of no rows may empty them; otherwise such a file is refused)."""
     refuse_if_closed(store.con, fy)
-    return run_import(store, path, ADJUSTMENTS, fy, _validate_adjustments, _save_adjustments, sheet)
+    return run_import(
+        store, path, ADJUSTMENTS, fy, _validate_adjustments, _save_adjustments, sheet, {"clear": clear}
+    )
 
 
 def _unknown_lines(ctx: ImportContext) -> list[Problem]:

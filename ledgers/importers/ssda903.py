@@ -24,7 +24,7 @@ from ledgers.readers.money import pence_from_text
 from ledgers.readers.parse import parse_table
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, ImportFailed, Problem
-from ledgers.readers.tables import load_raw
+from ledgers.readers.tables import load_text
 from ledgers.readers.templates import template_path
 from ledgers.store.placements import check_placements, placements_frame
 
@@ -158,7 +158,7 @@ def input_problem(path: Path, what: str) -> Problem | None:
 
 def _text_table(con: duckdb.DuckDBPyConnection, path: Path, spec: Spec, name: str) -> pd.DataFrame:
     """A CSV/XLSX file as text columns named as in ``spec``, with spreadsheet rows in ``_row``."""
-    raw = load_raw(con, path, spec, name)
+    raw = load_text(con, path, spec, name)
     cols = ", ".join(
         f'COALESCE("{c.name}", \'\') AS "{c.name}"' if c.name in raw.present else f"'' AS \"{c.name}\""
         for c in spec.columns
@@ -318,7 +318,7 @@ def code_table(
             problems.append(bad)
             return pd.DataFrame(columns=["place", "provider", "line", "_row", "_file"])
         try:
-            raw = load_raw(con, path, CODES, "raw_903_codes")
+            raw = load_text(con, path, CODES, "raw_903_codes")
         except ImportFailed as exc:
             problems.extend(exc.problems)
             return pd.DataFrame(columns=["place", "provider", "line", "_row", "_file"])
@@ -368,7 +368,7 @@ def unit_cost_table(
         problems.append(bad)
         return {}
     try:
-        raw = load_raw(con, path, UNIT_COSTS, "raw_903_costs")
+        raw = load_text(con, path, UNIT_COSTS, "raw_903_costs")
     except ImportFailed as exc:
         problems.extend(exc.problems)
         return {}

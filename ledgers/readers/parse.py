@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import duckdb
 
 from ledgers.readers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
 from ledgers.readers.periods import FinancialYear
-from ledgers.readers.problems import ERROR, NOT_SHOWN, Problem
-from ledgers.readers.tables import RawTable
+from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, Problem
+from ledgers.readers.tables import (
+    EXCEL_ERRORS,
+    SAVE_AS_CSV,
+    SPARE_FIELDS,
+    RawTable,
+    column_letter,
+    materialise,
+)
 
 MAX_PER_COLUMN = 1000  # problems listed per column; the count of the rest is still reported
 
@@ -18,20 +28,27 @@ CREATE OR REPLACE TEMP MACRO cl_unparen(c) AS CASE WHEN cl_paren(c) THEN c[2:-2]
 CREATE OR REPLACE TEMP MACRO cl_trail(c) AS (c LIKE '_%-');
 CREATE OR REPLACE TEMP MACRO cl_untrail(c) AS CASE WHEN cl_trail(c) THEN c[1:-2] ELSE c END;
 CREATE OR REPLACE TEMP MACRO cl_digits(x) AS cl_untrail(cl_unparen(cl_clean(x)));
-CREATE OR REPLACE TEMP MACRO cl_money_ok(x) AS regexp_full_match(cl_digits(x), '[-+]?[0-9]+(\.[0-9]{1,2})?')
-    AND NOT (cl_paren(cl_clean(x)) AND cl_trail(cl_unparen(cl_clean(x))))
+CREATE OR REPLACE TEMP MACRO cl_money_ok(x) AS regexp_full_match(cl_digits(x), '[-+]?[0-9]{1,13}(\.[0-9]{1,2})?')
+    AND NOT (cl_paren(cl_clean(x)) AND (cl_trail(cl_unparen(cl_clean(x))) OR cl_unparen(cl_clean(x)) LIKE '-%'
+                                        OR cl_unparen(cl_clean(x)) LIKE '+%'))
     AND (NOT contains(x, ',') OR regexp_full_match(regexp_replace(trim(x), '[£\s()+-]', '', 'g'),
                                                  '[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?'));
-CREATE OR REPLACE TEMP MACRO cl_pence(x) AS CASE WHEN cl_money_ok(x) THEN
+CREATE OR REPLACE TEMP MACRO cl_pence_any(x) AS CASE WHEN cl_money_ok(x) THEN
     CAST(CAST(cl_digits(x) AS DECIMAL(18,2)) * 100 AS BIGINT)
     * CASE WHEN cl_paren(cl_clean(x)) OR cl_trail(cl_unparen(cl_clean(x))) THEN -1 ELSE 1 END END;
-CREATE OR REPLACE TEMP MACRO cl_date_any(x) AS CAST(COALESCE(
+CREATE OR REPLACE TEMP MACRO cl_pence(x) AS CASE
+    WHEN regexp_full_match(x, '-?[0-9]{1,13}(\.[0-9]{1,2})?') THEN CAST(CAST(x AS DECIMAL(18,2)) * 100 AS BIGINT)
+    ELSE cl_pence_any(x) END;
+CREATE OR REPLACE TEMP MACRO cl_date_all(x) AS CAST(COALESCE(
     try_strptime(trim(x), '%Y-%m-%d'), try_strptime(trim(x), '%d/%m/%Y'), try_strptime(trim(x), '%Y-%m-%d %H:%M:%S'),
     try_strptime(trim(x), '%d-%b-%Y'), try_strptime(trim(x), '%d %b %Y'), try_strptime(trim(x), '%d/%m/%y'),
     try_strptime(trim(x), '%Y/%m/%d')) AS DATE);
+CREATE OR REPLACE TEMP MACRO cl_date_any(x) AS CASE WHEN year(cl_date_all(x)) BETWEEN 1900 AND 2099 THEN cl_date_all(x) END;
 CREATE OR REPLACE TEMP MACRO cl_date(x) AS CASE
-    WHEN x SIMILAR TO '[0-9]{2}/[0-9]{2}/[0-9]{4}' THEN CAST(try_strptime(x, '%d/%m/%Y') AS DATE)
-    WHEN x SIMILAR TO '[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN CAST(try_strptime(x, '%Y-%m-%d') AS DATE)
+    WHEN length(x) = 10 AND x[3] = '/' AND x[6] = '/' AND x[7:8] IN ('19', '20')
+        THEN COALESCE(CAST(try_strptime(x, '%d/%m/%Y') AS DATE), cl_date_any(x))
+    WHEN length(x) = 10 AND x[5] = '-' AND x[8] = '-' AND x[1:2] IN ('19', '20')
+        THEN COALESCE(CAST(try_strptime(x, '%Y-%m-%d') AS DATE), cl_date_any(x))
     ELSE cl_date_any(x) END;
 CREATE OR REPLACE TEMP MACRO cl_fy_period(x, fy) AS CASE
     WHEN regexp_full_match(upper(trim(x)), '([0-9]{4})\s*[/-]\s*([0-9]{2})\s*[-\s]?\s*P?([0-9]{1,2})')
@@ -85,16 +102,23 @@ def _parsed_expr(col: str, kind: str, fy: int) -> str:
     return f"NULLIF(trim({c}), '')"
 
 
+MAX_POUND_DIGITS = 13  # £9,999,999,999,999.99: far beyond any council budget, well inside BIGINT pence
+
+
 def parse_table(
     con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str, fy: FinancialYear
 ) -> list[Problem]:
-    """Create table ``out`` with typed columns (money in pence as ``<name>_p``); return every problem found.
+    """Create ``out`` (a view) with typed columns (money in pence as ``<name>_p``); return every problem found.
 
-    Each typed column is parsed once; the raw text is kept beside it (``__raw_<name>``) so the search for bad
-    cells is a cheap comparison rather than a second parse.
+    One pass reads the rows and types each column once, into ``<out>_all``; the raw text of each typed
+    column is kept beside it (``__raw_<name>``) so the search for bad cells is a cheap comparison rather than
+    a second parse. ``out`` shows the rows to import: not wholly blank ones, not rows with the wrong number
+    of fields (their cells are shifted, so their cell problems would mislead; they are reported), and not a
+    last row that is the total of the rows above (a footer, reported).
     """
     install_macros(con)
-    selects = [f"{raw.row_expr} AS _row"]
+    problems: list[Problem] = list(raw.warnings)
+    selects: list[str] = []
     checks: list[tuple[str, str, str]] = []  # (column, parsed column, kind)
     required: list[tuple[str, str, str]] = []
     for col in spec.columns:
@@ -109,16 +133,33 @@ def parse_table(
             checks.append((name, target, col.kind))
         if col.required:
             required.append((name, target, col.kind))
-    selects += [f'"{e}"' for e in raw.extra if e not in {c.name for c in spec.columns}]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {', '.join(selects)} FROM {raw.name} WHERE NOT ({raw.blank})"
+    selects += [f'NULLIF("{e}", \'\') AS "{e}"' for e in raw.extra if e not in {c.name for c in spec.columns}]
+    selects += ["_fields", f"({raw.blank}) AS _blank"] + (["_row AS _srow"] if raw.numbered else [])
+    whole = f"{out}_all"
+    materialise(con, raw, ", ".join(selects), whole)
+    first = int(con.execute(f"SELECT COALESCE(min(rowid), 0) FROM {whole}").fetchall()[0][0])
+    # rowids are consecutive in the file's order (DuckDB preserves insertion order), from an offset
+    row = "_srow" if raw.numbered else f"CAST(rowid - {first} + {raw.header_row + 1} AS INTEGER)"
+    ragged, ragged_cond = _ragged_rows(con, raw, spec, whole, row)
+    problems += ragged
+    keep = f"NOT _blank AND NOT {ragged_cond}"
+    hidden = "_fields, _blank" + (", _srow" if raw.numbered else "")
+    view = (
+        f"CREATE OR REPLACE TEMP VIEW {out} AS SELECT {row} AS _row, * EXCLUDE ({hidden}) FROM {whole} WHERE "
     )
-    problems: list[Problem] = []
+    con.execute(view + keep)
+    problems += _excel_errors(con, raw, spec, out)
+    footer = _footer(con, raw, spec, out)
+    if footer and footer[0].severity == WARNING and footer[0].row is not None:
+        con.execute(view + f"{keep} AND {row} <> {footer[0].row}")
+    problems += footer
     for name, target, kind in checks:
         rawcol = f'"__raw_{name}"'
         filled = f"{rawcol} IS NOT NULL AND trim({rawcol}) <> ''"
+        message = _too_large if kind == MONEY else "{} " + _HINT[kind]
+        # the typed column first: it is NULL only for the few bad or empty cells, so the trim runs on those
         problems += _cells(
-            con, raw.file, out, name, rawcol, f'{filled} AND "{target}" IS NULL', f"{{}} {_HINT[kind]}", spec
+            con, raw.file, out, name, rawcol, f'"{target}" IS NULL AND {filled}', message, spec
         )
         if kind == PERIOD:
             problems += _cells(
@@ -133,9 +174,161 @@ def parse_table(
             )
     for name, target, kind in required:
         col_sql = f'"{target}"' if kind == TEXT else f'"__raw_{name}"'
-        cond = f"{col_sql} IS NULL" if kind == TEXT else f"{col_sql} IS NULL OR trim({col_sql}) = ''"
+        cond = f"{col_sql} IS NULL" if kind == TEXT else f'"{target}" IS NULL AND {empty_text(col_sql)}'
         problems += _cells(con, raw.file, out, name, col_sql, cond, "is empty but required", spec)
     return problems
+
+
+def empty_text(col_sql: str) -> str:
+    """SQL: the text is NULL, empty or spaces (ascii() spares the trim for a cell starting with a character)."""
+    return f"({col_sql} IS NULL OR {col_sql} = '' OR (ascii({col_sql}) <= 32 AND trim({col_sql}) = ''))"
+
+
+def _too_large(value: str) -> str:
+    digits = re.sub(r"[^0-9.]", "", value).split(".")[0]
+    if len(digits) > MAX_POUND_DIGITS and re.fullmatch(r"[£\s,()+\-0-9.]+", value.strip()):
+        return f"'{value[:40]}' is too large for an amount (at most {MAX_POUND_DIGITS} digits of pounds)"
+    return f"'{value[:60]}' {_HINT[MONEY]}"
+
+
+def _needed_positions(raw: RawTable, spec: Spec) -> dict[str, int]:
+    """Columns a row cannot do without, with their field positions: required ones, and for each one-of group
+    (date or period; amount, debit or credit) its first column in the file."""
+    out = {c.name: raw.positions[c.name] for c in spec.columns if c.required and c.name in raw.positions}
+    for group in spec.one_of:
+        placed = sorted((raw.positions[g], g) for g in group if g in raw.positions)
+        if placed:
+            out[placed[0][1]] = placed[0][0]
+    return out
+
+
+def _ragged_rows(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, table: str, row: str
+) -> tuple[list[Problem], str]:
+    """Rows with more fields than the header, or too few to reach a column they need; and the SQL condition
+    that picks them out. A short row is read with its missing trailing fields empty only when those are
+    optional columns."""
+    needed = _needed_positions(raw, spec)
+    reach = max(needed.values(), default=-1)
+    cond = f"(_fields > {raw.width} OR (_fields <= {reach} AND NOT _blank))"
+    rows = con.execute(
+        f"SELECT {row}, _fields FROM {table} WHERE {cond} ORDER BY 1 LIMIT {MAX_PER_COLUMN + 1}"
+    ).fetchall()
+    problems: list[Problem] = []
+    for row, k in rows[:MAX_PER_COLUMN]:
+        k = int(k)
+        if k > raw.width and raw.encoding == "xlsx":
+            msg = (
+                f"has a value in column {column_letter(k - 1)}, right of the header's last column "
+                f"{column_letter(raw.width - 1)}: give the column a header or remove the value"
+            )
+        elif k > raw.width:
+            at_least = "at least " if k >= raw.width + SPARE_FIELDS else ""
+            msg = (
+                f"has {at_least}{k} fields but the header (row {raw.header_row}) has {raw.width}: a comma "
+                f"inside unquoted text shifts the columns; put such text in quotes, or {SAVE_AS_CSV}"
+            )
+        else:
+            lost = [n for n, p in sorted(needed.items(), key=lambda x: x[1]) if p >= k]
+            msg = (
+                f"has {k} fields but the header (row {raw.header_row}) has {raw.width}: "
+                f"no {', '.join(lost)} (a row may stop short only before optional columns)"
+            )
+        problems.append(Problem(raw.file, int(row), None, msg, ERROR))
+    if len(rows) > MAX_PER_COLUMN:
+        total = con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchall()[0][0]
+        problems.append(
+            Problem(raw.file, None, None, f"{total - MAX_PER_COLUMN} more rows of the wrong length")
+        )
+    return problems, cond
+
+
+def _excel_errors(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str) -> list[Problem]:
+    """Cells holding an Excel error value (#N/A, #REF! ...): a broken formula, never data."""
+    cols = [c.name for c in spec.columns if c.name in raw.present]
+    if not cols:
+        return []
+    errors = ", ".join(f"'{e}'" for e in EXCEL_ERRORS)
+    raw_of = {c.name: (f'"__raw_{c.name}"' if c.kind != TEXT else f'"{c.name}"') for c in spec.columns}
+    # every Excel error starts with '#': a cheap test first, the exact one only where it passes
+    maybe = " OR ".join(f"contains({raw_of[c]}, '#')" for c in cols)
+    hits = ", ".join(f"trim({raw_of[c]}) IN ({errors})" for c in cols)
+    rows = con.execute(
+        f"SELECT _row, [{hits}], [{', '.join(raw_of[c] for c in cols)}] FROM (SELECT * FROM {out} WHERE {maybe}) "
+        f"WHERE list_bool_or([{hits}]) ORDER BY _row LIMIT {MAX_PER_COLUMN}"
+    ).fetchall()
+    problems = []
+    for row, flags, values in rows:
+        for c, flag, v in zip(cols, flags, values, strict=True):
+            if flag:
+                problems.append(
+                    Problem(
+                        raw.file,
+                        int(row),
+                        c,
+                        f"is the Excel error {str(v).strip()}: correct the formula in the workbook",
+                        ERROR,
+                    )
+                )
+    return problems
+
+
+def _footer(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str) -> list[Problem]:
+    """A last row with no key (no date, period or required text, or only a 'Total' label) and amounts: when
+    each amount is the sum of that column above, it is a footer (removed, reported); otherwise refused."""
+    keys = [
+        c.name
+        for c in spec.columns
+        if c.name in raw.present and ((c.required and c.kind == TEXT) or c.kind in (DATE, PERIOD))
+    ]
+    money = [c.name for c in spec.columns if c.name in raw.present and c.kind == MONEY]
+    if not keys or not money:
+        return []
+    raw_of = {c.name: (f'"__raw_{c.name}"' if c.kind != TEXT else f'"{c.name}"') for c in spec.columns}
+    keyless = " AND ".join(
+        f"({raw_of[k]} IS NULL OR trim({raw_of[k]}) = '' OR lower({raw_of[k]}) LIKE '%total%')" for k in keys
+    )
+    last = con.execute(f"SELECT max(_row), count(*) FROM {out}").fetchall()[0]
+    if last[0] is None or int(last[1]) < 2:
+        return []
+    row = int(last[0])
+    filled = [f'"__raw_{m}" IS NOT NULL AND trim("__raw_{m}") <> \'\'' for m in money]
+    found = con.execute(
+        f"SELECT [{', '.join(filled)}], [{', '.join(f'{m}_p' for m in money)}] FROM {out} "
+        f"WHERE _row = {row} AND {keyless}"
+    ).fetchall()
+    if not found or not any(found[0][0]):
+        return []
+    flags, values = found[0]
+    if any(f and v is None for f, v in zip(flags, values, strict=True)):
+        return []  # an amount that is not an amount: reported as a cell problem
+    sums = con.execute(
+        f"SELECT {', '.join(f'COALESCE(sum({m}_p), 0)' for m in money)} FROM {out} WHERE _row <> {row}"
+    ).fetchall()[0]
+    checked = [(m, int(v), int(s)) for m, f, v, s in zip(money, flags, values, sums, strict=True) if f]
+    what = "no " + (f"{', '.join(keys[:-1])} or {keys[-1]}" if len(keys) > 1 else keys[0])
+    if all(v == s for _, v, s in checked):
+        amounts = ", ".join(f"{m} £{v / 100:,.2f}" for m, v, _ in checked)
+        return [
+            Problem(
+                raw.file,
+                row,
+                None,
+                f"total row ({what}; {amounts}, the sum of the rows above) skipped as a footer",
+                WARNING,
+            )
+        ]
+    m, v, s = next((m, v, s) for m, v, s in checked if v != s)
+    return [
+        Problem(
+            raw.file,
+            row,
+            m,
+            f"looks like a total row ({what}) but £{v / 100:,.2f} is not the sum of the rows above "
+            f"(£{s / 100:,.2f}): correct it or remove the row",
+            ERROR,
+        )
+    ]
 
 
 def extra_json(raw: RawTable, spec: Spec, alias: str = "") -> str:
@@ -167,20 +360,26 @@ def _cells(
     col: str,
     rawcol: str,
     cond: str,
-    message: str,
+    message: str | Callable[[str], str],
     spec: Spec | None = None,
 ) -> list[Problem]:
     """Problems for the rows of ``table`` meeting ``cond`` (the first MAX_PER_COLUMN, then a count); the
     cell's text is quoted in the message unless the spec is personal (then it is never shown)."""
-    if spec is not None and spec.personal and "{}" in message:
-        message = message.replace("{}", "the cell") + f" {NOT_SHOWN}"
+    if spec is not None and spec.personal:
+        if callable(message):  # an amount's own message quotes it
+            message = "{} " + _HINT[MONEY]
+        if "{}" in message:
+            message = message.replace("{}", "the cell") + f" {NOT_SHOWN}"
     rows = con.execute(
         f"SELECT _row, {rawcol} FROM {table} WHERE {cond} ORDER BY _row LIMIT {MAX_PER_COLUMN + 1}"
     ).fetchall()
-    out = [
-        Problem(file, int(r), col, message.format(f"'{v}'") if "{}" in message else message, ERROR)
-        for r, v in rows[:MAX_PER_COLUMN]
-    ]
+
+    def text(v: object) -> str:
+        if callable(message):
+            return message(str(v))
+        return message.format(f"'{str(v)[:60]}'") if "{}" in message else message
+
+    out = [Problem(file, int(r), col, text(v), ERROR) for r, v in rows[:MAX_PER_COLUMN]]
     if len(rows) > MAX_PER_COLUMN:
         total = con.execute(f"SELECT count(*) FROM {table} WHERE {cond}").fetchall()[0][0]
         out.append(Problem(file, None, col, f"{total - MAX_PER_COLUMN} more rows with the same problem"))

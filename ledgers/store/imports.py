@@ -83,20 +83,32 @@ def run_import(
 ) -> ImportOutcome:
     """Import ``path`` of kind ``spec.kind``: every error reported at once; nothing stored unless all is well."""
     path = Path(path)
+    if path.is_dir():
+        raise ImportFailed(
+            [Problem(str(path), None, None, "is a folder, not a file: give the path of the CSV or XLSX file")]
+        )
     sha = file_sha256(path) if path.exists() else ""
     con = store.con
     outcome = ImportOutcome(spec.kind, path.name, None)
+    append = (options or {}).get("mode") == "append"
     if skip_identical and sha:
         prev = con.execute(
-            "SELECT import_id, imported_at FROM imports WHERE kind = ? AND sha256 = ? AND mode <> 'superseded' "
-            "ORDER BY import_id DESC LIMIT 1",
+            "SELECT import_id, imported_at, rows FROM imports WHERE kind = ? AND sha256 = ? "
+            "AND mode <> 'superseded' ORDER BY import_id DESC LIMIT 1",
             [spec.kind, sha],
         ).fetchone()
-        if prev is not None and _still_stored(con, spec.kind, int(prev[0])):
+        # appending a file whose rows are still (partly) stored would count them twice; replacing is a no-op
+        # only when what is stored now for the file's scope is exactly that import's rows
+        if prev is not None and (
+            _still_stored(con, spec.kind, int(prev[0]))
+            if append
+            else _holds_exactly(con, spec.kind, int(prev[0]), int(prev[2] or 0))
+        ):
             outcome.skipped = True
             outcome.import_id = int(prev[0])
             outcome.messages.append(
-                f"{path.name} is identical to import #{prev[0]} of {prev[1]:%Y-%m-%d %H:%M}: nothing to do"
+                f"{path.name} is identical to import #{prev[0]} of {prev[1]:%Y-%m-%d %H:%M}, which is what "
+                "the store holds: nothing to do"
             )
             return outcome
     with store.transaction():
@@ -104,6 +116,18 @@ def run_import(
         parsed = f"parsed_{spec.kind}"
         problems = parse_table(con, raw, spec, parsed, fy)
         outcome.rows_read = int(con.execute(f"SELECT count(*) FROM {parsed}").fetchall()[0][0])
+        if outcome.rows_read == 0 and not (options or {}).get("clear"):
+            # an import replaces what is stored: a file of no rows would silently empty it
+            problems.append(
+                Problem(
+                    raw.file,
+                    raw.header_row,
+                    None,
+                    f"the file has no {spec.kind} rows, only a header: nothing imported (to empty the "
+                    f"stored {spec.kind}, import it with --clear)",
+                    ERROR,
+                )
+            )
         import_id = int(con.execute("SELECT nextval('import_ids')").fetchall()[0][0])
         outcome.import_id = import_id
         failed = any(p.severity == ERROR for p in problems)
@@ -129,9 +153,43 @@ def run_import(
                 "; ".join(outcome.messages) or None,
             ],
         )
-        for t in (raw.name, parsed):
+        con.execute(f"DROP VIEW IF EXISTS {parsed}")
+        for t in (raw.name, f"{parsed}_all"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return outcome
+
+
+_TABLES = {
+    "ledger": "ledger",
+    "mapping": "mapping",
+    "budget": "budget",
+    "placements": "placements",
+    "savings": "savings",
+    "adjustments": "adjustments",
+    "cash": "cash_balances",
+    "funding": "funding",
+}
+# what one import of each kind replaces: the ledger periods it holds, the budget/adjustments of its year
+_SCOPE = {
+    "ledger": "(fy, period) IN (SELECT (fy, period) FROM ledger WHERE import_id = ?)",
+    "budget": "fy IN (SELECT fy FROM budget WHERE import_id = ?)",
+    "adjustments": "fy IN (SELECT fy FROM adjustments WHERE import_id = ?)",
+}
+
+
+def _holds_exactly(con: duckdb.DuckDBPyConnection, kind: str, import_id: int, rows_stored: int) -> bool:
+    """Whether the store holds, for the scope of import ``import_id``, exactly that import's rows: all of
+    them, and nothing from any other import (a later file may have replaced some of its periods)."""
+    table = _TABLES.get(kind)
+    if table is None or rows_stored <= 0:
+        return False
+    mine = con.execute(f"SELECT count(*) FROM {table} WHERE import_id = ?", [import_id]).fetchall()[0][0]
+    if int(mine) != rows_stored:
+        return False
+    scope = _SCOPE.get(kind)
+    where, params = (f"WHERE {scope}", [import_id]) if scope else ("", [])
+    total = con.execute(f"SELECT count(*) FROM {table} {where}", params).fetchall()[0][0]
+    return int(total) == rows_stored
 
 
 def _still_stored(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> bool:
