@@ -140,6 +140,9 @@ def test_an_officer_runs_the_december_month_end_in_the_browser(
     browser.get(base + "/monthend")
     period = browser.find_element(By.ID, "period")
     assert period.get_attribute("value") == "2019-12"  # the last period the ledger holds
+    period.clear()
+    period.send_keys("Dec-19")  # any form the command line takes
+    browser.find_element(By.ID, "detail").click()
     browser.find_element(By.ID, "run").click()
     WebDriverWait(browser, 300).until(ec.presence_of_element_located((By.ID, "headline")))
     shot(browser, "5-month-end")
@@ -151,6 +154,8 @@ def test_an_officer_runs_the_december_month_end_in_the_browser(
     cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
     book = httpx.get(href, cookies=cookies, timeout=60)
     assert book.status_code == 200
+    detail = httpx.get(browser.find_element(By.ID, "download-detail").get_attribute("href"), cookies=cookies)
+    assert detail.status_code == 200 and detail.content[:2] == b"PK"
     summary = openpyxl.load_workbook(io.BytesIO(book.content), data_only=True)["Summary"]
     header = next(r for r in summary.iter_rows(values_only=True) if "Forecast Net" in r)
     col = header.index("Forecast Net")

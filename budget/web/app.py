@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -234,14 +234,21 @@ def create_app(workspace: Path, token: str | None = None, upload_limit: int = MA
         return month_end_page(request, period, result, error=error, saved=saved)
 
     @app.post("/monthend", response_class=HTMLResponse, dependencies=csrf_checked)
-    def run_month_end(request: Request, period: str = Form(...)) -> Response:
+    async def run_month_end(request: Request) -> Response:
+        form = await request.form()
+        period = str(form.get("period", "")).strip()
         try:
-            service.run_month_end(workspace, period.strip())
+            done = service.run_month_end(
+                workspace,
+                period,
+                detail=form.get("detail") == "on",
+                allow_missing_actuals=form.get("allow_missing_actuals") == "on",
+            )
         except (WorkspaceError, ValueError) as exc:
             return month_end_page(request, period, None, error=str(exc))
         except ImportFailed as exc:
             return month_end_page(request, period, None, error="; ".join(str(p) for p in exc.problems))
-        return RedirectResponse(f"/monthend?period={quote(period.strip())}", status_code=303)
+        return RedirectResponse(f"/monthend?period={quote(done.report.period)}", status_code=303)
 
     @app.post("/commentary", response_class=HTMLResponse, dependencies=csrf_checked)
     async def commentary(request: Request) -> Response:

@@ -21,10 +21,18 @@ from ledgers.readers.periods import FinancialYear, month_label
 from ledgers.readers.problems import ERROR, Problem, WorkspaceError
 from ledgers.store.imports import ImportOutcome
 from ledgers.store.schema import Store
-from ledgers.store.workspace import Workspace, load_workspace
+from ledgers.store.workspace import Settings, Workspace, load_workspace
 
 UPLOADS = "uploads"
 OUTPUTS = "outputs"
+
+
+def _mapping(store: Store, path: Path, fy: FinancialYear, settings: Settings) -> ImportOutcome:
+    return import_mapping(store, path, fy, income_accounts=settings.income_accounts)
+
+
+def _ledger(store: Store, path: Path, fy: FinancialYear, settings: Settings) -> ImportOutcome:
+    return import_ledger(store, path, fy, income_accounts=settings.income_accounts)
 
 
 def _placements(store: Store, path: Path, fy: FinancialYear) -> ImportOutcome:
@@ -70,18 +78,17 @@ class ImportKind:
     kind: str
     label: str
     template: str
-    run: Callable[[Store, Path, FinancialYear], ImportOutcome]
+    run: Callable[..., ImportOutcome]  # (store, path, year) or, for imports that read settings, + settings
     folder: bool = False  # SSDA903: several files making one return
+    settings: bool = False  # the importer takes the workspace settings too (income_accounts)
 
 
 IMPORTS: dict[str, ImportKind] = {
     k.kind: k
     for k in (
-        ImportKind("mapping", "Code mapping", "mapping.xlsx", lambda s, p, fy: import_mapping(s, p, fy)),
+        ImportKind("mapping", "Code mapping", "mapping.xlsx", _mapping, settings=True),
         ImportKind("budget", "Budget", "budget.xlsx", lambda s, p, fy: import_budget(s, p, fy)),
-        ImportKind(
-            "ledger", "Ledger export (year to date)", "ledger.csv", lambda s, p, fy: import_ledger(s, p, fy)
-        ),
+        ImportKind("ledger", "Ledger export (year to date)", "ledger.csv", _ledger, settings=True),
         ImportKind("placements", "Placements list", "placements.xlsx", _placements),
         ImportKind(
             "placements-903",
@@ -247,7 +254,8 @@ def run_import(workspace: Path, kind: str, files: list[Path]) -> ImportOutcome:
     ws = load_workspace(workspace)
     store = ws.open()
     try:
-        return spec.run(store, target, ws.settings.financial_year)
+        fy = ws.settings.financial_year
+        return spec.run(store, target, fy, ws.settings) if spec.settings else spec.run(store, target, fy)
     finally:
         store.close()
 
@@ -284,8 +292,22 @@ def outputs_dir(workspace: Path) -> Path:
     return folder
 
 
-def run_month_end(workspace: Path, period: str) -> MonthEnd:
-    """Forecast and outturn for ``period`` (YYYY-MM), as `careladder forecast` then `careladder outturn`."""
+def month_of(workspace: Path, period: str) -> str:
+    """The month end as YYYY-MM from any form the CLI takes (2019-12, Dec-19, December 2019, P9)."""
+    from ledgers.readers.periods import parse_month
+
+    ws = load_workspace(workspace)
+    try:
+        fy, p = parse_month(period.strip(), ws.settings.financial_year)
+    except ValueError as exc:
+        raise WorkspaceError(str(exc)) from None
+    return month_label(fy, p)
+
+
+def run_month_end(
+    workspace: Path, period: str, *, detail: bool = False, allow_missing_actuals: bool = False
+) -> MonthEnd:
+    """Forecast and outturn for ``period``, as `careladder forecast` then `careladder outturn [--detail]`."""
     from budget.monthend.outturn import forecast_run, outturn_report
     from budget.monthend.outturn_json import outturn_json
     from budget.workbooks.outturn import write_outturn_workbook
@@ -293,16 +315,24 @@ def run_month_end(workspace: Path, period: str) -> MonthEnd:
     if not _month_end_lock.acquire(blocking=False):
         raise WorkspaceError("a month end is already running for this workspace: wait for it to finish")
     try:
+        month = month_of(workspace, period)
         ws = load_workspace(workspace)
         store = ws.open()
+        written: Path | None = None
         try:
-            forecast_run(store.con, ws.settings, period)
-            report = outturn_report(store.con, ws.settings, period)
+            forecast_run(store.con, ws.settings, month, allow_missing_actuals=allow_missing_actuals)
+            report = outturn_report(
+                store.con, ws.settings, month, with_cash=True, allow_missing_actuals=allow_missing_actuals
+            )
+            if detail:
+                from budget.workbooks.detail import write_detail
+
+                written = write_detail(store.con, ws.path, report, outputs_dir(workspace))
         finally:
             store.close()
-        out = outputs_dir(workspace) / f"outturn-{period}.xlsx"
+        out = outputs_dir(workspace) / f"outturn-{month}.xlsx"
         write_outturn_workbook(report, out)
-        return MonthEnd(report, outturn_json(report), out)
+        return MonthEnd(report, outturn_json(report), out, written)
     finally:
         _month_end_lock.release()
 
@@ -316,10 +346,8 @@ def stored_month_end(workspace: Path, period: str) -> MonthEnd | None:
     from ledgers.readers.periods import parse_month
 
     ws = load_workspace(workspace)
-    try:
-        pfy, p = parse_month(period)
-    except ValueError as exc:
-        raise WorkspaceError(str(exc)) from None
+    period = month_of(workspace, period)
+    pfy, p = parse_month(period)
     store = ws.open()
     try:
         run = store.con.execute(
@@ -327,13 +355,16 @@ def stored_month_end(workspace: Path, period: str) -> MonthEnd | None:
         ).fetchone()
         if run is None or run[0] == 0:
             return None
-        report = outturn_report(store.con, ws.settings, period, save=False)
+        report = outturn_report(
+            store.con, ws.settings, period, save=False, with_cash=True, allow_missing_actuals=True
+        )
     finally:
         store.close()
     out = outputs_dir(workspace) / f"outturn-{period}.xlsx"
     if not out.exists():
         write_outturn_workbook(report, out)
-    return MonthEnd(report, outturn_json(report), out)
+    detail = outputs_dir(workspace) / f"outturn-{period}-detail.xlsx"
+    return MonthEnd(report, outturn_json(report), out, detail if detail.exists() else None)
 
 
 def store_commentary(workspace: Path, period: str, texts: dict[str, str], author: str | None) -> int:
