@@ -98,3 +98,10 @@ def test_words_never_says_a_thousand_k() -> None:
     from ledgers.readers.money import words
 
     assert words(99_970_000) == "£1.0m" and words(99_949_900) == "£999k" and words(100_000_000) == "£1.0m"
+
+
+def test_messages_show_pounds_and_pence_with_brackets_for_negatives() -> None:
+    from ledgers.readers.money import money_text
+
+    assert money_text(-60_000_000) == "(£600,000.00)" and money_text(123_456) == "£1,234.56"
+    assert money_text(-5, symbol=False) == "(0.05)" and money_text(0) == "£0.00"

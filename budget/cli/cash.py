@@ -10,6 +10,7 @@ import typer
 
 from budget.cli.console import SheetOpt, WorkspaceOpt, err, handles_errors
 from budget.cli.imports import FileArg, run
+from ledgers.readers.money import money_text
 from ledgers.store.workspace import load_workspace
 
 app = typer.Typer(
@@ -54,8 +55,8 @@ def cash(
     low = position.lowest
     if low is not None:
         err.print(
-            f"{position.authority} cash: £{position.opening_p / 100:,.2f} at {position.opening_at:%d/%m/%Y}, "
-            f"£{position.months[-1].closing_p / 100:,.2f} at the year end; lowest £{low.closing_p / 100:,.2f} "
+            f"{position.authority} cash: {money_text(position.opening_p)} at {position.opening_at:%d/%m/%Y}, "
+            f"{money_text(position.months[-1].closing_p)} at the year end; lowest {money_text(low.closing_p)} "
             f"at the end of {low.month:%B %Y}",
             markup=False,
         )

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ledgers.readers.money import money_text
 from ledgers.readers.problems import ImportFailed, WorkspaceError
 from ledgers.store.imports import ImportOutcome
 
@@ -104,15 +105,15 @@ def print_outcome(outcome: ImportOutcome) -> None:
     table.add_row(
         "read from file",
         str(outcome.rows_read),
-        "" if outcome.control_total_p is None else f"{outcome.control_total_p / 100:,.2f}",
+        "" if outcome.control_total_p is None else money_text(outcome.control_total_p, symbol=False),
     )
     table.add_row(
         "stored",
         str(outcome.rows_stored),
-        "" if outcome.stored_total_p is None else f"{outcome.stored_total_p / 100:,.2f}",
+        "" if outcome.stored_total_p is None else money_text(outcome.stored_total_p, symbol=False),
     )
     for label, n, total in outcome.by_period:
-        table.add_row(f"  {label}", str(n), f"{total / 100:,.2f}")
+        table.add_row(f"  {label}", str(n), money_text(total, symbol=False))
     err.print(table)
     if outcome.control_total_p is not None and outcome.stored_total_p is not None:
         ok = outcome.control_total_p == outcome.stored_total_p

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from forecasts.lines import LineForecast
-from ledgers.readers.money import pence_from_pounds, pounds_float
+from ledgers.readers.money import money_text, pence_from_pounds, pounds_float
 from ledgers.readers.periods import FinancialYear, parse_month
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.queries import adjustments_for, budget_lines
@@ -273,7 +273,7 @@ def cash_position(
     accrued = sum(lf.accrual_p for lf in forecasts.values()) if p < 12 else 0
     if accrued:
         notes.append(
-            f"Placement days to {fy.month_end(p):%d/%m/%Y} not yet invoiced (£{accrued / 100:,.2f}) are counted as "
+            f"Placement days to {fy.month_end(p):%d/%m/%Y} not yet invoiced ({money_text(accrued)}) are counted as "
             f"{fy.month(p):%B}'s spend and paid after the line's lag."
         )
     if contract_line:
@@ -284,8 +284,8 @@ def cash_position(
         notes.append("No budget line carries the contract sum: set [cash] contract_line if one does.")
     if sum(schedule) != settings.contract_value_p:
         notes.append(
-            f"The contract schedule adds up to £{sum(schedule) / 100:,.2f}, not the contract sum "
-            f"£{settings.contract_value_p / 100:,.2f}."
+            f"The contract schedule adds up to {money_text(sum(schedule))}, not the contract sum "
+            f"{money_text(settings.contract_value_p)}."
         )
     balance = opening_p
     rows: list[CashMonth] = []

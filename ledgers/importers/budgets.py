@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ledgers.importers.mapping import remap_ledger
 from ledgers.readers.columns import MONEY, NUMBER, TEXT, Col, Spec
+from ledgers.readers.money import money_text
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede, warn
@@ -144,8 +145,8 @@ def _save(ctx: ImportContext) -> None:
     income = sum(int(r[4]) for r in rows)
     out.by_period.append((ctx.fy.label, len(rows), gross + income))
     out.messages.append(
-        f"budget {ctx.fy.label}: gross £{gross / 100:,.2f}, income £{income / 100:,.2f}, "
-        f"net £{(gross + income) / 100:,.2f}"
+        f"budget {ctx.fy.label}: gross {money_text(gross)}, income {money_text(income)}, "
+        f"net {money_text(gross + income)}"
     )
     if replaced:
         out.messages.append(

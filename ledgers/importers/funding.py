@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledgers.readers.columns import MONEY, TEXT, Col, Spec
+from ledgers.readers.money import money_text
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede
@@ -73,7 +74,7 @@ def _validate(ctx: ImportContext) -> list[Problem]:
                     file,
                     row,
                     "total",
-                    f"the fund's total should be more than £0; got £{total / 100:,.2f}",
+                    f"the fund's total should be more than £0; got {money_text(total)}",
                     ERROR,
                 )
             )

@@ -12,6 +12,7 @@ from ledgers.importers.kinds import (
     settings_reclassified,
 )
 from ledgers.readers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
+from ledgers.readers.money import money_text
 from ledgers.readers.parse import empty_text, extra_json
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
@@ -286,5 +287,5 @@ def _doubtful(ctx: ImportContext) -> None:
             rows,
             n,
             "cost_centre",
-            f"unmapped code combinations ({combos}) held on the line '{SUSPENSE_LINE}', total £{int(total) / 100:,.2f}",
+            f"unmapped code combinations ({combos}) held on the line '{SUSPENSE_LINE}', total {money_text(int(total))}",
         )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ledgers.importers.ssda903 import read_903
 from ledgers.readers.columns import DATE, MONEY, TEXT, Col, Spec
+from ledgers.readers.money import money_text
 from ledgers.readers.parse import extra_json
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, ImportFailed, Problem
@@ -107,7 +108,7 @@ def _save(ctx: ImportContext) -> None:
     ).fetchall()[0]
     out.by_period.append(("open placements (weekly cost)", int(open_n), int(open_cost)))
     out.messages.append(
-        f"{n} placements, {open_n} open; weekly cost of open placements £{open_cost / 100:,.2f}"
+        f"{n} placements, {open_n} open; weekly cost of open placements {money_text(open_cost)}"
     )
     if replaced:
         out.messages.append(f"replaced the stored placements list (import #{', #'.join(map(str, replaced))})")

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from ledgers.readers.columns import MONEY, TEXT, Col, Spec
-from ledgers.readers.money import pence_from_text
+from ledgers.readers.money import money_text, pence_from_text
 from ledgers.readers.parse import parse_table
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, ImportFailed, Problem
@@ -387,7 +387,7 @@ def unit_cost_table(
                     raw.file,
                     int(row),
                     "weekly_cost",
-                    f"£{pence / 100:,.2f} a week: it should be more than £0",
+                    f"{money_text(pence)} a week: it should be more than £0",
                 )
             )
         if line in seen and out.get(line) != pence:

@@ -85,6 +85,12 @@ def pence_from_amount(text: str) -> int:
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def money_text(pence: int, symbol: bool = True) -> str:
+    """Pounds and pence for messages, negatives in brackets as in the workbook: £1,234.56 or (£1,234.56)."""
+    text = f"{'£' if symbol else ''}{abs(pence) / 100:,.2f}"
+    return f"({text})" if pence < 0 else text
+
+
 def console_money(pence: int) -> str:
     """Whole pounds for the console as the workbook shows them: £1,001,162 or (£1,001,162), never £-1,001,162."""
     text = f"£{abs(pence) / 100:,.0f}"

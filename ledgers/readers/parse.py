@@ -8,6 +8,7 @@ from collections.abc import Callable
 import duckdb
 
 from ledgers.readers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
+from ledgers.readers.money import money_text
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, Problem
 from ledgers.readers.tables import (
@@ -308,7 +309,7 @@ def _footer(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str)
     checked = [(m, int(v), int(s)) for m, f, v, s in zip(money, flags, values, sums, strict=True) if f]
     what = "no " + (f"{', '.join(keys[:-1])} or {keys[-1]}" if len(keys) > 1 else keys[0])
     if all(v == s for _, v, s in checked):
-        amounts = ", ".join(f"{m} £{v / 100:,.2f}" for m, v, _ in checked)
+        amounts = ", ".join(f"{m} {money_text(v)}" for m, v, _ in checked)
         return [
             Problem(
                 raw.file,
@@ -324,8 +325,8 @@ def _footer(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str)
             raw.file,
             row,
             m,
-            f"looks like a total row ({what}) but £{v / 100:,.2f} is not the sum of the rows above "
-            f"(£{s / 100:,.2f}): correct it or remove the row",
+            f"looks like a total row ({what}) but {money_text(v)} is not the sum of the rows above "
+            f"({money_text(s)}): correct it or remove the row",
             ERROR,
         )
     ]
