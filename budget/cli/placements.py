@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from budget.cli.console import WorkspaceOpt, err, handles_errors
+from ledgers.readers.money import console_money
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.workspace import load_workspace
 
@@ -118,7 +119,7 @@ def forecast(
         err.print(
             f"  {sc.spec.name:<16} {last['month']:%b %Y}: {last['month_end']:.0f} children "
             f"(80% {last['month_end_low']:.0f}–{last['month_end_high']:.0f}), "
-            f"£{sc.totals['cost_p'].sum() / 100:,.0f} over the forecast",
+            f"{console_money(int(sc.totals['cost_p'].sum()))} over the forecast",
             markup=False,
         )
 

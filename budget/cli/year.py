@@ -42,7 +42,7 @@ def year_close(
     """Run the final outturn at P12 (with any period 13 adjustments), store it and close the year."""
     from budget.monthend.year_end import close_year
     from budget.workbooks.outturn import write_outturn_workbook
-    from ledgers.readers.money import words
+    from ledgers.readers.money import console_money, words
 
     ws = load_workspace(workspace)
     fy = year_of(ws.settings, year)
@@ -56,10 +56,10 @@ def year_close(
         err.print(f"Wrote {out}", markup=False)
     s = report.surplus
     err.print(
-        f"{fy.label} closed: final net outturn £{report.grand_total.forecast_net_p / 100:,.0f} against budget "
-        f"£{report.grand_total.budget_net_p / 100:,.0f} ({words(s.net_position_p)} "
+        f"{fy.label} closed: final net outturn {console_money(report.grand_total.forecast_net_p)} against budget "
+        f"{console_money(report.grand_total.budget_net_p)} ({words(s.net_position_p)} "
         f"{'underspend' if s.net_position_p > 0 else 'overspend' if s.net_position_p < 0 else 'on budget'}); "
-        f"council's share £{s.council_share_p / 100:,.0f}, final contract sum £{s.final_contract_sum_p / 100:,.0f}",
+        f"council's share {console_money(s.council_share_p)}, final contract sum {console_money(s.final_contract_sum_p)}",
         markup=False,
     )
 

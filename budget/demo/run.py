@@ -91,8 +91,8 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
         final = close_year(store.con, ws.settings, closed)
         net = final.surplus.net_position_p
         say(
-            f"{closed.label} closed: final net outturn £{final.grand_total.forecast_net_p / 100:,.0f} against "
-            f"budget £{final.grand_total.budget_net_p / 100:,.0f} ({words(net)} {direction(net, 'budget-minus-forecast')})"
+            f"{closed.label} closed: final net outturn {console_money(final.grand_total.forecast_net_p)} against "
+            f"budget {console_money(final.grand_total.budget_net_p)} ({words(net)} {direction(net, 'budget-minus-forecast')})"
         )
         ws = start_year(store.con, ws.path, ws.settings, FinancialYear.parse(YEAR)).workspace
         fy = ws.settings.financial_year
@@ -134,14 +134,14 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
     )
     for f in report.funding:
         say(
-            f"  fund {f.fund}: £{f.allocation_p / 100:,.0f}, spent £{f.spent_to_date_p / 100:,.0f}, forecast "
-            f"£{f.forecast_to_year_end_p / 100:,.0f} more, £{f.balance_at_year_end_p / 100:,.0f} left at the year end"
+            f"  fund {f.fund}: {console_money(f.allocation_p)}, spent {console_money(f.spent_to_date_p)}, forecast "
+            f"{console_money(f.forecast_to_year_end_p)} more, {console_money(f.balance_at_year_end_p)} left at the year end"
         )
     low = report.cash.lowest if report.cash is not None else None
     if report.cash is not None and low is not None:
         say(
-            f"  cash: £{report.cash.months[-1].closing_p / 100:,.0f} at the year end, lowest "
-            f"£{low.closing_p / 100:,.0f} at the end of {low.month:%B %Y}"
+            f"  cash: {console_money(report.cash.months[-1].closing_p)} at the year end, lowest "
+            f"{console_money(low.closing_p)} at the end of {low.month:%B %Y}"
         )
     say(f"Demo finished in {time.perf_counter() - started:.1f} s")
     return report
