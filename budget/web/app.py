@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from budget.monthend.report import variance_key
-from budget.web import service
+from budget.web import service, uploads
 from budget.web.charts import trajectory, variance_bars
 from budget.web.security import (
     CSRF_COOKIE,
@@ -27,6 +27,7 @@ from budget.web.security import (
     new_token,
     same,
 )
+from budget.web.status import WorkspaceStatus, workspace_status
 from ledgers.readers.money import words
 from ledgers.readers.problems import ImportFailed, Problem, WorkspaceError
 
@@ -113,9 +114,9 @@ def create_app(workspace: Path, token: str | None = None, upload_limit: int = MA
             status_code=status_code,
         )
 
-    def status_or_error() -> tuple[service.WorkspaceStatus | None, str | None]:
+    def status_or_error() -> tuple[WorkspaceStatus | None, str | None]:
         try:
-            return service.workspace_status(workspace), None
+            return workspace_status(workspace), None
         except WorkspaceError as exc:
             return None, str(exc)
 
@@ -130,7 +131,7 @@ def create_app(workspace: Path, token: str | None = None, upload_limit: int = MA
         return render(
             request,
             "imports.html",
-            kinds=list(service.IMPORTS.values()),
+            kinds=list(uploads.IMPORTS.values()),
             status=status,
             error=error,
             page="imports",
@@ -138,7 +139,7 @@ def create_app(workspace: Path, token: str | None = None, upload_limit: int = MA
 
     @app.post("/imports/{kind}", response_class=HTMLResponse, dependencies=csrf_checked)
     async def do_import(request: Request, kind: str, files: list[UploadFile]) -> HTMLResponse:
-        spec = service.IMPORTS.get(kind)
+        spec = uploads.IMPORTS.get(kind)
         if spec is None:
             return render(request, "result.html", 404, error=f"unknown input '{kind}'", page="imports")
         saved: list[Path] = []
@@ -147,16 +148,17 @@ def create_app(workspace: Path, token: str | None = None, upload_limit: int = MA
             if not f.filename:
                 continue
             target = (
-                service.upload_path(workspace, kind, f.filename)
-                if folder is None
-                else folder / Path(service.upload_path(workspace, kind, f.filename)).name
+                uploads.upload_path(workspace, kind, f.filename)
+                if folder
+                is None  # the first file makes the upload's folder; an SSDA903 return's others join it
+                else folder / uploads.safe_name(f.filename)
             )
             folder = target.parent
             target.write_bytes(await f.read())
             saved.append(target)
         context: dict[str, Any] = {"spec": spec, "names": [p.name for p in saved], "page": "imports"}
         try:
-            outcome = service.run_import(workspace, kind, saved)
+            outcome = uploads.run_import(workspace, kind, saved)
         except ImportFailed as exc:
             pid = str(next(ids))
             problem_sets[pid] = exc.problems
@@ -171,7 +173,7 @@ def create_app(workspace: Path, token: str | None = None, upload_limit: int = MA
         if problems is None:
             return PlainTextResponse("These problems are no longer kept: import the file again.", 404)
         return Response(
-            service.problems_csv(problems),
+            uploads.problems_csv(problems),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="problems.csv"'},
         )
@@ -186,7 +188,7 @@ def create_app(workspace: Path, token: str | None = None, upload_limit: int = MA
             return PlainTextResponse("no such template", 404)
         return FileResponse(allowed[name], filename=name)
 
-    def default_period(status: service.WorkspaceStatus | None) -> str:
+    def default_period(status: WorkspaceStatus | None) -> str:
         from ledgers.readers.periods import FinancialYear, month_label
 
         if status is None or status.last_period is None:

@@ -176,7 +176,7 @@ def _line_rows(
     for j, c in enumerate(lines):
         r = row + 1 + j
         write_text(ws, r, 0, c.line, fmts.wrapped)
-        fit_row(ws, r, [(c.line, 30)])  # 26 wide holds about 30 characters of a line's name
+        fit_row(ws, r, [(c.line, 24)])  # 26 wide holds about 24 characters of a line's name in print
         ws.write_number(r, 1, c.lag, whole)
         for col, pence in zip(cols, c.amounts_p, strict=True):
             write_money(ws, r, col, pence, fmts.money)
