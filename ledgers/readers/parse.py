@@ -8,17 +8,13 @@ from collections.abc import Callable
 import duckdb
 
 from ledgers.readers.columns import BOOL, DATE, INTEGER, MONEY, NUMBER, PERIOD, TEXT, Spec
+from ledgers.readers.headers import column_letter
 from ledgers.readers.money import money_text
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, NOT_SHOWN, WARNING, Problem
-from ledgers.readers.tables import (
-    EXCEL_ERRORS,
-    SAVE_AS_CSV,
-    SPARE_FIELDS,
-    RawTable,
-    column_letter,
-    materialise,
-)
+from ledgers.readers.rawtable import RawTable
+from ledgers.readers.sniff import SAVE_AS_CSV
+from ledgers.readers.tables import EXCEL_ERRORS, SPARE_FIELDS, materialise
 
 MAX_PER_COLUMN = 1000  # problems listed per column; the count of the rest is still reported
 
