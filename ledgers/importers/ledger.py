@@ -13,7 +13,7 @@ from ledgers.importers.kinds import (
 )
 from ledgers.readers.columns import DATE, MONEY, PERIOD, TEXT, Col, Spec
 from ledgers.readers.money import money_text
-from ledgers.readers.parse import empty_text, extra_json
+from ledgers.readers.parse import cell_empty, extra_json
 from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import ERROR, WARNING, ImportFailed, Problem
 from ledgers.store.imports import ImportContext, ImportOutcome, run_import, supersede, warn
@@ -140,7 +140,7 @@ def _validate(ctx: ImportContext) -> list[Problem]:
     present = set(ctx.raw.present)
 
     def empty(col: str) -> str:
-        return empty_text(f'"__raw_{col}"') if col in present else "true"
+        return cell_empty(SPEC, col) if col in present else "true"
 
     problems: list[Problem] = []
     if "amount" in present:
@@ -202,7 +202,9 @@ def _save(ctx: ImportContext) -> None:
             "import_id <> ? AND (fy, period) IN (SELECT (fy, period) FROM ledger WHERE import_id = ?)",
             [ctx.import_id, ctx.import_id],
         )
-    out.control_total_p = int(con.execute(f"SELECT COALESCE(sum({_AMOUNT}), 0) FROM {t}").fetchall()[0][0])
+    out.control_total_p = sum(
+        n for _, _, n in combos
+    )  # the file's own total: every row is in one combination
     out.rows_stored = sum(int(r[2]) for r in by_period)
     out.stored_total_p = sum(int(r[3]) for r in by_period)
     labels = [f"{FinancialYear(int(pfy)).label}-P{int(p):02d}" for pfy, p, _, _ in by_period]
@@ -254,27 +256,35 @@ def _refuse_closed_years(ctx: ImportContext) -> None:
 
 
 def _doubtful(ctx: ImportContext) -> None:
-    """Readable but doubtful rows, already stored: counted and listed by their first rows."""
+    """Readable but doubtful rows, already stored: counted and listed by their first rows (one scan of this
+    import's rows for the dates and suspense, one for duplicate references)."""
     con, out, fy, file = ctx.con, ctx.outcome, ctx.fy, ctx.raw.file
-
-    def rows_where(cond: str) -> tuple[list[int], int]:
-        n, first = con.execute(
-            f"SELECT count(*), list(source_row ORDER BY source_row)[1:10] FROM ledger "
-            f"WHERE import_id = {ctx.import_id} AND ({cond})"
-        ).fetchall()[0]
-        return [int(r) for r in first or []], int(n)
-
-    rows, n = rows_where(f"fy > {fy.start_year}")
+    conds = {
+        "future": f"fy > {fy.start_year}",
+        "earlier": f"fy < {fy.start_year}",
+        "suspense": f"line = '{SUSPENSE_LINE}'",
+    }
+    found = con.execute(
+        "SELECT "
+        + ", ".join(
+            f"count(*) FILTER (WHERE {c}), list(source_row ORDER BY source_row) FILTER (WHERE {c})[1:10]"
+            for c in conds.values()
+        )
+        + f" FROM ledger WHERE import_id = {ctx.import_id}"
+    ).fetchall()[0]
+    seen = {key: ([int(r) for r in found[2 * i + 1] or []], int(found[2 * i])) for i, key in enumerate(conds)}
+    rows, n = seen["future"]
     warn(out, file, rows, n, "date", f"dates after the workspace year {fy.label} (future periods)")
     if not ctx.options.get("history"):
-        rows, n = rows_where(f"fy < {fy.start_year}")
+        rows, n = seen["earlier"]
         warn(out, file, rows, n, "date", f"dates before the workspace year {fy.label} (stored as history)")
-    rows, n = rows_where(
-        f"reference IN (SELECT reference FROM ledger WHERE import_id = {ctx.import_id} AND reference IS NOT NULL "
+    n, first = con.execute(
+        f"SELECT count(*), list(source_row ORDER BY source_row)[1:10] FROM ledger WHERE import_id = {ctx.import_id} "
+        f"AND reference IN (SELECT reference FROM ledger WHERE import_id = {ctx.import_id} AND reference IS NOT NULL "
         "GROUP BY reference HAVING count(*) > 1)"
-    )
-    warn(out, file, rows, n, "reference", "duplicate references")
-    rows, n = rows_where(f"line = '{SUSPENSE_LINE}'")
+    ).fetchall()[0]
+    warn(out, file, [int(r) for r in first or []], int(n), "reference", "duplicate references")
+    rows, n = seen["suspense"]
     if n:
         combos, total = con.execute(
             "SELECT count(DISTINCT (cost_centre, account)), COALESCE(sum(amount_p), 0) FROM ledger "

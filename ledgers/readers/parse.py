@@ -42,9 +42,9 @@ CREATE OR REPLACE TEMP MACRO cl_date_all(x) AS CAST(COALESCE(
     try_strptime(trim(x), '%Y/%m/%d')) AS DATE);
 CREATE OR REPLACE TEMP MACRO cl_date_any(x) AS CASE WHEN year(cl_date_all(x)) BETWEEN 1900 AND 2099 THEN cl_date_all(x) END;
 CREATE OR REPLACE TEMP MACRO cl_date(x) AS CASE
-    WHEN length(x) = 10 AND x[3] = '/' AND x[6] = '/' AND x[7:8] IN ('19', '20')
+    WHEN x LIKE '__/__/19__' OR x LIKE '__/__/20__'
         THEN COALESCE(CAST(try_strptime(x, '%d/%m/%Y') AS DATE), cl_date_any(x))
-    WHEN length(x) = 10 AND x[5] = '-' AND x[8] = '-' AND x[1:2] IN ('19', '20')
+    WHEN x LIKE '19__-__-__' OR x LIKE '20__-__-__'
         THEN COALESCE(CAST(try_strptime(x, '%Y-%m-%d') AS DATE), cl_date_any(x))
     ELSE cl_date_any(x) END;
 CREATE OR REPLACE TEMP MACRO cl_fy_period(x, fy) AS CASE
@@ -60,6 +60,9 @@ CREATE OR REPLACE TEMP MACRO cl_fy_period(x, fy) AS CASE
         THEN {'fy': CAST(left(trim(x), 4) AS INTEGER) - CASE WHEN CAST(right(trim(x), 2) AS INTEGER) < 4 THEN 1 ELSE 0 END,
               'p': (CAST(right(trim(x), 2) AS INTEGER) + 8) % 12 + 1}
     END;
+CREATE OR REPLACE TEMP MACRO cl_text(x) AS CASE
+    WHEN strlen(x) <> length(x) OR starts_with(x, ' ') OR ends_with(x, ' ') THEN NULLIF(trim(x), '')
+    ELSE NULLIF(x, '') END;
 CREATE OR REPLACE TEMP MACRO cl_bool(x) AS CASE
     WHEN lower(trim(x)) IN ('y', 'yes', 'true', '1', 'x') THEN true
     WHEN lower(trim(x)) IN ('n', 'no', 'false', '0') THEN false END;
@@ -96,7 +99,7 @@ def _parsed_expr(col: str, kind: str, fy: int) -> str:
         return f"TRY_CAST(trim({c}) AS BIGINT)"
     if kind == BOOL:
         return f"cl_bool({c})"
-    return f"NULLIF(trim({c}), '')"
+    return f"cl_text({c})"
 
 
 MAX_POUND_DIGITS = 13  # £9,999,999,999,999.99: far beyond any council budget, well inside BIGINT pence
@@ -107,11 +110,12 @@ def parse_table(
 ) -> list[Problem]:
     """Create ``out`` (a view) with typed columns (money in pence as ``<name>_p``); return every problem found.
 
-    One pass reads the rows and types each column once, into ``<out>_all``; the raw text of each typed
-    column is kept beside it (``__raw_<name>``) so the search for bad cells is a cheap comparison rather than
-    a second parse. ``out`` shows the rows to import: not wholly blank ones, not rows with the wrong number
-    of fields (their cells are shifted, so their cell problems would mislead; they are reported), and not a
-    last row that is the total of the rows above (a footer, reported).
+    One pass reads the rows and types each column once, into ``<out>_all``; where a typed column's cell
+    gave no value (or a period out of range) its text is kept beside it (``__raw_<name>``, NULL where the
+    cell parsed), so the search for bad cells is a cheap comparison rather than a second parse; use
+    ``cell_empty`` for "the cell is empty". ``out`` shows the rows to import: not wholly blank ones, not rows
+    with the wrong number of fields (their cells are shifted, so their cell problems would mislead; they are
+    reported), and not a last row that is the total of the rows above (a footer, reported).
     """
     install_macros(con)
     problems: list[Problem] = list(raw.warnings)
@@ -124,9 +128,14 @@ def parse_table(
         if name not in raw.present:
             selects.append(f'CAST(NULL AS {_SQL_TYPE[col.kind]}) AS "{target}"')
             continue
-        selects.append(f'{_parsed_expr(name, col.kind, fy.start_year)} AS "{target}"')
+        parsed = _parsed_expr(name, col.kind, fy.start_year)
+        selects.append(f'{parsed} AS "{target}"')
         if col.kind != TEXT:
-            selects.append(f'"{name}" AS "__raw_{name}"')
+            # the text as read is kept only where it did not give a value in range (what a message quotes)
+            bad = f"{parsed} IS NULL" + (
+                f" OR NOT ({parsed}.p BETWEEN 1 AND 13)" if col.kind == PERIOD else ""
+            )
+            selects.append(f'CASE WHEN {bad} THEN "{name}" END AS "__raw_{name}"')
             checks.append((name, target, col.kind))
         if col.required:
             required.append((name, target, col.kind))
@@ -134,51 +143,82 @@ def parse_table(
     selects += ["_fields", f"({raw.blank}) AS _blank"] + (["_row AS _srow"] if raw.numbered else [])
     whole = f"{out}_all"
     materialise(con, raw, ", ".join(selects), whole)
-    first = int(con.execute(f"SELECT COALESCE(min(rowid), 0) FROM {whole}").fetchall()[0][0])
+    # one scan of what was read: where rows start, and whether any row is ragged or holds a '#' (an Excel
+    # error is looked for row by row only then)
+    needed = _needed_positions(raw, spec)
+    reach = max(needed.values(), default=-1)
+    ragged_cond = f"(_fields > {raw.width} OR (_fields <= {reach} AND NOT _blank))"
+    maybe_error = _excel_maybe(raw, spec)
+    first, n_ragged, n_error = con.execute(
+        f"SELECT COALESCE(min(rowid), 0), count(*) FILTER (WHERE {ragged_cond}), "
+        f"count(*) FILTER (WHERE NOT _blank AND NOT {ragged_cond} AND {maybe_error}) FROM {whole}"
+    ).fetchall()[0]
     # rowids are consecutive in the file's order (DuckDB preserves insertion order), from an offset
-    row = "_srow" if raw.numbered else f"CAST(rowid - {first} + {raw.header_row + 1} AS INTEGER)"
-    ragged, ragged_cond = _ragged_rows(con, raw, spec, whole, row)
-    problems += ragged
+    row = "_srow" if raw.numbered else f"CAST(rowid - {int(first)} + {raw.header_row + 1} AS INTEGER)"
+    if n_ragged:
+        problems += _ragged_rows(con, raw, needed, whole, row, ragged_cond)
     keep = f"NOT _blank AND NOT {ragged_cond}"
     hidden = "_fields, _blank" + (", _srow" if raw.numbered else "")
     view = (
         f"CREATE OR REPLACE TEMP VIEW {out} AS SELECT {row} AS _row, * EXCLUDE ({hidden}) FROM {whole} WHERE "
     )
     con.execute(view + keep)
-    problems += _excel_errors(con, raw, spec, out)
+    if n_error:
+        problems += _excel_errors(con, raw, spec, out)
     footer = _footer(con, raw, spec, out)
     if footer and footer[0].severity == WARNING and footer[0].row is not None:
         con.execute(view + f"{keep} AND {row} <> {footer[0].row}")
     problems += footer
+    cells: list[tuple[str, str, str, str | Callable[[str], str]]] = []  # (column, text shown, cond, message)
     for name, target, kind in checks:
         rawcol = f'"__raw_{name}"'
         filled = f"{rawcol} IS NOT NULL AND trim({rawcol}) <> ''"
-        message = _too_large if kind == MONEY else "{} " + _HINT[kind]
         # the typed column first: it is NULL only for the few bad or empty cells, so the trim runs on those
-        problems += _cells(
-            con, raw.file, out, name, rawcol, f'"{target}" IS NULL AND {filled}', message, spec
-        )
-        if kind == PERIOD:
-            problems += _cells(
-                con,
-                raw.file,
-                out,
+        cells.append(
+            (
                 name,
                 rawcol,
-                f'"{target}" IS NOT NULL AND NOT ("{target}".p BETWEEN 1 AND 13)',
-                "{} is not a period between P1 (April) and P12 (March), or P13 (year-end adjustments)",
-                spec,
+                f'"{target}" IS NULL AND {filled}',
+                _too_large if kind == MONEY else "{} " + _HINT[kind],
+            )
+        )
+        if kind == PERIOD:
+            cells.append(
+                (
+                    name,
+                    rawcol,
+                    f'"{target}" IS NOT NULL AND NOT ("{target}".p BETWEEN 1 AND 13)',
+                    "{} is not a period between P1 (April) and P12 (March), or P13 (year-end adjustments)",
+                )
             )
     for name, target, kind in required:
         col_sql = f'"{target}"' if kind == TEXT else f'"__raw_{name}"'
         cond = f"{col_sql} IS NULL" if kind == TEXT else f'"{target}" IS NULL AND {empty_text(col_sql)}'
-        problems += _cells(con, raw.file, out, name, col_sql, cond, "is empty but required", spec)
+        cells.append((name, col_sql, cond, "is empty but required"))
+    # every cell check counted in one scan; the rows of a check are listed only where it found some
+    if cells:
+        counts = con.execute(
+            f"SELECT {', '.join(f'count(*) FILTER (WHERE {c[2]})' for c in cells)} FROM {out}"
+        ).fetchall()[0]
+        for (name, shown, cond, message), n in zip(cells, counts, strict=True):
+            if n:
+                problems += _cells(con, raw.file, out, name, shown, cond, message, spec)
     return problems
 
 
+def cell_empty(spec: Spec, name: str) -> str:
+    """SQL: column ``name``'s cell is empty (NULL, '' or spaces) in a table made by ``parse_table``."""
+    col = spec.col(name)
+    if col.kind == TEXT:
+        return f'"{name}" IS NULL'  # text is parsed trimmed, NULL when empty
+    target = f"{name}_p" if col.kind == MONEY else name
+    raw = f'"__raw_{name}"'
+    return f'("{target}" IS NULL AND {empty_text(raw)})'
+
+
 def empty_text(col_sql: str) -> str:
-    """SQL: the text is NULL, empty or spaces (ascii() spares the trim for a cell starting with a character)."""
-    return f"({col_sql} IS NULL OR {col_sql} = '' OR (ascii({col_sql}) <= 32 AND trim({col_sql}) = ''))"
+    """SQL: the text is NULL, empty or spaces (starts_with() spares the trim for a cell not starting with one)."""
+    return f"({col_sql} IS NULL OR {col_sql} = '' OR (starts_with({col_sql}, ' ') AND trim({col_sql}) = ''))"
 
 
 def _too_large(value: str) -> str:
@@ -200,14 +240,11 @@ def _needed_positions(raw: RawTable, spec: Spec) -> dict[str, int]:
 
 
 def _ragged_rows(
-    con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, table: str, row: str
-) -> tuple[list[Problem], str]:
-    """Rows with more fields than the header, or too few to reach a column they need; and the SQL condition
-    that picks them out. A short row is read with its missing trailing fields empty only when those are
-    optional columns."""
-    needed = _needed_positions(raw, spec)
-    reach = max(needed.values(), default=-1)
-    cond = f"(_fields > {raw.width} OR (_fields <= {reach} AND NOT _blank))"
+    con: duckdb.DuckDBPyConnection, raw: RawTable, needed: dict[str, int], table: str, row: str, cond: str
+) -> list[Problem]:
+    """Rows with more fields than the header, or too few to reach a column they need (``cond``: the SQL
+    condition that picks them out). A short row is read with its missing trailing fields empty only when
+    those are optional columns."""
     rows = con.execute(
         f"SELECT {row}, _fields FROM {table} WHERE {cond} ORDER BY 1 LIMIT {MAX_PER_COLUMN + 1}"
     ).fetchall()
@@ -237,7 +274,20 @@ def _ragged_rows(
         problems.append(
             Problem(raw.file, None, None, f"{total - MAX_PER_COLUMN} more rows of the wrong length")
         )
-    return problems, cond
+    return problems
+
+
+def _raw_of(spec: Spec) -> dict[str, str]:
+    """SQL for each column's text as read: a text column's (trimmed) value; a typed column's ``__raw_<name>``
+    (kept only where the cell gave no value, see ``parse_table``)."""
+    return {c.name: (f'"__raw_{c.name}"' if c.kind != TEXT else f'"{c.name}"') for c in spec.columns}
+
+
+def _excel_maybe(raw: RawTable, spec: Spec) -> str:
+    """SQL true for a row that may hold an Excel error: every one starts with '#' (the exact test follows)."""
+    raw_of = _raw_of(spec)
+    cols = [c.name for c in spec.columns if c.name in raw.present]
+    return " OR ".join(f"contains({raw_of[c]}, '#')" for c in cols) or "false"
 
 
 def _excel_errors(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str) -> list[Problem]:
@@ -246,9 +296,9 @@ def _excel_errors(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out
     if not cols:
         return []
     errors = ", ".join(f"'{e}'" for e in EXCEL_ERRORS)
-    raw_of = {c.name: (f'"__raw_{c.name}"' if c.kind != TEXT else f'"{c.name}"') for c in spec.columns}
+    raw_of = _raw_of(spec)
     # every Excel error starts with '#': a cheap test first, the exact one only where it passes
-    maybe = " OR ".join(f"contains({raw_of[c]}, '#')" for c in cols)
+    maybe = _excel_maybe(raw, spec)
     hits = ", ".join(f"trim({raw_of[c]}) IN ({errors})" for c in cols)
     rows = con.execute(
         f"SELECT _row, [{hits}], [{', '.join(raw_of[c] for c in cols)}] FROM (SELECT * FROM {out} WHERE {maybe}) "
@@ -281,18 +331,22 @@ def _footer(con: duckdb.DuckDBPyConnection, raw: RawTable, spec: Spec, out: str)
     money = [c.name for c in spec.columns if c.name in raw.present and c.kind == MONEY]
     if not keys or not money:
         return []
-    raw_of = {c.name: (f'"__raw_{c.name}"' if c.kind != TEXT else f'"{c.name}"') for c in spec.columns}
-    keyless = " AND ".join(
-        f"({raw_of[k]} IS NULL OR trim({raw_of[k]}) = '' OR lower({raw_of[k]}) LIKE '%total%')" for k in keys
-    )
+    raw_of = _raw_of(spec)
+    kind = {c.name: c.kind for c in spec.columns}
+
+    def no_key(k: str) -> str:
+        text = f"({raw_of[k]} IS NULL OR trim({raw_of[k]}) = '' OR lower({raw_of[k]}) LIKE '%total%')"
+        return text if kind[k] == TEXT else f'("{k}" IS NULL AND {text})'  # a typed cell that parsed is a key
+
+    keyless = " AND ".join(no_key(k) for k in keys)
     last = con.execute(f"SELECT max(_row), count(*) FROM {out}").fetchall()[0]
     if last[0] is None or int(last[1]) < 2:
         return []
     row = int(last[0])
-    filled = [f'"__raw_{m}" IS NOT NULL AND trim("__raw_{m}") <> \'\'' for m in money]
+    filled = [f"({m}_p IS NOT NULL OR trim(\"__raw_{m}\") <> '')" for m in money]
     found = con.execute(
-        f"SELECT [{', '.join(filled)}], [{', '.join(f'{m}_p' for m in money)}] FROM {out} "
-        f"WHERE _row = {row} AND {keyless}"
+        f"SELECT [{', '.join(filled)}], [{', '.join(f'{m}_p' for m in money)}] "
+        f"FROM (SELECT * FROM {out} WHERE _row = {row}) WHERE {keyless}"
     ).fetchall()
     if not found or not any(found[0][0]):
         return []

@@ -86,10 +86,11 @@ def table_from_rows(
 def finish(raw: RawTable, cols: Columns, n: int) -> RawTable:
     """Fill in the blank-row condition, column positions and letters."""
     kept = [c for c in cols.names if c is not None]
-    # ascii() (the first character's code) spares the trim for every cell that starts with a letter or digit
+    # a cell of spaces starts with one: starts_with() spares the trim for every other cell
     raw.blank = (
         " AND ".join(
-            f'("{c}" IS NULL OR "{c}" = \'\' OR (ascii("{c}") <= 32 AND trim("{c}") = \'\'))' for c in kept
+            f'("{c}" IS NULL OR "{c}" = \'\' OR (starts_with("{c}", \' \') AND trim("{c}") = \'\'))'
+            for c in kept
         )
         or "false"
     )

@@ -125,15 +125,11 @@ class Store:
 def temp_table(
     con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[tuple[object, ...]]
 ) -> None:
-    """A temporary table of ``rows`` (column name -> SQL type), inserted in parameterised batches."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
-    width = len(columns)
-    one = "(" + ", ".join(["?"] * width) + ")"
-    for i in range(0, len(rows), 500):
-        batch = rows[i : i + 500]
-        con.execute(
-            f"INSERT INTO {name} VALUES {', '.join([one] * len(batch))}", [v for r in batch for v in r]
-        )
+    """A temporary table of ``rows`` (column name -> SQL type), in their order: each column is passed as one
+    list parameter and unnested in DuckDB (one statement, no binding of row after row)."""
+    values = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    cols = ", ".join(f"unnest(${i + 1}::{t}[]) AS {c}" for i, (c, t) in enumerate(columns.items()))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols}", values)
 
 
 def create_store(path: Path) -> None:
