@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from budget.cli.console import UnusedWorkspaceOpt, handles_errors
-from budget.workbooks.templates import copy_templates
 
 app = typer.Typer(
     help="Copy the input templates (CSV and XLSX) into a folder.",
@@ -23,6 +22,8 @@ def templates_command(
     workspace: UnusedWorkspaceOpt = Path("."),
 ) -> None:
     """Copy the input templates into OUTDIR; templates already there are kept unless --overwrite."""
+    from budget.workbooks.templates import copy_templates  # xlsxwriter only for this command
+
     written = copy_templates(outdir, overwrite=overwrite)
     for path in written:
         typer.echo(f"wrote {path}", err=True)

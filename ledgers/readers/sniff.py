@@ -4,11 +4,15 @@ not be."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ledgers.readers.problems import ImportFailed, Problem
 
+_BLANK_LINE = re.compile(
+    rb"\n\r?\n"
+)  # an empty line after LF or CRLF (one regex scan: faster than two finds)
 SAVE_AS_CSV = "open it in Excel and save it as 'CSV UTF-8 (Comma delimited)'"
 
 
@@ -74,8 +78,9 @@ class Lines:
 
 
 def lines_of(data: bytes) -> Lines:
-    """The line endings, blank lines and quote balance of ``data``."""
-    cr = data.count(b"\r")
-    one_ending = cr == 0 or cr == data.count(b"\r\n") == data.count(b"\n")
-    blank = b"\n\n" in data or b"\n\r\n" in data
-    return Lines(one_ending, blank, data.count(b'"') % 2 == 1)
+    """The line endings, blank lines and quote balance of ``data``: a search that stops at the first hit
+    where that settles it (no CR at all, no quote at all), a count only where it does not."""
+    one_ending = b"\r" not in data or data.count(b"\r") == data.count(b"\r\n") == data.count(b"\n")
+    blank = _BLANK_LINE.search(data) is not None
+    odd_quotes = b'"' in data and data.count(b'"') % 2 == 1
+    return Lines(one_ending, blank, odd_quotes)

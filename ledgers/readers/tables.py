@@ -78,9 +78,15 @@ def materialise(con: duckdb.DuckDBPyConnection, raw: RawTable, select: str, tabl
 
 
 def load_raw(
-    con: duckdb.DuckDBPyConnection, path: Path, spec: Spec, table: str, sheet: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: Spec,
+    table: str,
+    sheet: str | None = None,
+    data: bytes | None = None,
 ) -> RawTable:
-    """Load ``path`` into temp table ``table`` as text, with spreadsheet row numbers in ``_row``."""
+    """Load ``path`` into temp table ``table`` as text, with spreadsheet row numbers in ``_row`` (``data``:
+    the file's bytes when the caller has read them already)."""
     path = Path(path)
     file = path.name
     if not path.exists():
@@ -91,7 +97,8 @@ def load_raw(
         from ledgers.readers.workbook import load_xlsx
 
         return load_xlsx(con, path, spec, table, sheet)
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     if not data or data.isspace():
         raise refuse(file, "the file is empty: no header row found")
     check_kind_of_file(path, data)

@@ -87,7 +87,9 @@ def run_import(
         raise ImportFailed(
             [Problem(str(path), None, None, "is a folder, not a file: give the path of the CSV or XLSX file")]
         )
-    sha = file_sha256(path) if path.exists() else ""
+    # the file is read once: its hash (is it identical to an import the store holds?) and its text
+    data = path.read_bytes() if path.exists() else None
+    sha = "" if data is None else hashlib.sha256(data).hexdigest()
     con = store.con
     outcome = ImportOutcome(spec.kind, path.name, None)
     append = (options or {}).get("mode") == "append"
@@ -112,7 +114,8 @@ def run_import(
             )
             return outcome
     with store.transaction():
-        raw = load_raw(con, path, spec, f"raw_{spec.kind}", sheet)
+        raw = load_raw(con, path, spec, f"raw_{spec.kind}", sheet, data)
+        data = None  # DuckDB reads the file itself: the bytes are not kept while it does
         parsed = f"parsed_{spec.kind}"
         problems = parse_table(con, raw, spec, parsed, fy)
         outcome.rows_read = int(con.execute(f"SELECT count(*) FROM {parsed}").fetchall()[0][0])
