@@ -91,10 +91,11 @@ ADDED_COLUMNS = (("forecast_months", "gross_p", "BIGINT"), ("forecast_months", "
 
 def upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Add what version 1 gained later (the income/expenditure decisions, gross and income forecasts)."""
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    # duckdb_tables()/duckdb_columns(): the catalog itself (information_schema's views over it cost more)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if "account_kinds" not in tables:
         con.execute(ACCOUNT_KINDS)
-    have = set(con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
+    have = set(con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall())
     for table, column, kind in ADDED_COLUMNS:
         if (table, column) not in have:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
