@@ -51,7 +51,7 @@ from ledgers.store.queries import (
 )
 from ledgers.store.schema import SUSPENSE_HEADING, SUSPENSE_LINE
 from ledgers.store.workspace import Settings
-from ledgers.store.years import is_closed
+from ledgers.store.years import is_closed, refuse_if_closed
 
 RUN_COLUMNS = [
     "fy", "period", "line", "heading", "budget_gross_p", "budget_income_p", "forecast_gross_p",
@@ -143,8 +143,10 @@ def forecast_run(
 ) -> ForecastRun:
     """`careladder forecast`: every line's forecast after ``period``, stored for the outturn to reuse.
 
-    Refused when the ledger does not reach ``period`` unless ``allow_missing_actuals``."""
+    Refused when the ledger does not reach ``period`` unless ``allow_missing_actuals``, and in a closed year
+    (its stored forecasts are final)."""
     fy, p = checked_period(settings, period)
+    refuse_if_closed(con, fy)
     gap = checked_actuals(con, fy, p, allow_missing_actuals)
     messages = reclassified(con, settings)
     forecasts, _ = compute_forecasts(
