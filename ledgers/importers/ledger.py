@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
 
 from ledgers.importers.kinds import (
     classify_combos,
@@ -179,13 +183,12 @@ def _save(ctx: ImportContext) -> None:
     ]
     decided = classify_combos(con, combos, patterns, ctx.import_id)
     # financial year and period: the period column when given, else from the date (April = P1)
-    con.execute(
-        f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, i.cost_centre,
+    insert = f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, i.cost_centre,
             i.account, {_AMOUNT}, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading,
             c.kind, {extra_json(ctx.raw, SPEC, "i")}
-        FROM {t} i JOIN _combo_lines c ON i.cost_centre = c.cost_centre AND i.account = c.account""",
-        [file],
-    )
+        FROM {t} i JOIN _combo_lines c ON i.cost_centre = c.cost_centre AND i.account = c.account"""
+    with any_order(con):
+        con.execute(insert, [file])
     con.execute("DROP TABLE _combo_lines")
     _refuse_closed_years(ctx)
     by_period = con.execute(
@@ -235,6 +238,19 @@ def _save(ctx: ImportContext) -> None:
             )
         )
     _doubtful(ctx)
+
+
+@contextmanager
+def any_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Statements inside may store rows in any order. Each ledger row carries its source row, and nothing
+    reads the ledger by its physical order; an insert through a join keeps the file's order only by running
+    on one thread, so it runs on every core instead."""
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def _refuse_closed_years(ctx: ImportContext) -> None:
