@@ -42,39 +42,51 @@ EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 
 def materialise(con: duckdb.DuckDBPyConnection, raw: RawTable, select: str, table: str) -> None:
     """``CREATE TEMP TABLE table AS SELECT select FROM`` the raw rows, in the file's order: for a regular CSV
-    this is the one pass that reads, checks and types it (in DuckDB, in parallel)."""
+    this is the one pass that reads, checks and types it (in DuckDB, in parallel).
+
+    A CSV is read first as what it should be, every row as wide as the header (DuckDB's strict reader, on
+    every core); a row of another width, or a quoted line break the parallel reader cannot place, stops that
+    read, and the file is read again with spare columns that count each row's fields (so a ragged row is
+    reported), in parallel, then serially (quoted line breaks, Alt+Enter in Excel, need the single-threaded
+    reader; in a CRLF file the parallel one misreads them as an unclosed quote). A failed statement aborts the
+    transaction; nothing but the parsing macros precedes this read in an import's transaction, so it is
+    started again before each further read. The last reader's error, if any, is the one reported."""
     if raw.csv is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM {raw.name}")
         return
-    sql = f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM {raw.source}"
     params = list(raw.csv["params"])  # type: ignore[call-overload]
+    fast, fast_params = str(raw.csv["fast"]), list(raw.csv["fast_params"])  # type: ignore[call-overload]
+    reads = [
+        (f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM {fast}", fast_params),
+        (f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM {raw.source}", [*params, True]),
+        (f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM {raw.source}", [*params, False]),
+    ]
     try:
-        try:
-            con.execute(sql, [*params, True])
-        except duckdb.Error as exc:
-            # Quoted line breaks (Alt+Enter in Excel) need the single-threaded reader (in parallel DuckDB
-            # refuses them, or, in a CRLF file, misreads them as an unclosed quote); it finds them only as it
-            # reads, and the failed statement aborts the transaction. Nothing but the parsing macros precedes
-            # this read in an import's transaction, so start it again and read serially: the serial reader's
-            # own error, if any, is the one reported.
-            if not isinstance(
-                exc, duckdb.InvalidInputException | duckdb.ParserException
-            ) and "CSV" not in str(exc):
-                raise
+        for i, (sql, args) in enumerate(reads):
             try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:  # not inside a transaction: nothing was aborted
-                pass
-            else:
-                con.execute("BEGIN TRANSACTION")
-                from ledgers.readers.parse import install_macros
-
-                install_macros(con)
-            con.execute(sql, [*params, False])
+                con.execute(sql, args)
+                return
+            except duckdb.Error as exc:
+                csv_error = isinstance(exc, duckdb.InvalidInputException | duckdb.ParserException)
+                if i == len(reads) - 1 or not (csv_error or "CSV" in str(exc)):
+                    raise
+                _start_again(con)
     except duckdb.Error as exc:
         raise _engine_problem(raw.file, str(exc), raw.width) from None
     finally:
         raw.close()
+
+
+def _start_again(con: duckdb.DuckDBPyConnection) -> None:
+    """After a failed read: roll back the aborted transaction and begin again with the parsing macros."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:  # not inside a transaction: nothing was aborted
+        return
+    con.execute("BEGIN TRANSACTION")
+    from ledgers.readers.parse import install_macros
+
+    install_macros(con)
 
 
 def load_raw(
@@ -203,9 +215,24 @@ def _csv_source(
         "read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip=?, columns=?, auto_detect=false, "
         "null_padding=true, strict_mode=true, nullstr=?, max_line_size=?, parallel=?)"
     )
+    # every row as wide as the header, or the read stops (see ``materialise``)
+    exact = (
+        "read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip=?, columns=?, auto_detect=false, "
+        "null_padding=false, strict_mode=true, nullstr=?, max_line_size=?, parallel=true)"
+    )
+    kept = ", ".join(select + [f"CAST({width} AS INTEGER) AS _fields"])
     raw.csv = {
         "source": f"(SELECT {', '.join(select + [f'{fields} AS _fields'])} FROM {reader})",
         "params": [str(source), delim, h + 1, types, NO_NULL, MAX_LINE_BYTES],
+        "fast": f"(SELECT {kept} FROM {exact})",
+        "fast_params": [
+            str(source),
+            delim,
+            h + 1,
+            dict(list(types.items())[:width]),
+            NO_NULL,
+            MAX_LINE_BYTES,
+        ],
     }
 
 
