@@ -205,9 +205,8 @@ def _save(ctx: ImportContext) -> None:
             "import_id <> ? AND (fy, period) IN (SELECT (fy, period) FROM ledger WHERE import_id = ?)",
             [ctx.import_id, ctx.import_id],
         )
-    out.control_total_p = sum(
-        n for _, _, n in combos
-    )  # the file's own total: every row is in one combination
+    # the file's own total: every row is in one combination
+    out.control_total_p = sum(n for _, _, n in combos)
     out.rows_stored = sum(int(r[2]) for r in by_period)
     out.stored_total_p = sum(int(r[3]) for r in by_period)
     labels = [f"{FinancialYear(int(pfy)).label}-P{int(p):02d}" for pfy, p, _, _ in by_period]
