@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecasts.placements.model import REFERENCES, simulate, totals_frame
+from forecasts.placements.model import totals_frame
+from forecasts.placements.rates import REFERENCES
+from forecasts.placements.simulation import simulate
 from ledgers.importers.ssda903 import read_903
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthetic_ssda903"

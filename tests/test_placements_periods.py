@@ -12,15 +12,9 @@ import pandas as pd
 import pytest
 
 from forecasts.placements.careperiods import eighteenth_birthdays, entries_by_month, line_spells
-from forecasts.placements.model import (
-    FLOWS,
-    flows_by_month,
-    forecast_frame,
-    line_rates,
-    shrinkage_weight,
-    simulate,
-    totals_frame,
-)
+from forecasts.placements.model import FLOWS, flows_by_month, forecast_frame, totals_frame
+from forecasts.placements.rates import line_rates, shrinkage_weight
+from forecasts.placements.simulation import simulate
 from forecasts.placements.survival import kaplan_meier
 from ledgers.importers.ssda903 import read_903
 from ledgers.store.placements import placements_frame

@@ -39,7 +39,8 @@ from budget.plans.savings import (
 )
 from budget.plans.scenarios import Assumptions, ScenarioSpec, assumptions_from, selected_scenarios
 from forecasts.placements.commitments import actual_cost_by_month
-from forecasts.placements.model import MixMove, Scenario, placement_forecast
+from forecasts.placements.model import placement_forecast
+from forecasts.placements.scenarios import MixMove, Scenario
 from ledgers.importers.placements import stored_placements
 from ledgers.readers.periods import PERIOD_FORMS, FinancialYear, month_label, parse_month
 from ledgers.readers.problems import WorkspaceError
