@@ -18,6 +18,8 @@ REFERENCES = ("year", "history", "shrunk")
 DEFAULT_REFERENCE = "shrunk"
 MIN_LINE_EVENTS = 5
 MIN_BAND_EVENTS = 20
+# steps of a leaving-care curve stop where fewer remain at risk (see survival.kaplan_meier)
+MIN_AT_RISK = 10
 YEAR18_DAYS = 6574.5
 
 
@@ -48,7 +50,8 @@ class LineRates:
     its windows as mixture components ``(weight, rates)``, the entry-rate spread per draw (coefficient of
     variation: the estimate's Poisson error plus the year-to-year spread beyond chance), and the cohort
     open at as_at (``s`` spell start and ``cap`` planned end relative to as_at in days, ``b18`` the 18th
-    birthday in days, inf when unknown)."""
+    birthday in days, inf when unknown), and the leaving-care rate's spread per draw (``exit_cv``, the same
+    two parts, from the yearly leavers per month in care)."""
 
     lines: list[str]
     reference: str
@@ -58,6 +61,8 @@ class LineRates:
     complete_from: pd.Timestamp
     yearly_entries: list[int]
     cohort: pd.DataFrame
+    exit_cv: float
+    yearly_leavers: list[int]
 
     @property
     def starts_per_month(self) -> np.ndarray:
@@ -84,18 +89,19 @@ def window_rates(
     entry = np.minimum((w0 - seen["start"]).dt.days.clip(lower=0).to_numpy(dtype=float), dur)
     band = age_band(seen["age_days"].to_numpy(dtype=float))
     line_of = seen["line"].to_numpy(dtype=object)
-    pooled = kaplan_meier(dur, event, entry)
+    pooled = kaplan_meier(dur, event, entry, MIN_AT_RISK)
     curves: dict[tuple[str, int], SurvivalCurve] = {(POOLED, -1): pooled}
     for name in lines:
         on = line_of == name
-        c = kaplan_meier(dur[on], event[on], entry[on])
+        c = kaplan_meier(dur[on], event[on], entry[on], MIN_AT_RISK)
         if c.events >= MIN_LINE_EVENTS:
             curves[(name, -1)] = c
         for b in range(len(BAND_LABELS)):
             both = on & (band == b)
             if (
                 both.sum()
-                and (cb := kaplan_meier(dur[both], event[both], entry[both])).events >= MIN_BAND_EVENTS
+                and (cb := kaplan_meier(dur[both], event[both], entry[both], MIN_AT_RISK)).events
+                >= MIN_BAND_EVENTS
             ):
                 curves[(name, b)] = cb
     move_rate = np.zeros((len(lines), len(lines)))
@@ -137,6 +143,41 @@ def shrinkage_weight(counts: list[int]) -> float:
     return 0.0 if var <= mean or var <= 0 else (var - mean) / var
 
 
+def yearly_leavers(
+    spells: pd.DataFrame, earliest: pd.Timestamp, at: pd.Timestamp
+) -> tuple[list[int], list[float]]:
+    """Children leaving care (not ageing out) in each whole 12-month block back from ``at`` (newest first)
+    while the block lies after ``earliest``, and the months in care of every spell in each block."""
+    counts: list[int] = []
+    months: list[float] = []
+    stop = spells["end"].fillna(at)
+    hi = at
+    while (lo := hi - pd.DateOffset(years=1)) >= earliest:
+        left = (spells["how"] == "exit") & (spells["end"] > lo) & (spells["end"] <= hi)
+        first = spells["start"].where(spells["start"] > lo, lo)
+        last = stop.where(stop < hi, hi)
+        counts.append(int(left.sum()))
+        months.append(float((last - first).dt.days.clip(lower=0).sum()) / DAYS_PER_MONTH)
+        hi = lo
+    return counts, months
+
+
+def spread_beyond_chance(counts: list[int], exposure: list[float] | None = None) -> float:
+    """Relative variance of a rate from year to year beyond Poisson chance (τ² with the yearly count
+    ~ Poisson(μ_b (1 + ε)), Var ε = τ²): (variance of the counts about their expected values − their mean)
+    / mean², where the expected count is the pooled rate times each year's exposure (equal exposures when
+    ``exposure`` is None); 0 with under two years or no more spread than chance."""
+    if len(counts) < 2:
+        return 0.0
+    c = np.asarray(counts, dtype=float)
+    e = np.ones(len(c)) if exposure is None else np.asarray(exposure, dtype=float)
+    if c.sum() <= 0 or e.sum() <= 0:
+        return 0.0
+    mu = c.sum() / e.sum() * e
+    m = float(mu.mean())
+    return max(float(np.sum((c - mu) ** 2)) / (len(c) - 1) - m, 0.0) / m**2
+
+
 def line_rates(
     placements: pd.DataFrame,
     as_at: date,
@@ -160,12 +201,14 @@ def line_rates(
     counts = yearly_entry_counts(spells, earliest, at)
     w = {"year": 1.0, "history": 0.0, "shrunk": shrinkage_weight(counts)}[reference]
     components = [(c, r) for c, r in ((w, recent), (1 - w, history)) if c > 0]
+    # Per-draw spread of the entry and leaving rates: the estimate's Poisson error (1 / events in the
+    # reference period) plus the year-to-year spread beyond chance (a future year differs from any
+    # reference by that much too).
     n_entries = sum(c * r.entries_total for c, r in components)
-    spread = 0.0
-    if len(counts) >= 2:
-        mean, var = float(np.mean(counts)), float(np.var(counts, ddof=1))
-        spread = max(var - mean, 0.0) / mean**2 if mean > 0 else 0.0
-    cv = float(np.sqrt(1 / max(n_entries, 1) + (spread if w > 0 else 0.0)))
+    cv = float(np.sqrt(1 / max(n_entries, 1) + spread_beyond_chance(counts)))
+    leavers, months_in_care = yearly_leavers(spells, earliest, at)
+    n_left = sum(c * r.curves[(POOLED, -1)].events for c, r in components)
+    exit_cv = float(np.sqrt(1 / max(n_left, 1) + spread_beyond_chance(leavers, months_in_care)))
 
     live = known[known["end_date"].isna() | (known["end_date"] > at)]
     planned = live["planned_end_date"].where(live["planned_end_date"] > at)
@@ -183,4 +226,4 @@ def line_rates(
             "weekly_cost_p": live["weekly_cost_p"].to_numpy(dtype=np.int64),
         }
     )
-    return LineRates(lines, reference, w, components, cv, earliest, counts, cohort)
+    return LineRates(lines, reference, w, components, cv, earliest, counts, cohort, exit_cv, leavers)

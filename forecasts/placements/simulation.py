@@ -53,11 +53,14 @@ def _durations(
     line: np.ndarray,
     age_days: np.ndarray,
     t0: np.ndarray,
+    scale: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Total spell durations (days) from each row's component and the curve of its line and age band on
     coming into care, given the spell has lasted ``t0`` days."""
-    u = rng.random(len(line))
+    # a leaving hazard ``scale`` times the curve's: S(t)^scale, so P(T > t | T > t0) = u gives
+    # S(t) = u^(1 / scale) · S(t0)
+    u = rng.random(len(line)) ** (1 / scale)
     out = np.empty(len(line))
     nb = len(BAND_LABELS) + 1
     key = (comp * len(rates.lines) + line) * nb + age_band(age_days) + 1
@@ -83,6 +86,7 @@ def _spells(
     comp: np.ndarray,
     came: int,
     horizon: int,
+    exit_scale: np.ndarray,
     rng: np.random.Generator,
 ) -> _Rows:
     """Rows for spells that started on day ``s`` in periods of care begun on day ``p0``: each ends at the
@@ -91,7 +95,7 @@ def _spells(
     (exponential at the line's move rate); open beyond the horizon otherwise."""
     t0 = np.maximum(s, 0) - s
     age = np.where(np.isnan(born), np.nan, p0 - born)
-    leave = np.maximum(s + _durations(rates, comp, line, age, t0, rng), np.maximum(s, 1))
+    leave = np.maximum(s + _durations(rates, comp, line, age, t0, exit_scale[draw], rng), np.maximum(s, 1))
     hazard = np.zeros(len(s))
     for c, (_, r) in enumerate(rates.components):
         on = comp == c
@@ -113,7 +117,9 @@ def _spells(
     return _Rows(draw, line, s, p0, e, stop, weekly, born, b18, comp, np.full(n, came), went.astype(np.int64))
 
 
-def _moved(rates: LineRates, rows: _Rows, first: int, horizon: int, rng: np.random.Generator) -> None:
+def _moved(
+    rates: LineRates, rows: _Rows, first: int, horizon: int, exit_scale: np.ndarray, rng: np.random.Generator
+) -> None:
     """New spells on the lines moved to, for rows[first:] that ended in a move, and so on until no spell
     moves again within the horizon (every move out has its move in)."""
     while True:
@@ -148,6 +154,7 @@ def _moved(rates: LineRates, rows: _Rows, first: int, horizon: int, rng: np.rand
                 rows.comp[idx],
                 IN_MOVE,
                 horizon,
+                exit_scale,
                 rng,
             )
         )
@@ -160,6 +167,7 @@ def _apply_mix_moves(
     windows: list[tuple[int, int]],
     months: list[pd.Timestamp],
     horizon: int,
+    exit_scale: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
     index = {name: k for k, name in enumerate(rates.lines)}
@@ -197,6 +205,7 @@ def _apply_mix_moves(
                     rows.comp[chosen],
                     IN_MIX,
                     horizon,
+                    exit_scale,
                     rng,
                 )
             )
@@ -247,6 +256,12 @@ def simulate(
     n0 = len(co)
     weights = np.array([w for w, _ in rates.components])
     draw_comp = rng.choice(n_comp, size=draws, p=weights / weights.sum()) if n_comp else np.zeros(draws, int)
+    # each draw's leaving-care hazard is the curves' times a gamma multiplier (mean 1) for the rate's
+    # uncertainty, as the entry rate's below
+    exit_scale = np.ones(draws)
+    if rates.exit_cv > 0:
+        k_exit = 1 / rates.exit_cv**2
+        exit_scale = rng.gamma(k_exit, 1 / k_exit, size=draws)
     draw = np.repeat(np.arange(draws), n0)
     s = np.tile(co["s"].to_numpy(dtype=float), draws)
     p0 = np.tile(co["p0"].to_numpy(dtype=float), draws)
@@ -264,6 +279,7 @@ def simulate(
         draw_comp[draw],
         IN_COHORT,
         horizon,
+        exit_scale,
         rng,
     )
 
@@ -308,10 +324,11 @@ def simulate(
                 comp,
                 IN_ENTRY,
                 horizon,
+                exit_scale,
                 rng,
             )
         )
-    _moved(rates, rows, 0, horizon, rng)
-    _apply_mix_moves(rates, rows, scenario, windows, months, horizon, rng)
+    _moved(rates, rows, 0, horizon, exit_scale, rng)
+    _apply_mix_moves(rates, rows, scenario, windows, months, horizon, exit_scale, rng)
     factors = cost_factors_ppm(rates.lines, months, as_at, uplift or {}, uplift_month, scenario)
     return Simulation(rates, rows, months, windows, factors, draws, horizon)
