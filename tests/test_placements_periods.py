@@ -14,7 +14,7 @@ import pytest
 from forecasts.placements.careperiods import eighteenth_birthdays, entries_by_month, line_spells
 from forecasts.placements.model import FLOWS, flows_by_month, forecast_frame, totals_frame
 from forecasts.placements.rates import line_rates, shrinkage_weight, spread_beyond_chance, yearly_leavers
-from forecasts.placements.simulation import simulate
+from forecasts.placements.simulation import IN_ENTRY, simulate
 from forecasts.placements.survival import kaplan_meier
 from ledgers.importers.ssda903 import read_903
 from ledgers.store.placements import placements_frame
@@ -209,3 +209,38 @@ def test_leavers_and_months_in_care_counted_per_year() -> None:
     assert counts == [2] and math.isclose(months[0], 778 / (365.25 / 12))
     # one year, nothing to compare: the spread is the estimate's error alone, 1 / sqrt(2 leavers)
     assert math.isclose(rates.exit_cv, math.sqrt(1 / 2))
+
+
+def test_entry_rate_that_moves_beyond_chance_widens_with_the_years_ahead() -> None:
+    # 40, 120, 40, 120 children coming into care in the four years to 31 Mar 2020 (one a 3-month stay
+    # each): far more spread than Poisson chance, so each year ahead is less certain than the one before.
+    rows = []
+    for year, n in zip(range(2016, 2020), (40, 120, 40, 120), strict=True):
+        for i in range(n):
+            start = pd.Timestamp(f"{year}-04-01") + pd.Timedelta(days=int(i * 365 / n))
+            end = start + pd.Timedelta(days=90)
+            rows.append(
+                (
+                    f"p{year}{i}",
+                    f"c{year}{i}",
+                    "IFA",
+                    start,
+                    end if end <= pd.Timestamp("2020-03-31") else None,
+                    None,
+                    80000,
+                )
+            )
+    at = date(2020, 3, 31)
+    df = placements_of(rows)
+    rates = line_rates(df, at)
+    assert rates.yearly_entries[:3] == [120, 40, 120]
+    assert rates.entry_spread > 0.2  # (var − mean) / mean²
+    sim = simulate(df, at, date(2023, 3, 31), draws=400, seed=2)
+    r = sim.rows
+    entries = r.came == IN_ENTRY
+    per_year = [
+        np.bincount(r.draw[entries & (r.s > 365 * y) & (r.s <= 365 * (y + 1))], minlength=400)
+        for y in range(3)
+    ]
+    sd = [float(np.std(np.log(np.maximum(c, 1)))) for c in per_year]
+    assert sd[0] < sd[1] < sd[2]

@@ -156,6 +156,20 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
                 None,
                 None,
             ],
+            [
+                "Children leaving care in each year back from as-at (newest first)",
+                ", ".join(str(c) for c in rates.yearly_leavers) or "under a year of history",
+                None,
+                None,
+                None,
+            ],
+            [
+                "Leaving-care rate spread per draw (coefficient of variation)",
+                None,
+                float(rates.exit_cv),
+                None,
+                None,
+            ],
         ],
     )
     ages_rows: list[list[Cell]] = []

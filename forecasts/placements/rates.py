@@ -51,7 +51,8 @@ class LineRates:
     variation: the estimate's Poisson error plus the year-to-year spread beyond chance), and the cohort
     open at as_at (``s`` spell start and ``cap`` planned end relative to as_at in days, ``b18`` the 18th
     birthday in days, inf when unknown), and the leaving-care rate's spread per draw (``exit_cv``, the same
-    two parts, from the yearly leavers per month in care)."""
+    two parts, from the yearly leavers per month in care), ``entry_spread`` the entry rate's relative variance
+    from year to year beyond chance (τ², also in ``entry_cv``)."""
 
     lines: list[str]
     reference: str
@@ -63,6 +64,7 @@ class LineRates:
     cohort: pd.DataFrame
     exit_cv: float
     yearly_leavers: list[int]
+    entry_spread: float
 
     @property
     def starts_per_month(self) -> np.ndarray:
@@ -205,7 +207,8 @@ def line_rates(
     # reference period) plus the year-to-year spread beyond chance (a future year differs from any
     # reference by that much too).
     n_entries = sum(c * r.entries_total for c, r in components)
-    cv = float(np.sqrt(1 / max(n_entries, 1) + spread_beyond_chance(counts)))
+    entry_spread = spread_beyond_chance(counts)
+    cv = float(np.sqrt(1 / max(n_entries, 1) + entry_spread))
     leavers, months_in_care = yearly_leavers(spells, earliest, at)
     n_left = sum(c * r.curves[(POOLED, -1)].events for c, r in components)
     exit_cv = float(np.sqrt(1 / max(n_left, 1) + spread_beyond_chance(leavers, months_in_care)))
@@ -226,4 +229,6 @@ def line_rates(
             "weekly_cost_p": live["weekly_cost_p"].to_numpy(dtype=np.int64),
         }
     )
-    return LineRates(lines, reference, w, components, cv, earliest, counts, cohort, exit_cv, leavers)
+    return LineRates(
+        lines, reference, w, components, cv, earliest, counts, cohort, exit_cv, leavers, entry_spread
+    )

@@ -284,17 +284,28 @@ def simulate(
     )
 
     # Children coming into care: Poisson per draw, line and month around the draw's component rate times a
-    # gamma multiplier for the rate's uncertainty; start day uniform in the month.
+    # gamma multiplier for the rate's uncertainty (the estimate's error and a year's spread beyond chance),
+    # again for each further year ahead; start day uniform in the month.
     if months:
         lam = np.stack([r.entries for _, r in rates.components])[draw_comp]  # draws × lines
         for name, value in (starts_per_month or {}).items():
             lam[:, rates.lines.index(name)] = value
         for name, change in scenario.demand_change.items():
             lam[:, rates.lines.index(name)] *= 1 + change
+        ahead = np.array([(m.year - at.year) * 12 + m.month - at.month - 1 for m in months])
+        year_ahead = np.maximum(ahead, 0) // 12  # whole years after as_at's month
+        level = np.ones((draws, len(months)))
         if rates.entry_cv > 0 and not starts_per_month:
             k = 1 / rates.entry_cv**2
-            lam = lam * rng.gamma(k, 1 / k, size=(draws, 1))
-        counts = rng.poisson(np.broadcast_to(lam[:, :, None], (draws, n_lines, len(months))))
+            level = level * rng.gamma(k, 1 / k, size=(draws, 1))
+            if rates.entry_spread > 0:
+                # a rate that moves from year to year beyond chance keeps moving: each further year ahead
+                # multiplies it again by the spread beyond chance (a random walk in the log rate)
+                ks = 1 / rates.entry_spread
+                steps = np.cumprod(rng.gamma(ks, 1 / ks, size=(draws, int(year_ahead.max()) + 1)), axis=1)
+                steps = steps / steps[:, :1]  # the first year's spread is in the multiplier above
+                level = level * steps[:, year_ahead]
+        counts = rng.poisson(lam[:, :, None] * level[:, None, :])
         flat = counts.ravel()
         keys = np.repeat(np.arange(flat.size), flat)
         d_idx, l_idx, m_idx = np.unravel_index(keys, counts.shape)
