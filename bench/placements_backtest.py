@@ -10,7 +10,7 @@ whole month the held returns cover to the cut), and the share of months whose ac
 reference period asked for (``--reference year,history,shrunk``; default all three, so the choice of the
 reference is made on this evidence across authorities and cuts, not per authority).
 
-Run: .venv/bin/python bench/placements_backtest.py [--reference shrunk] [--draws 200]
+Run: .venv/bin/python bench/placements_backtest.py [--reference shrunk] [--draws 200] [--seed 0]
 """
 
 from __future__ import annotations
@@ -108,7 +108,9 @@ def drift_path(eps_held: pd.DataFrame, first: pd.Timestamp, cut: date, months: i
     return past[-1] + slope * np.arange(1, months + 1)
 
 
-def score(src: Path, la: str | None, year: int, refs: list[str], draws: int, tmp: Path) -> dict[str, tuple]:
+def score(
+    src: Path, la: str | None, year: int, refs: list[str], draws: int, tmp: Path, seed: int = 0
+) -> dict[str, tuple]:
     """Per reference: (MAPE model, naive, drift, coverage of the 80% range, months scored, seconds, w)."""
     cut = date(year, 3, 31)
     eps = episodes_of(src, la)
@@ -125,7 +127,7 @@ def score(src: Path, la: str | None, year: int, refs: list[str], draws: int, tmp
     out = {}
     for ref in refs:
         t = time.perf_counter()
-        sim = simulate(held, cut, until, draws=draws, seed=0, reference=ref)
+        sim = simulate(held, cut, until, draws=draws, seed=seed, reference=ref)
         tot = totals_frame(sim)
         secs = time.perf_counter() - t
         mes = [m + pd.offsets.MonthEnd(0) for m in tot["month"]]
@@ -147,6 +149,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reference", default=",".join(REFERENCES))
     ap.add_argument("--draws", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--samples-only", action="store_true", help="only the demand model's closed cohorts")
     ap.add_argument("--generated-only", action="store_true", help="only the seven generated sets")
     args = ap.parse_args()
@@ -158,11 +161,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in [] if args.samples_only else GENERATED:
             for year in CUTS:
-                res = score(DATA / "generated" / name, None, year, refs, args.draws, Path(tmp))
+                res = score(DATA / "generated" / name, None, year, refs, args.draws, Path(tmp), args.seed)
                 for ref, r in res.items():
                     rows.append(("generated", name.split("_")[0], name, year, ref, *r))
         for name, la, year in [] if args.generated_only else SAMPLES:
-            res = score(DATA / name, la, year, refs, args.draws, Path(tmp))
+            res = score(DATA / name, la, year, refs, args.draws, Path(tmp), args.seed)
             for ref, r in res.items():
                 rows.append(("sample", "closed", f"{name}{'/' + la if la else ''}", year, ref, *r))
     df = pd.DataFrame(

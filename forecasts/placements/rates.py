@@ -51,8 +51,8 @@ class LineRates:
     variation: the estimate's Poisson error plus the year-to-year spread beyond chance), and the cohort
     open at as_at (``s`` spell start and ``cap`` planned end relative to as_at in days, ``b18`` the 18th
     birthday in days, inf when unknown), and the leaving-care rate's spread per draw (``exit_cv``, the same
-    two parts, from the yearly leavers per month in care), ``entry_spread`` the entry rate's relative variance
-    from year to year beyond chance (τ², also in ``entry_cv``)."""
+    two parts, from the yearly leavers per month in care), ``entry_spread`` and ``exit_spread`` the entry and
+    leaving rates' relative variance from year to year beyond chance (τ², also in the cvs)."""
 
     lines: list[str]
     reference: str
@@ -65,6 +65,7 @@ class LineRates:
     exit_cv: float
     yearly_leavers: list[int]
     entry_spread: float
+    exit_spread: float
 
     @property
     def starts_per_month(self) -> np.ndarray:
@@ -211,7 +212,8 @@ def line_rates(
     cv = float(np.sqrt(1 / max(n_entries, 1) + entry_spread))
     leavers, months_in_care = yearly_leavers(spells, earliest, at)
     n_left = sum(c * r.curves[(POOLED, -1)].events for c, r in components)
-    exit_cv = float(np.sqrt(1 / max(n_left, 1) + spread_beyond_chance(leavers, months_in_care)))
+    exit_spread = spread_beyond_chance(leavers, months_in_care)
+    exit_cv = float(np.sqrt(1 / max(n_left, 1) + exit_spread))
 
     live = known[known["end_date"].isna() | (known["end_date"] > at)]
     planned = live["planned_end_date"].where(live["planned_end_date"] > at)
@@ -230,5 +232,16 @@ def line_rates(
         }
     )
     return LineRates(
-        lines, reference, w, components, cv, earliest, counts, cohort, exit_cv, leavers, entry_spread
+        lines,
+        reference,
+        w,
+        components,
+        cv,
+        earliest,
+        counts,
+        cohort,
+        exit_cv,
+        leavers,
+        entry_spread,
+        exit_spread,
     )

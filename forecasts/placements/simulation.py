@@ -95,7 +95,11 @@ def _spells(
     (exponential at the line's move rate); open beyond the horizon otherwise."""
     t0 = np.maximum(s, 0) - s
     age = np.where(np.isnan(born), np.nan, p0 - born)
-    leave = np.maximum(s + _durations(rates, comp, line, age, t0, exit_scale[draw], rng), np.maximum(s, 1))
+    # the leaving hazard of the draw in the year ahead the spell starts in (the cohort: the first year's)
+    year = np.minimum(np.maximum(s, 0) // 365.25, exit_scale.shape[1] - 1).astype(np.int64)
+    leave = np.maximum(
+        s + _durations(rates, comp, line, age, t0, exit_scale[draw, year], rng), np.maximum(s, 1)
+    )
     hazard = np.zeros(len(s))
     for c, (_, r) in enumerate(rates.components):
         on = comp == c
@@ -257,11 +261,17 @@ def simulate(
     weights = np.array([w for w, _ in rates.components])
     draw_comp = rng.choice(n_comp, size=draws, p=weights / weights.sum()) if n_comp else np.zeros(draws, int)
     # each draw's leaving-care hazard is the curves' times a gamma multiplier (mean 1) for the rate's
-    # uncertainty, as the entry rate's below
-    exit_scale = np.ones(draws)
+    # uncertainty, as the entry rate's below, per year ahead (draws × years; a spell keeps the multiplier
+    # of the year it starts in)
+    exit_scale = np.ones((draws, horizon // 365 + 1))
     if rates.exit_cv > 0:
         k_exit = 1 / rates.exit_cv**2
-        exit_scale = rng.gamma(k_exit, 1 / k_exit, size=draws)
+        exit_scale = exit_scale * rng.gamma(k_exit, 1 / k_exit, size=(draws, 1))
+        if rates.exit_spread > 0 and exit_scale.shape[1] > 1:
+            # as the entry rate's: a spread beyond chance compounds with each further year ahead
+            ks = 1 / rates.exit_spread
+            steps = np.cumprod(rng.gamma(ks, 1 / ks, size=exit_scale.shape), axis=1)
+            exit_scale = exit_scale * steps / steps[:, :1]
     draw = np.repeat(np.arange(draws), n0)
     s = np.tile(co["s"].to_numpy(dtype=float), draws)
     p0 = np.tile(co["p0"].to_numpy(dtype=float), draws)
