@@ -35,6 +35,9 @@ from ledgers.readers.sniff import (
 __all__ = ["EXCEL_ERRORS", "SAVE_AS_CSV", "SPARE_FIELDS", "RawTable", "load_raw", "load_text", "materialise"]
 
 MAX_LINE_BYTES = 32 << 20  # a longer "row" is not a row of a table
+# the first read's longest line: DuckDB sizes its buffers from it, and with 32 MB ones a file of tens of MB is
+# read on one thread; a longer line stops that read and the next one allows MAX_LINE_BYTES (see materialise)
+FAST_LINE_BYTES = 2 << 20
 SPARE_FIELDS = 8  # columns read beyond the header, to count the fields of a row that has too many
 NO_NULL = "\x01"  # DuckDB's null string: an empty field reads as '' and only a missing field as NULL
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!")
@@ -44,9 +47,9 @@ def materialise(con: duckdb.DuckDBPyConnection, raw: RawTable, select: str, tabl
     """``CREATE TEMP TABLE table AS SELECT select FROM`` the raw rows, in the file's order: for a regular CSV
     this is the one pass that reads, checks and types it (in DuckDB, in parallel).
 
-    A CSV is read first as what it should be, every row as wide as the header (DuckDB's strict reader, on
-    every core); a row of another width, or a quoted line break the parallel reader cannot place, stops that
-    read, and the file is read again with spare columns that count each row's fields (so a ragged row is
+    A CSV is read first as what it should be, every row as wide as the header and no longer than
+    FAST_LINE_BYTES (DuckDB's strict reader, on every core); a row of another width or length, or a quoted
+    line break the parallel reader cannot place, stops that read, and the file is read again with spare columns that count each row's fields (so a ragged row is
     reported), in parallel, then serially (quoted line breaks, Alt+Enter in Excel, need the single-threaded
     reader; in a CRLF file the parallel one misreads them as an unclosed quote). A failed statement aborts the
     transaction; nothing but the parsing macros precedes this read in an import's transaction, so it is
@@ -231,7 +234,7 @@ def _csv_source(
             h + 1,
             dict(list(types.items())[:width]),
             NO_NULL,
-            MAX_LINE_BYTES,
+            FAST_LINE_BYTES,
         ],
     }
 
