@@ -65,3 +65,32 @@ def insample_quantiles(y: np.ndarray, scale: np.ndarray, level: int, h: int) -> 
     steps = steps[np.isfinite(steps)]
     q = float(np.quantile(steps, level / 100)) if len(steps) else 0.0
     return q * np.sqrt(np.arange(1, h + 1))
+
+
+def pooled_bounds(
+    signed_errors: np.ndarray, origins: np.ndarray, decided_at: int, level: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per step, (below, above): how far under and over the forecast the range reaches, in scale units.
+
+    ``signed_errors`` is (series × origins × steps): (actual − forecast) / scale. The range is centred
+    on the forecast plus the panel's median error at the step (known at ``decided_at``: a backtest that
+    ran under the actuals moves the range up) and its half-width is the pooled conformal quantile of
+    the errors about that median (``pooled_quantiles``). Neither side is below 0 (the range holds the
+    forecast). NaN where no step is reliable.
+    """
+    bias = _median_errors(signed_errors, origins, decided_at)
+    half = pooled_quantiles(np.abs(signed_errors - bias[None, None, :]), origins, decided_at, level)
+    return np.maximum(half - bias, 0.0), np.maximum(half + bias, 0.0)
+
+
+def _median_errors(errors: np.ndarray, origins: np.ndarray, decided_at: int) -> np.ndarray:
+    """Per step: the median signed error over the cells known at ``decided_at`` (0 where none)."""
+    h = errors.shape[2]
+    out = np.zeros(h)
+    for k in range(h):
+        cols = np.flatnonzero(origins + k + 1 <= decided_at)
+        e = errors[:, cols, k].ravel() if len(cols) else np.zeros(0)
+        e = e[np.isfinite(e)]
+        if len(e):
+            out[k] = float(np.median(e))
+    return out
