@@ -383,11 +383,15 @@ def _actuals(y: np.ndarray, o: int, h: int) -> np.ndarray:
     return out
 
 
+TIE = 1e-3  # scores closer than this share of naive's backtest error are ties (rounding, not skill)
+
+
 def chosen_config(sel: Selection, decided_at: int, min_wins: int = 2) -> Config:
     """The configuration the panel uses when deciding with the columns before ``decided_at`` known.
 
     Only cells whose actual was known then count (origin + step ≤ decided_at). The best mean scaled
-    error wins, but only if it beats naive overall (by ``MATERIAL``) and on at least ``min_wins`` origins and on more
+    error wins (ties, within ``TIE`` of naive's error, go to the earliest, simplest configuration), but
+    only if it beats naive overall (by ``MATERIAL``) and on at least ``min_wins`` origins and on more
     than half of the origins scored; otherwise naive.
     """
     known = (sel.origins[:, None] + np.arange(1, sel.loss.shape[2] + 1)[None, :]) <= decided_at
@@ -396,8 +400,7 @@ def chosen_config(sel: Selection, decided_at: int, min_wins: int = 2) -> Config:
         return NAIVE
     loss = np.where(known[None], sel.loss, 0.0)
     mean = loss.sum(axis=(1, 2)) / cnt.sum()
-    # ties (within rounding) go to the earliest, simplest configuration
-    best = int(np.flatnonzero(mean <= mean.min() + 1e-9 * (1.0 + mean.min()))[0])
+    best = int(np.flatnonzero(mean <= mean.min() + TIE * mean[0] + 1e-12)[0])
     if best == 0 or not mean[best] < (1.0 - MATERIAL) * mean[0]:
         return NAIVE
     per_origin_cnt = cnt.sum(axis=1)
@@ -417,20 +420,21 @@ def chosen_configs(sel: Selection, decided_at: int, min_wins: int = 2) -> tuple[
     """The configurations the panel averages, deciding with the columns before ``decided_at`` known.
 
     Naive alone unless ``chosen_config`` leaves it; otherwise the best and the next best (up to ``TOP``
-    in all, within ``NEAR`` of the best's error), skipping any that score exactly as one already taken
+    in all, within ``NEAR`` of the best's error), skipping any that tie with one already taken
     (the same forecasts). Averaging near-ties is steadier than betting on the one that won by a hair.
     """
     best = chosen_config(sel, decided_at, min_wins)
     if best == NAIVE:
         return (NAIVE,)
     mean = _mean_loss(sel, decided_at)
-    out: list[Config] = []
-    taken: list[float] = []
+    tie = TIE * mean[0] + 1e-12
+    out = [best]
+    taken = [float(mean[sel.configs.index(best)])]
     for i in np.argsort(mean, kind="stable"):
-        if mean[i] > mean.min() * (1.0 + NEAR) + 1e-12 or len(out) == TOP:
+        if mean[i] > taken[0] * (1.0 + NEAR) + tie or len(out) == TOP:
             break
-        if any(abs(mean[i] - s) <= 1e-9 * (1.0 + s) for s in taken):
-            continue
+        if any(abs(mean[i] - s) <= tie for s in taken):
+            continue  # a tie with one taken: the same forecasts, near enough
         out.append(sel.configs[int(i)])
         taken.append(float(mean[i]))
     return tuple(out)
