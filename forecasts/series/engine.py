@@ -205,9 +205,10 @@ def forecast_frame(
     choice = PanelChoice(P.NAIVE, base_name, base_name, configs=(P.NAIVE,))
     if len(origins):
         sel = P.selection_scores(y, h, m, grid, prophet_bt)
-        cfgs = P.chosen_configs(sel, y.shape[1])
+        chooser = P.PanelChooser(y, h, m, sel, prophet_bt)
+        cfgs = chooser.choose(y.shape[1])
         cfg = cfgs[0]
-        by_origin = [P.chosen_configs(sel, int(o)) for o in origins]
+        by_origin = [chooser.choose(int(o)) for o in origins]
         choice = PanelChoice(cfg, P.blend_label(cfgs, base_name), base_name, by_origin, cfgs)
         trend_cfg = _trend_member(sel, cfg)
         bt = _member_backtests(y, h, m, origins, names, base_name, by_origin, trend_cfg, prophet_bt)

@@ -416,28 +416,80 @@ TOP = 5  # the panel averages up to this many of its best configurations ...
 NEAR = 0.05  # ... each within 5% of the best's backtest error (a perfect fit keeps only perfect fits)
 
 
-def chosen_configs(sel: Selection, decided_at: int, min_wins: int = 2) -> tuple[Config, ...]:
-    """The configurations the panel averages, deciding with the columns before ``decided_at`` known.
+def candidate_configs(sel: Selection, decided_at: int) -> tuple[Config, ...]:
+    """The best configurations by mean scaled error over the cells known at ``decided_at``.
 
-    Naive alone unless ``chosen_config`` leaves it; otherwise the best and the next best (up to ``TOP``
-    in all, within ``NEAR`` of the best's error), skipping any that tie with one already taken
-    (the same forecasts). Averaging near-ties is steadier than betting on the one that won by a hair.
+    The best (ties within ``TIE`` of naive's error go to the earliest, simplest) and the next best, up
+    to ``TOP`` in all and within ``NEAR`` of the best's error, skipping any that tie with one already
+    taken (the same forecasts, near enough). Just naive when it is the best or nothing is scored.
     """
-    best = chosen_config(sel, decided_at, min_wins)
-    if best == NAIVE:
-        return (NAIVE,)
     mean = _mean_loss(sel, decided_at)
+    if not np.isfinite(mean).all():
+        return (NAIVE,)
     tie = TIE * mean[0] + 1e-12
-    out = [best]
-    taken = [float(mean[sel.configs.index(best)])]
+    first = int(np.flatnonzero(mean <= mean.min() + tie)[0])
+    if first == 0:
+        return (NAIVE,)
+    out = [sel.configs[first]]
+    taken = [float(mean[first])]
     for i in np.argsort(mean, kind="stable"):
         if mean[i] > taken[0] * (1.0 + NEAR) + tie or len(out) == TOP:
             break
-        if any(abs(mean[i] - s) <= tie for s in taken):
-            continue  # a tie with one taken: the same forecasts, near enough
+        if i == 0 or any(abs(mean[i] - s) <= tie for s in taken):
+            continue
         out.append(sel.configs[int(i)])
         taken.append(float(mean[i]))
     return tuple(out)
+
+
+def beats_naive(losses: np.ndarray, naive: np.ndarray, min_wins: int = 2) -> bool:
+    """Whether per-origin summed errors beat naive's overall (by ``MATERIAL``), on at least ``min_wins``
+    origins and on more than half of the origins scored (both arrays over the scored origins)."""
+    if not len(losses) or not losses.sum() < (1.0 - MATERIAL) * naive.sum():
+        return False
+    wins = int((losses < naive).sum())
+    return wins >= min_wins and wins * 2 > len(losses)
+
+
+class PanelChooser:
+    """Chooses the panel's configurations at any decision point from one backtest: the candidates'
+    equal-weight mean is scored at every origin known then and kept only if it beats naive there."""
+
+    def __init__(self, y: np.ndarray, h: int, m: int, sel: Selection, prophet_bt: np.ndarray | None):
+        self.y, self.h, self.m, self.sel, self.prophet_bt = y, h, m, sel, prophet_bt
+        self._inputs: dict[int, tuple[OriginInputs, np.ndarray]] = {}
+        self._loss: dict[tuple[tuple[Config, ...], int], np.ndarray] = {}
+
+    def choose(self, decided_at: int, min_wins: int = 2) -> tuple[Config, ...]:
+        cands = candidate_configs(self.sel, decided_at)
+        if cands == (NAIVE,):
+            return cands
+        known = (self.sel.origins[:, None] + np.arange(1, self.h + 1)[None, :]) <= decided_at
+        rows = np.flatnonzero(known.any(axis=1) & (self.sel.count.sum(axis=1) > 0))
+        mine = np.array([(self._origin_loss(cands, j) * known[j]).sum() for j in rows])
+        naive = (self.sel.loss[0][rows] * known[rows]).sum(axis=1)
+        return cands if beats_naive(mine, naive, min_wins) else (NAIVE,)
+
+    def _origin_loss(self, cfgs: tuple[Config, ...], j: int) -> np.ndarray:
+        """Summed scaled errors per step of the configurations' mean at origin ``j``."""
+        key = (cfgs, j)
+        if key not in self._loss:
+            if len(cfgs) == 1:
+                self._loss[key] = self.sel.loss[self.sel.configs.index(cfgs[0]), j]
+            else:
+                inp, actual = self._origin(j)
+                prophet = self.prophet_bt[:, j, :] if self.prophet_bt is not None else None
+                fc = blend(inp, cfgs, self.m, prophet)
+                ok = ~np.isnan(actual) & ~np.isnan(inp.base)
+                err = np.abs(fc - actual) / inp.scale[:, None]
+                self._loss[key] = np.where(ok, err, 0.0).sum(axis=0)
+        return self._loss[key]
+
+    def _origin(self, j: int) -> tuple[OriginInputs, np.ndarray]:
+        if j not in self._inputs:
+            o = int(self.sel.origins[j])
+            self._inputs[j] = (origin_inputs(self.y[:, :o], self.h, self.m), _actuals(self.y, o, self.h))
+        return self._inputs[j]
 
 
 def _mean_loss(sel: Selection, decided_at: int) -> np.ndarray:
@@ -445,7 +497,9 @@ def _mean_loss(sel: Selection, decided_at: int) -> np.ndarray:
     known = (sel.origins[:, None] + np.arange(1, sel.loss.shape[2] + 1)[None, :]) <= decided_at
     cnt = np.where(known, sel.count, 0.0)
     loss = np.where(known[None], sel.loss, 0.0)
-    return loss.sum(axis=(1, 2)) / max(float(cnt.sum()), 1.0)
+    if cnt.sum() == 0:
+        return np.full(len(sel.configs), np.nan)
+    return loss.sum(axis=(1, 2)) / float(cnt.sum())
 
 
 def blend(inp: OriginInputs, cfgs: tuple[Config, ...], m: int, prophet: np.ndarray | None) -> np.ndarray:
