@@ -25,7 +25,6 @@ columns known at an origin (``y[:, :t]``) and nothing later, so a backtest canno
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from itertools import product
 
@@ -466,7 +465,7 @@ class PanelChooser:
             return cands
         known = (self.sel.origins[:, None] + np.arange(1, self.h + 1)[None, :]) <= decided_at
         rows = np.flatnonzero(known.any(axis=1) & (self.sel.count.sum(axis=1) > 0))
-        mine = np.array([(self._origin_loss(cands, j) * known[j]).sum() for j in rows])
+        mine = np.array([(self._origin_loss(cands, int(j)) * known[j]).sum() for j in rows])
         naive = (self.sel.loss[0][rows] * known[rows]).sum(axis=1)
         return cands if beats_naive(mine, naive, min_wins) else (NAIVE,)
 
