@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from budget.demo.authority import DEMO_SCENARIOS
-from budget.mtfs.projection import BaseLine, MtfsBase, ScenarioResult, scenario_years
+from budget.mtfs.base import BaseLine, MtfsBase
+from budget.mtfs.projection import ScenarioResult, scenario_years
 from budget.plans.savings import PlanRow
 from budget.plans.scenarios import Assumptions, ScenarioSpec, selected_scenarios
 from ledgers.readers.periods import FinancialYear

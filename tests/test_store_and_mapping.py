@@ -117,6 +117,19 @@ def test_budget_profile_must_sum_to_net_and_income_is_negative(
     assert prof is not None and prof[0] == [10_000_000] * 12
 
 
+def test_budget_line_given_twice_names_every_row(store: Store, workspace: Workspace, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "dup.csv",
+        "line,heading,gross,income\nIFA,CLA,1200,0\nStaff,S,600,0\nIFA,CLA,1200,0\nIFA,CLA,10,0\n",
+    )
+    with pytest.raises(ImportFailed) as exc:
+        import_budget(store, f, workspace.settings.financial_year)
+    assert [str(p) for p in exc.value.problems] == [
+        "dup.csv:2: column 'line': line 'IFA' appears 3 times (rows 2, 4, 5); one row per line"
+    ]
+    assert store.con.execute("SELECT count(*) FROM budget").fetchone() == (0,)
+
+
 def test_placements_import_round_trip_and_checks(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     fy = workspace.settings.financial_year
     import_budget(store, DATA / "budget.csv", fy)

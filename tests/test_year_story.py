@@ -419,3 +419,45 @@ def test_new_sheets_recalculate_and_fit_the_page(
     for path in (out, closed):
         wrong = cache_mismatches(path, recalculated_copy(path, tmp_path / path.stem))
         assert wrong == {}
+
+
+def test_year_option_on_forecast_mtfs_and_commentary(
+    tmp_path: Path, story: tuple[Workspace, dict[str, OutturnReport]]
+) -> None:
+    """--year reaches back to 2018/19 from the 2019/20 workspace: refused while closed, used once reopened."""
+    ws, _ = story
+    runner = CliRunner()
+    notes = write(tmp_path / "notes.csv", "key,commentary\nline|Staff,Agency cover in two teams\n")
+    commands = (
+        ["forecast", "--year", "2018/19", "--period", "2018-12", "--json"],
+        ["commentary", "import", str(notes), "--year", "2018/19", "--period", "2018-12"],
+    )
+    for command in commands:
+        res = runner.invoke(app, [*command, "-w", str(ws.path)])
+        assert res.exit_code == 2 and "2018/19 is closed" in res.output, res.output
+    assert runner.invoke(app, ["year", "reopen", "2018/19", "-w", str(ws.path)]).exit_code == 0
+    res = runner.invoke(app, [*commands[0], "-w", str(ws.path)])
+    assert res.exit_code == 0, res.output
+    months = {x["line"]: x["months"] for x in json.loads(res.stdout)["lines"]}
+    # Staff on its profile: £5,000 in each of January to March; IFA £100 a day
+    assert [(m["month"], m["cost"]) for m in months["Staff"]] == [
+        ("2019-01", 5_000),
+        ("2019-02", 5_000),
+        ("2019-03", 5_000),
+    ]
+    assert [m["cost"] for m in months["IFA"]] == [3_100, 2_800, 3_100]
+    res = runner.invoke(app, [*commands[1], "-w", str(ws.path)])
+    assert res.exit_code == 0 and "1 comment(s) stored for P9 2018/19" in res.output, res.output
+    s = ws.open()
+    try:
+        stored = s.con.execute("SELECT fy, period, text FROM commentary").fetchall()
+    finally:
+        s.close()
+    assert (2018, 9, "Agency cover in two teams") in stored
+    out = tmp_path / "mtfs18.xlsx"
+    res = runner.invoke(
+        app, ["mtfs", "--year", "2018/19", "--period", "2018-12", "--out", str(out), "-w", str(ws.path)]
+    )
+    assert res.exit_code == 0, res.output
+    text = [str(c) for sh in openpyxl.load_workbook(out).worksheets for r in sh.values for c in r if c]
+    assert any("stored outturn run of P9 (2018-12)" in t for t in text)

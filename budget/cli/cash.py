@@ -36,8 +36,9 @@ def cash(
     if period is None:
         err.print("error: --period YYYY-MM is required (or: careladder cash import FILE)", markup=False)
         raise typer.Exit(2)
+    from budget.monthend.actuals import checked_period
     from budget.monthend.cash import cash_position
-    from budget.monthend.outturn import checked_period, compute_forecasts
+    from budget.monthend.outturn import compute_forecasts
 
     ws = load_workspace(workspace)
     store = ws.open()

@@ -45,20 +45,24 @@ def forecast(
     jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the statistical forecasts.")] = 1,
     dask: Annotated[str | None, typer.Option("--dask", help="Address of an existing Dask scheduler.")] = None,
     allow_missing_actuals: AllowMissingOpt = False,
+    year: YearOpt = None,
 ) -> None:
-    """Forecast every line for the months after the period end and store the forecasts."""
+    """Forecast every line for the months after the period end and store the forecasts. With --year, an
+    earlier year that is open (a closed year's forecasts are final: reopen it first)."""
     from budget.monthend.forecast_store import forecast_json
     from budget.monthend.outturn import forecast_run
+    from budget.monthend.story import settings_for_year
 
     if horizon is not None and horizon < 1:
         err.print(f"error: --horizon must be at least 1 month; received {horizon}", markup=False)
         raise typer.Exit(2)
     ws = load_workspace(workspace)
+    fy = year_of(ws.settings, year)
     store = ws.open()
     try:
         run = forecast_run(
             store.con,
-            ws.settings,
+            settings_for_year(ws.settings, fy),
             period,
             horizon=horizon,
             n_jobs=jobs,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from budget.cli.console import WorkspaceOpt, err, handles_errors
+from budget.cli.year import YearOpt, year_of
 from ledgers.readers.money import words
 from ledgers.store.workspace import load_workspace
 
@@ -29,20 +30,22 @@ def mtfs(
             "--period", help="Month end YYYY-MM to start from (default: the latest stored outturn)."
         ),
     ] = None,
+    year: YearOpt = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """Baseline and scenarios N years ahead: expenditure, income, net, gap, savings required."""
+    """Baseline and scenarios N years ahead: expenditure, income, net, gap, savings required. With --year,
+    from an earlier year's outturn (e.g. the final outturn of a closed year)."""
+    from budget.monthend.story import settings_for_year
     from budget.mtfs.projection import mtfs_report  # loaded on use: keeps every other command quick to start
     from budget.workbooks.mtfs import write_mtfs_workbook
 
     ws = load_workspace(workspace)
+    settings = settings_for_year(ws.settings, year_of(ws.settings, year))
     store = ws.open()
     try:
-        report = mtfs_report(store.con, ws.settings, years=years, names=scenario or None, period=period)
+        report = mtfs_report(store.con, settings, years=years, names=scenario or None, period=period)
     finally:
         store.close()
-    for warning in report.warnings:
-        err.print(f"Warning: {warning}", markup=False)
     write_mtfs_workbook(report, out)
     for warning in report.warnings:
         err.print(f"warning: {warning}", markup=False)

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from budget.monthend.outturn import checked_period
+from budget.monthend.actuals import checked_period
 from forecasts.placements.commitments import placement_series
 from forecasts.series.engine import ForecastResult, forecast_frame, member_names
 from forecasts.series.panel import MAX_ORIGINS as PANEL_ORIGINS

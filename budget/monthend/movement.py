@@ -16,6 +16,8 @@ import duckdb
 import pandas as pd
 
 from budget.monthend.drivers import pence_rounded
+from budget.monthend.history import MonthEndHistory
+from budget.monthend.report import Figures, Movement, variance_pence
 from forecasts.lines import LineForecast
 from ledgers.readers.periods import FinancialYear
 
@@ -239,3 +241,32 @@ def line_movements(
         parts.append(MovementPart(REFORECAST, moved - sum(p.amount_p for p in parts)))
         out[line] = LineMovement(line, moved, [p for p in parts if p.amount_p or p.count])
     return out
+
+
+def quarter_end_before(p: int) -> int | None:
+    """The last quarter end (P3, P6, P9) before period ``p``; None in the first quarter."""
+    q = (p - 1) // 3 * 3
+    return q or None
+
+
+def movement_since(
+    history: MonthEndHistory,
+    p: int,
+    then: int | None,
+    total: Figures,
+    sign: str,
+    *,
+    quarter: bool,
+) -> Movement | None:
+    """The grand-total forecast change since the stored run of period ``then`` (None when none is stored)."""
+    if then is None or then >= p:
+        return None
+    nets = history.forecast_nets(then)
+    if not nets:
+        return None
+    before = sum(nets.values())
+    month = history.fy.month(then).strftime("%B %Y")
+    since = f"the end of Quarter {then // 3} ({month})" if quarter else f"{month} (P{then})"
+    return Movement(
+        since, then, total.forecast_net_p - before, variance_pence(total.budget_net_p, before, sign)
+    )

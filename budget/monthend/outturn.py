@@ -8,19 +8,25 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from budget.monthend.actuals import (
+    actuals_period,
+    checked_actuals,
+    checked_period,
+    missing_actuals_text,
+    reclassified,
+)
 from budget.monthend.cash import cash_position
 from budget.monthend.commentary import with_commentary
 from budget.monthend.contract import contract_line_of, revised_contract_sum_p
 from budget.monthend.explain import explainer_for
 from budget.monthend.forecast_store import store_forecasts, stored_forecasts
 from budget.monthend.funding import fund_positions
-from budget.monthend.history import MonthEndHistory, month_end_history
-from budget.monthend.movement import save_snapshot
+from budget.monthend.history import month_end_history
+from budget.monthend.movement import movement_since, quarter_end_before, save_snapshot
 from budget.monthend.report import (
     Figures,
     HeadingResult,
     LineResult,
-    Movement,
     OutturnReport,
     rag_status,
     variance_pence,
@@ -30,9 +36,8 @@ from budget.monthend.surplus import surplus_share
 from budget.monthend.variance import variance_rows
 from budget.plans.savings import savings_for_line, tracker_for
 from forecasts.lines import STAT_MODELS, LineForecast, line_forecasts, placement_numbers_to_date
-from ledgers.importers.kinds import settings_reclassified
 from ledgers.importers.placements import stored_placements
-from ledgers.readers.periods import FinancialYear, month_label, parse_month
+from ledgers.readers.periods import FinancialYear, month_label
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.queries import (
     actuals_to,
@@ -40,14 +45,13 @@ from ledgers.store.queries import (
     budget_lines,
     imports_used,
     kind_decisions,
-    ledger_periods,
     monthly_history,
     placement_invoiced,
     suspense_rows,
 )
 from ledgers.store.schema import SUSPENSE_HEADING, SUSPENSE_LINE
 from ledgers.store.workspace import Settings
-from ledgers.store.years import is_closed
+from ledgers.store.years import is_closed, refuse_if_closed
 
 RUN_COLUMNS = [
     "fy", "period", "line", "heading", "budget_gross_p", "budget_income_p", "forecast_gross_p",
@@ -63,83 +67,6 @@ def placements_as_known(placements: pd.DataFrame, day: date) -> pd.DataFrame:
     known = placements[placements["start_date"] <= at].copy()
     known.loc[known["end_date"] > at, "end_date"] = pd.NaT
     return known
-
-
-def checked_period(settings: Settings, period: str) -> tuple[FinancialYear, int]:
-    try:
-        fy, p = parse_month(period, settings.financial_year)
-    except ValueError as exc:
-        raise WorkspaceError(str(exc)) from None
-    if fy != settings.financial_year:
-        raise WorkspaceError(
-            f"--period {period} is in {fy.label}, but the workspace is for {settings.financial_year.label}"
-        )
-    return fy, p
-
-
-def actuals_gap(con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int) -> str | None:
-    """Why the stored ledger does not hold the actuals to ``period`` (None when it does): it stops short of
-    the period, or months before it hold no postings at all."""
-    held = ledger_periods(con, fy.start_year)
-    if not held:
-        return f"no ledger rows are stored for {fy.label}"
-    last = max(held)
-    if last < period:
-        return (
-            f"the ledger holds {fy.label} postings to P{last} ({month_label(fy, last)}) only, "
-            f"not to P{period} ({month_label(fy, period)})"
-        )
-    missing = [p for p in range(1, period + 1) if p not in held]
-    if missing:
-        listed = ", ".join(f"P{p} ({month_label(fy, p)})" for p in missing)
-        return f"the ledger holds no {fy.label} postings for {listed}"
-    return None
-
-
-def checked_actuals(
-    con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int, allow_missing: bool
-) -> str | None:
-    """Refuse a month end the ledger does not reach unless ``allow_missing``; returns the gap (or None)."""
-    if not con.execute("SELECT count(*) FROM budget WHERE fy = ?", [fy.start_year]).fetchall()[0][0]:
-        raise WorkspaceError(f"no budget stored for {fy.label}: run 'careladder budget import FILE' first")
-    gap = actuals_gap(con, fy, period)
-    if gap is not None and not allow_missing:
-        raise WorkspaceError(
-            f"{gap}: import the ledger to {month_label(fy, period)} first ('careladder ledger import FILE' with "
-            f"the year to date to P{period}), or run with --allow-missing-actuals to forecast without them"
-        )
-    return gap
-
-
-def actuals_period(con: duckdb.DuckDBPyConnection, fy: FinancialYear, period: int) -> int:
-    """The month end the actuals run to: ``period``, or the ledger's last period when it stops short (the
-    months after it are then forecast, not left out)."""
-    held = ledger_periods(con, fy.start_year)
-    return min(period, max(held)) if held else period
-
-
-def missing_actuals_text(gap: str | None, fy: FinancialYear, period: int, actuals_to: int) -> str | None:
-    """The sentence every sheet's title block carries when run with --allow-missing-actuals."""
-    if gap is None:
-        return None
-    if actuals_to < period:
-        months = f"P{actuals_to + 1}" + (f"–P{period}" if period > actuals_to + 1 else "")
-        how = f"{months} forecast, not actuals"
-    else:
-        how = "months without postings counted as nil"
-    return f"ACTUALS MISSING: {gap} (run with --allow-missing-actuals: {how})"
-
-
-def reclassified(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
-    """Re-classify stored ledger rows as expenditure or income if the income_accounts setting changed."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        messages = settings_reclassified(con, settings.income_accounts)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-    return messages
 
 
 @dataclass
@@ -216,8 +143,10 @@ def forecast_run(
 ) -> ForecastRun:
     """`careladder forecast`: every line's forecast after ``period``, stored for the outturn to reuse.
 
-    Refused when the ledger does not reach ``period`` unless ``allow_missing_actuals``."""
+    Refused when the ledger does not reach ``period`` unless ``allow_missing_actuals``, and in a closed year
+    (its stored forecasts are final)."""
     fy, p = checked_period(settings, period)
+    refuse_if_closed(con, fy)
     gap = checked_actuals(con, fy, p, allow_missing_actuals)
     messages = reclassified(con, settings)
     forecasts, _ = compute_forecasts(
@@ -394,35 +323,6 @@ def outturn_report(
     if not quick:  # a quick run is stored as history; nobody reads its workbook
         with_year_story(con, settings, report, fy, lines, actual.monthly, forecasts)
     return report
-
-
-def quarter_end_before(p: int) -> int | None:
-    """The last quarter end (P3, P6, P9) before period ``p``; None in the first quarter."""
-    q = (p - 1) // 3 * 3
-    return q or None
-
-
-def movement_since(
-    history: MonthEndHistory,
-    p: int,
-    then: int | None,
-    total: Figures,
-    sign: str,
-    *,
-    quarter: bool,
-) -> Movement | None:
-    """The grand-total forecast change since the stored run of period ``then`` (None when none is stored)."""
-    if then is None or then >= p:
-        return None
-    nets = history.forecast_nets(then)
-    if not nets:
-        return None
-    before = sum(nets.values())
-    month = history.fy.month(then).strftime("%B %Y")
-    since = f"the end of Quarter {then // 3} ({month})" if quarter else f"{month} (P{then})"
-    return Movement(
-        since, then, total.forecast_net_p - before, variance_pence(total.budget_net_p, before, sign)
-    )
 
 
 def _numbers_for_year(to_date: float | None, lf: LineForecast, fy: FinancialYear, p: int) -> float | None:

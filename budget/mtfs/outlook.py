@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from budget.mtfs.projection import _expand, model_moves
+from budget.mtfs.placement_years import model_moves, per_line
 from budget.plans.savings import stored_plan
 from budget.plans.scenarios import BASELINE, ScenarioSpec, assumptions_from, selected_scenarios
 from forecasts.placements.careperiods import BAND_LABELS, age_band
@@ -106,8 +106,8 @@ def scenario_of(spec: ScenarioSpec, lines: set[str], first_month: date, moves: l
     every line), the price change from ``first_month``, the savings plan's moves when it applies."""
     return Scenario(
         mix_moves=moves if spec.savings else [],
-        demand_change={ln: float(v) for ln, v in _expand(spec.demand_change, lines).items() if ln in lines},
-        price_change={ln: float(v) for ln, v in _expand(spec.price_change, lines).items() if ln in lines},
+        demand_change={ln: float(v) for ln, v in per_line(spec.demand_change, lines).items() if ln in lines},
+        price_change={ln: float(v) for ln, v in per_line(spec.price_change, lines).items() if ln in lines},
         price_change_from=first_month,
     )
 

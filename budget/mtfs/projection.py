@@ -20,28 +20,21 @@ formula effect plus the fixed schemes' recurrent amounts of years 1..n and one-o
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
-import numpy as np
-import pandas as pd
 
-from budget.monthend.contract import contract_line_of
-from budget.monthend.outturn import outturn_report
+from budget.mtfs.base import MtfsBase, mtfs_base
+from budget.mtfs.placement_years import placement_costs, placement_years, scheme_models
 from budget.plans.savings import (
     PlanRow,
-    SchemeModel,
     baseline_weekly_p,
     modelled_saving_p,
     stored_plan,
-    tranches,
 )
 from budget.plans.scenarios import Assumptions, ScenarioSpec, assumptions_from, selected_scenarios
-from forecasts.placements.commitments import actual_cost_by_month
-from forecasts.placements.model import MixMove, Scenario, placement_forecast
 from ledgers.importers.placements import stored_placements
-from ledgers.readers.periods import PERIOD_FORMS, FinancialYear, month_label, parse_month
+from ledgers.readers.periods import FinancialYear
 from ledgers.readers.problems import WorkspaceError
 from ledgers.store.workspace import Settings
 
@@ -49,37 +42,6 @@ SIGN = (
     "Expenditure positive, income negative (brackets); net = expenditure + income. Gap = net − contract value: "
     "positive = a shortfall that savings must close, (brackets) = headroom."
 )
-
-
-@dataclass(frozen=True)
-class BaseLine:
-    """A line's forecast outturn in the current year (pence)."""
-
-    line: str
-    heading: str
-    gross_p: int
-    income_p: int
-
-
-@dataclass
-class MtfsBase:
-    authority: str
-    fy: FinancialYear
-    period_no: int
-    source: str  # where year 0 came from, for the Notes
-    lines: list[BaseLine]
-    contract_value_p: int
-    contract_line: str | None
-    contract_year0_p: int = 0  # year 0's contract income: the contract line's forecast (else the value)
-    placement_lines: set[str] = field(default_factory=set)
-
-    @property
-    def as_at(self) -> date:
-        return self.fy.month_end(self.period_no)
-
-    @property
-    def period(self) -> str:
-        return month_label(self.fy, self.period_no)
 
 
 @dataclass
@@ -146,169 +108,13 @@ def _compound(pence: int, rate: Decimal, n: int) -> int:
     return int((Decimal(pence) * (1 + rate) ** n).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def mtfs_base(con: duckdb.DuckDBPyConnection, settings: Settings, period: str | None = None) -> MtfsBase:
-    """Year 0: the latest stored outturn run of the workspace year (or of ``period``); computed without
-    storing when none is stored."""
-    fy = settings.financial_year
-    if period is not None:
-        pfy, p = parse_month(period, fy) if _is_month(period, fy) else (None, 0)
-        if pfy != fy:
-            raise WorkspaceError(
-                f"--period {period} should be a month of {fy.label}: write it as {PERIOD_FORMS}"
-            )
-    else:
-        row = con.execute("SELECT max(period) FROM outturn_lines WHERE fy = ?", [fy.start_year]).fetchone()
-        p = int(row[0]) if row and row[0] is not None else 0
-    stored = con.execute(
-        "SELECT line, heading, forecast_gross_p, forecast_income_p, budget_gross_p, budget_income_p "
-        "FROM outturn_lines WHERE fy = ? AND period = ? ORDER BY rowid",
-        [fy.start_year, p],
-    ).fetchall()
-    if stored:
-        lines = [BaseLine(r[0], r[1], int(r[2]), int(r[3])) for r in stored]
-        budget_income = {r[0]: int(r[5] or 0) for r in stored}
-        source = f"stored outturn run of P{p} ({month_label(fy, p)})"
-    else:
-        if p == 0:
-            raise WorkspaceError(
-                f"no outturn stored for {fy.label}: run 'careladder outturn --period YYYY-MM' first "
-                "or give --period"
-            )
-        report = outturn_report(con, settings, month_label(fy, p), save=False)
-        lines = [
-            BaseLine(x.name, x.heading, x.figures.forecast_gross_p, x.figures.forecast_income_p)
-            for x in report.lines
-        ]
-        budget_income = {x.name: x.figures.budget_income_p for x in report.lines}
-        source = f"outturn computed for P{p} ({month_label(fy, p)}), not stored"
-    contract_line = contract_line_of(settings, budget_income)
-    placements = stored_placements(con)
-    year0 = [-b.income_p - b.gross_p for b in lines if b.line == contract_line]
-    return MtfsBase(
-        settings.authority, fy, p, source, lines, settings.contract_value_p, contract_line,
-        year0[0] if year0 else settings.contract_value_p,
-        set(placements["line"]) if len(placements) else set(),
-    )  # fmt: skip
-
-
-def _is_month(text: str, fy: FinancialYear) -> bool:
-    try:
-        parse_month(text, fy)
-    except ValueError:
-        return False
-    return True
-
-
-def model_moves(plan: list[PlanRow], until: date) -> list[MixMove]:
-    """The modelled schemes' moves as one-off placement-model moves (one per tranche; whole children)."""
-    out = []
-    for model in _models(plan).values():
-        for when, n in tranches(model, until):
-            count = int(n.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-            if count > 0:
-                out.append(
-                    MixMove(
-                        model.from_line, model.to_line, when, count=count, weekly_cost_p=model.weekly_cost_p
-                    )
-                )
-    return out
-
-
-def _models(plan: list[PlanRow]) -> dict[str, SchemeModel]:
-    models: dict[str, SchemeModel] = {}
-    for row in plan:
-        if row.model is not None:
-            models.setdefault(row.scheme, row.model)
-    return models
-
-
-def placement_costs(
-    placements: pd.DataFrame,
-    base: MtfsBase,
-    years: int,
-    assumptions: Assumptions,
-    spec: ScenarioSpec,
-    plan: list[PlanRow],
-    draws: int = 100,
-) -> dict[str, list[int]]:
-    """Placement cost (pence) by line for years 0..``years`` from the placement model (year 0: placement
-    days to the period end plus the model's months after it)."""
-    return placement_years(placements, base, years, assumptions, spec, plan, draws)[0]
-
-
-def placement_days_to(placements: pd.DataFrame, start: date, end: date) -> dict[str, int]:
-    """Placement-days by line from ``start`` to ``end`` inclusive (open placements run to ``end``)."""
-    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
-    first = np.maximum(placements["start_date"].to_numpy(dtype="datetime64[D]"), lo)
-    ends = placements["end_date"].to_numpy(dtype="datetime64[D]")
-    last = np.where(np.isnat(ends), hi, np.minimum(ends, hi)).astype("datetime64[D]")
-    days = np.clip((last - first).astype(np.int64) + 1, 0, None)
-    out: dict[str, int] = {}
-    for line, d in zip(placements["line"].tolist(), days.tolist(), strict=True):
-        out[str(line)] = out.get(str(line), 0) + int(d)
-    return out
-
-
-def placement_years(
-    placements: pd.DataFrame,
-    base: MtfsBase,
-    years: int,
-    assumptions: Assumptions,
-    spec: ScenarioSpec,
-    plan: list[PlanRow],
-    draws: int = 100,
-) -> tuple[dict[str, list[int]], dict[str, list[float]]]:
-    """Placement cost (pence) and average placements by line for years 0..``years`` from the placement model
-    (year 0: placement days to the period end plus the model's months after it)."""
-    fys = [FinancialYear(base.fy.start_year + n) for n in range(years + 1)]
-    if not len(placements):
-        return {}, {}
-    known = set(placements["line"])
-    year1 = fys[1].start if years else base.fy.end
-    scenario = Scenario(
-        mix_moves=model_moves(plan, fys[-1].end) if spec.savings else [],
-        demand_change={ln: float(v) for ln, v in _expand(spec.demand_change, known).items() if ln in known},
-        price_change={ln: float(v) for ln, v in _expand(spec.price_change, known).items()},
-        price_change_from=year1,
-    )
-    lines = known | {m.to_line for m in scenario.mix_moves}
-    uplift = {ln: float(assumptions.placement_uplift(ln)) for ln in lines}
-    seed = base.fy.start_year * 100 + base.period_no
-    model = placement_forecast(
-        placements, base.as_at, fys[-1].end, uplift=uplift, scenario=scenario, draws=draws, seed=seed
-    )
-    to_date = actual_cost_by_month(placements, base.fy.start, base.as_at)
-    out = {ln: [0] * len(fys) for ln in sorted(lines)}
-    for ln, cost in to_date.groupby("line")["cost_p"].sum().items():
-        out.setdefault(str(ln), [0] * len(fys))[0] += int(cost)
-    days_in = {ln: [0.0] * len(fys) for ln in out}
-    for ln, d in placement_days_to(placements, base.fy.start, base.as_at).items():
-        days_in.setdefault(ln, [0.0] * len(fys))[0] += d
-    for ln, month, cost, numbers in zip(
-        model["line"], model["month"], model["cost_p"].tolist(), model["numbers"].tolist(), strict=True
-    ):
-        n = FinancialYear.of(pd.Timestamp(month).date()).start_year - base.fy.start_year
-        out.setdefault(str(ln), [0] * len(fys))[n] += int(cost)
-        days_in.setdefault(str(ln), [0.0] * len(fys))[n] += float(numbers) * pd.Timestamp(month).days_in_month
-    year_days = [(fy.end - fy.start).days + 1 for fy in fys]
-    numbers_by_year = {ln: [d / yd for d, yd in zip(v, year_days, strict=True)] for ln, v in days_in.items()}
-    return out, numbers_by_year
-
-
-def _expand(table: dict[str, Decimal], lines: set[str]) -> dict[str, Decimal]:
-    """A per-line table with ``*`` spread over ``lines`` (a named line wins over ``*``)."""
-    out = {ln: table["*"] for ln in lines} if "*" in table else {}
-    out.update({k: v for k, v in table.items() if k != "*"})
-    return out
-
-
 def plan_effect_p(
     plan: list[PlanRow], base: MtfsBase, n: int, from_weekly: dict[str, int], assumptions: Assumptions
 ) -> int:
     """The savings plan's effect in year n against year 0 (pence)."""
     fy0, fy = base.fy, FinancialYear(base.fy.start_year + n)
     total = 0
-    for model in _models(plan).values():
+    for model in scheme_models(plan).values():
         f_from = (1 + assumptions.placement_uplift(model.from_line)) ** n
         f_to = (1 + assumptions.placement_uplift(model.to_line)) ** n
         weekly = from_weekly[model.from_line]
@@ -331,7 +137,7 @@ def _running_p(plan: list[PlanRow], fy: FinancialYear) -> dict[str, int]:
     """Modelled schemes' running costs in ``fy`` by to line (pro rata to the days since the start)."""
     out: dict[str, int] = {}
     days = (fy.end - fy.start).days + 1
-    for model in _models(plan).values():
+    for model in scheme_models(plan).values():
         on = max((fy.end - max(model.start, fy.start)).days + 1, 0)
         cost = Decimal(model.annual_running_cost_p) * on / days
         out[model.to_line] = out.get(model.to_line, 0) + int(
@@ -426,7 +232,8 @@ def mtfs_report(
     placements = stored_placements(con)
     plan = stored_plan(con)
     from_weekly = {
-        m.from_line: baseline_weekly_p(placements, m.from_line, base.as_at) for m in _models(plan).values()
+        m.from_line: baseline_weekly_p(placements, m.from_line, base.as_at)
+        for m in scheme_models(plan).values()
     }
     budget_lines = {b.line for b in base.lines}
     notes = [("Year 0", base.source), ("Placement model draws", str(draws))]

@@ -52,11 +52,19 @@ def import_budget(
 def _validate(ctx: ImportContext) -> list[Problem]:
     con, t, file = ctx.con, ctx.parsed, ctx.raw.file
     problems: list[Problem] = []
-    for row, line, n in con.execute(
-        f"SELECT min(_row), line, count(*) FROM {t} WHERE line IS NOT NULL GROUP BY line HAVING count(*) > 1 ORDER BY 1"
+    for row, line, rows in con.execute(
+        f"SELECT min(_row), line, list(_row ORDER BY _row) FROM {t} WHERE line IS NOT NULL GROUP BY line "
+        "HAVING count(*) > 1 ORDER BY 1"
     ).fetchall():
+        listed = ", ".join(str(r) for r in rows)
         problems.append(
-            Problem(file, int(row), "line", f"line '{line}' appears {n} times; one row per line", ERROR)
+            Problem(
+                file,
+                int(row),
+                "line",
+                f"line '{line}' appears {len(rows)} times (rows {listed}); one row per line",
+                ERROR,
+            )
         )
     for row, inc in con.execute(
         f"SELECT _row, income_p FROM {t} WHERE income_p > 0 ORDER BY _row"

@@ -59,11 +59,13 @@ def _frame(ctx: ImportContext) -> pd.DataFrame:
 
 def _validate(ctx: ImportContext) -> list[Problem]:
     df = _frame(ctx)
-    if df.empty and not ctx.options.get("clear"):
-        # a placements list replaces the stored one: an empty file would silently wipe it
-        return [Problem(ctx.raw.file, ctx.raw.header_row, None, "the file has no placements (only a header)")]
-    # the frame checks need every cell parsed (the cell problems are listed already); the line check does not
-    problems = [] if ctx.parse_failed else check_placements(df, ctx.raw.file)
+    if df.empty:
+        return []  # a file of no rows is refused (or, with --clear, empties the list) by run_import
+    # the frame checks need every cell parsed (the cell problems are listed already); the line check does
+    # not. Ends before starts are warned once, by rows, when saved.
+    problems = (
+        [] if ctx.parse_failed else [p for p in check_placements(df, ctx.raw.file) if p.severity == ERROR]
+    )
     lines = {
         r[0] for r in ctx.con.execute("SELECT line FROM budget WHERE fy = ?", [ctx.fy.start_year]).fetchall()
     }

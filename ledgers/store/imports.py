@@ -116,8 +116,10 @@ def run_import(
         parsed = f"parsed_{spec.kind}"
         problems = parse_table(con, raw, spec, parsed, fy)
         outcome.rows_read = int(con.execute(f"SELECT count(*) FROM {parsed}").fetchall()[0][0])
-        if outcome.rows_read == 0 and not (options or {}).get("clear"):
-            # an import replaces what is stored: a file of no rows would silently empty it
+        refused_rows = any(p.severity == ERROR for p in problems)
+        if outcome.rows_read == 0 and not refused_rows and not (options or {}).get("clear"):
+            # an import replaces what is stored: a file of no rows would silently empty it (rows refused
+            # already have their own messages: the file is not header-only)
             problems.append(
                 Problem(
                     raw.file,

@@ -67,6 +67,30 @@ def test_placements_refused_without_echoing_a_cell(ws: Path, tmp_path: Path, tex
     refused(["placements", "import", f, "-w", ws], ws, line, absent=["CHREF"])
 
 
+@pytest.mark.parametrize(
+    ("row", "line"),
+    [
+        (
+            "P1,CHREF1,Independent Fostering Agencies,01/04/2019,800,CHREF1\n",
+            "p.csv:2: has 6 fields but the header (row 1) has 5: a comma inside unquoted text shifts the columns; "
+            "put such text in quotes, or open it in Excel and save it as 'CSV UTF-8 (Comma delimited)'",
+        ),
+        (
+            "P1,CHREF1,Independent Fostering Agencies,01/04/2019\n",
+            "p.csv:2: has 4 fields but the header (row 1) has 5: no weekly_cost (a row may stop short only before "
+            "optional columns)",
+        ),
+    ],
+    ids=["more-fields", "fewer-fields"],
+)
+def test_a_ragged_only_row_is_refused_for_itself_alone(ws: Path, tmp_path: Path, row: str, line: str) -> None:
+    """The file's one row is ragged: that is the one message, not also 'the file has no rows'."""
+    f = tmp_path / "p.csv"
+    f.write_text(HEAD + row, encoding="utf-8")
+    res = refused(["placements", "import", f, "-w", ws], ws, line, absent=["CHREF"])
+    assert [x for x in output_lines(res) if x.startswith("p.csv")] == [line]
+
+
 def test_end_before_start_is_warned_by_row_only(ws: Path, tmp_path: Path) -> None:
     f = tmp_path / "p.csv"
     f.write_text(
@@ -76,7 +100,7 @@ def test_end_before_start_is_warned_by_row_only(ws: Path, tmp_path: Path) -> Non
     )
     res = accepted(["placements", "import", f, "-w", ws])
     assert "CHREF" not in res.output
-    assert (
+    warned = [x for x in output_lines(res) if "end_date" in x]
+    assert warned == [
         "warning: p.csv:2: column 'end_date': placements ending before they start: 1 row(s) (first rows: 2)"
-        in (output_lines(res))
-    )
+    ]
