@@ -10,7 +10,7 @@ import pytest
 
 from forecasts.series import panel as P
 from forecasts.series.engine import forecast_frame
-from forecasts.series.intervals import pooled_quantiles
+from forecasts.series.intervals import calibrated_level, pooled_quantiles, sequential_coverage
 
 CHEAP = ["naive", "drift", "trend"]
 
@@ -212,3 +212,20 @@ def test_prophet_member_fans_out_over_processes_and_dask_alike() -> None:
     with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
         viadask = forecast_frame(_small_panel(), 3, models=models, dask_address=cluster.scheduler_address)
     pd.testing.assert_frame_equal(one.forecasts, viadask.forecasts)
+
+
+def test_ranges_are_drawn_at_a_higher_level_when_the_backtest_shows_errors_growing() -> None:
+    origins = np.arange(10, 16)
+    # the same 50 errors (-24.5 .. 24.5) at every origin: the nominal 80% ranges cover 80% of them
+    same = np.tile(np.arange(50.0)[:, None, None] - 24.5, (1, 6, 1))
+    assert calibrated_level(same, origins, 80) == 80.0
+    inside, total = sequential_coverage(same, origins, 80)
+    assert total == 250 and inside == 210  # 42 of 50 (-20.5 .. 20.5) at each of the 5 later origins
+    # errors a fifth wider at every origin than at the one before: the nominal ranges cover too little,
+    # so the level is raised to the first at which the backtest's own ranges covered 80%
+    growing = same * (1.2 ** np.arange(6))[None, :, None]
+    lvl = calibrated_level(growing, origins, 80)
+    inside, total = sequential_coverage(growing, origins, lvl)
+    assert lvl > 80 and inside >= 0.8 * total
+    before, _ = sequential_coverage(growing, origins, lvl - 1)
+    assert before < 0.8 * total

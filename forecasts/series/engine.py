@@ -19,7 +19,7 @@ import pandas as pd
 from forecasts.series import panel as P
 from forecasts.series.fanout import mapped_chunks
 from forecasts.series.frames import SEASON_LENGTH, checked_series, future_periods, infer_frequency
-from forecasts.series.intervals import LEVELS, insample_quantiles, pooled_bounds
+from forecasts.series.intervals import LEVELS, calibrated_level, insample_quantiles, pooled_bounds
 
 FORECAST_COLUMNS = ["unique_id", "ds", "y", "lo80", "hi80", "lo95", "hi95", "method"]
 BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "coverage80", "coverage95"]
@@ -335,7 +335,8 @@ def _reach(
         below = above = np.full(h, np.nan)
         if bt is not None:
             err = (bt.actual - bt.forecasts["ensemble"]) / bt.scale[:, :, None]
-            below, above = pooled_bounds(err, bt.origins, y.shape[1], lvl)
+            drawn = calibrated_level(err, bt.origins, lvl)
+            below, above = pooled_bounds(err, bt.origins, y.shape[1], drawn)
         if np.isnan(below).any() or np.isnan(above).any():
             fallback = insample_quantiles(y, scale, lvl, h)
             below = np.maximum.accumulate(np.where(np.isnan(below), fallback, below))
