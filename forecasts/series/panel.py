@@ -25,7 +25,7 @@ columns known at an origin (``y[:, :t]``) and nothing later, so a backtest canno
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 
 import numpy as np
@@ -244,9 +244,32 @@ class OriginInputs:
     positive: np.ndarray  # (n,)
     scale: np.ndarray  # (n,)
     m: int = 1
+    _growth: dict[int, Growth] = field(default_factory=dict, repr=False)
+    _seasons: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def growth(self, years: int) -> Growth:
-        return growth_rates(self.levels, self.positive, years * self.m, self.m)
+        """The panel's growth over ``years`` (computed once per origin)."""
+        if years not in self._growth:
+            self._growth[years] = growth_rates(self.levels, self.positive, years * self.m, self.m)
+        return self._growth[years]
+
+    def seasons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(values, known, stride): the base value's period in each of up to ``LEVEL_SEASONS`` seasons back
+        (seasons × n × h, 0 where unknown), whether it is known, and each row's season length (1 for a
+        row without a full season)."""
+        if self._seasons is None:
+            t = self.y.shape[1]
+            h = self.base.shape[1]
+            stride = np.where(self.lags[:, :1] >= self.m, self.m, 1)
+            src = t - 1 + np.arange(1, h + 1)[None, :] - self.lags
+            back = np.arange(LEVEL_SEASONS)[:, None, None] * stride[None, :, :]
+            cols = src[None, :, :] - back
+            valid = cols >= 0
+            rows = np.arange(len(self.y))[None, :, None]
+            v = self.y[rows, np.where(valid, cols, 0)]
+            known = valid & np.isfinite(v)
+            self._seasons = (np.where(known, v, 0.0), known, stride[:, 0].astype(float))
+        return self._seasons
 
 
 def origin_inputs(y: np.ndarray, h: int, m: int) -> OriginInputs:
@@ -261,25 +284,16 @@ def smoothed_level(inp: OriginInputs, alpha: float, rate: np.ndarray | None) -> 
     value grown to the base's period at ``rate`` (per period; none where the row is not positive)."""
     if alpha >= 1.0:
         return inp.base
-    t = inp.y.shape[1]
-    h = inp.base.shape[1]
-    stride = np.where(inp.lags[:, :1] >= inp.m, inp.m, 1)  # rows without a full season step by 1
-    src = t - 1 + np.arange(1, h + 1)[None, :] - inp.lags
-    r = np.zeros(len(inp.y)) if rate is None else np.where(inp.positive, rate, 0.0)
-    total = np.zeros_like(inp.base)
-    weight = np.zeros_like(inp.base)
-    for j in range(LEVEL_SEASONS):
-        cols = src - j * stride
-        valid = cols >= 0
-        v = np.take_along_axis(inp.y, np.where(valid, cols, 0), axis=1)
-        if j:
-            v = v * np.exp(r * j * stride[:, 0])[:, None]
-        ok = valid & np.isfinite(v)
-        w = alpha * (1.0 - alpha) ** j
-        total += np.where(ok, v, 0.0) * w
-        weight += ok * w
-        if not valid.any():
-            break
+    values, known, stride = inp.seasons()
+    j = np.arange(LEVEL_SEASONS, dtype=float)
+    w = alpha * (1.0 - alpha) ** j
+    if rate is None:
+        total = np.einsum("j,jnh->nh", w, values)
+    else:
+        r = np.where(inp.positive, rate, 0.0)
+        grow = np.exp(r[:, None] * j[None, :] * stride[:, None])  # (n, seasons)
+        total = np.einsum("j,nj,jnh->nh", w, grow, values)
+    weight = np.einsum("j,jnh->nh", w, known.astype(float))
     return np.divide(total, weight, out=inp.base.copy(), where=weight > 0)
 
 
@@ -352,6 +366,7 @@ def selection_scores(
         growth: dict[int, Growth] = {}
         rates: dict[tuple[int, str, float], np.ndarray] = {}
         levels: dict[tuple[float, int, str, float], np.ndarray] = {}
+        factors: dict[tuple[int, str, float, float], np.ndarray] = {}
         for c, cfg in enumerate(grid):
             key = (cfg.years, cfg.own, cfg.trend_weight)
             if cfg.trend_weight > 0:
@@ -367,7 +382,10 @@ def selection_scores(
                 levels[lkey] = smoothed_level(inp, cfg.alpha, rate)
             fc = levels[lkey]
             if rate is not None:
-                fc = fc * _factor(inp, rate, cfg.damping, m)
+                fkey = (*key, cfg.damping)
+                if fkey not in factors:
+                    factors[fkey] = _factor(inp, rate, cfg.damping, m)
+                fc = fc * factors[fkey]
             if cfg.prophet_weight > 0 and prophet is not None:
                 fc = fc + cfg.prophet_weight * (np.where(np.isnan(prophet), inp.base, prophet) - fc)
             err = np.abs(fc - actual) / inp.scale[:, None]
