@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from forecasts.placements.commitments import commitments_by_month
-from forecasts.placements.model import MixMove, Scenario, placement_forecast
+from forecasts.placements.model import placement_forecast
+from forecasts.placements.scenarios import MixMove, Scenario
 from forecasts.placements.survival import kaplan_meier
 from forecasts.placements.transitions import DAYS_PER_MONTH, moves, transition_rates
 from ledgers.store.placements import placements_frame

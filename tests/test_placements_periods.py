@@ -12,15 +12,9 @@ import pandas as pd
 import pytest
 
 from forecasts.placements.careperiods import eighteenth_birthdays, entries_by_month, line_spells
-from forecasts.placements.model import (
-    FLOWS,
-    flows_by_month,
-    forecast_frame,
-    line_rates,
-    shrinkage_weight,
-    simulate,
-    totals_frame,
-)
+from forecasts.placements.model import FLOWS, flows_by_month, forecast_frame, totals_frame
+from forecasts.placements.rates import line_rates, shrinkage_weight, spread_beyond_chance, yearly_leavers
+from forecasts.placements.simulation import IN_ENTRY, simulate
 from forecasts.placements.survival import kaplan_meier
 from ledgers.importers.ssda903 import read_903
 from ledgers.store.placements import placements_frame
@@ -172,3 +166,81 @@ def test_903_header_gives_date_of_birth(tmp_path: Path) -> None:
     df, problems = read_903(tmp_path)
     assert problems == []
     assert df["date_of_birth"].tolist() == [pd.Timestamp("2004-01-02")]
+
+
+def test_kaplan_meier_steps_stop_where_few_remain_at_risk() -> None:
+    # 13 spells: endings at days 1..10 (one each), open at 20 and 30 days, one ending at 25 with only 2
+    # at risk. With min_at_risk 3 the steps stop at day 10 (4 at risk there);
+    # beyond, the hazard is the endings per day at risk past day 10: 1 ending (day 25) over
+    # (20-10) + (25-10) + (30-10) = 45 days.
+    d = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 25, 30], dtype=float)
+    e = np.array([1] * 10 + [0, 1, 0], dtype=bool)
+    full = kaplan_meier(d, e)
+    assert full.times[-1] == 25 and math.isclose(full.surv[-1], 3 / 13 * 1 / 2)  # one of 2 at 25: half
+    cut = kaplan_meier(d, e, min_at_risk=3)
+    assert cut.times[-1] == 10 and math.isclose(cut.surv[-1], 3 / 13)
+    assert math.isclose(cut.tail_hazard, 1 / 45)
+    # S never drops to 0 on a last lone ending: the spell at 29 days is still at risk, not ended at once
+    last = kaplan_meier(np.array([5.0] * 11 + [40.0]), np.array([True] * 12), min_at_risk=3)
+    assert last.times.tolist() == [5.0] and math.isclose(last.tail_hazard, 1 / 35)
+    assert float(last.survival(29)) > 0
+
+
+def test_spread_beyond_chance_by_hand() -> None:
+    assert spread_beyond_chance([100, 100, 100]) == 0.0
+    assert spread_beyond_chance([110, 95, 100]) == 0.0  # var 58.3 < mean 101.7: chance
+    assert math.isclose(spread_beyond_chance([150, 100, 50]), (2500 - 100) / 100**2)
+    # leavers per months in care: 60 of 1,000 and 30 of 1,000 months: rate 0.045, expected 45 each year,
+    # variance about them (15² + 15²) / 1 = 450, minus 45, over 45²
+    assert math.isclose(spread_beyond_chance([60, 30], [1000.0, 1000.0]), (450 - 45) / 45**2)
+    # same rate per month in care, twice the months the second year: no spread
+    assert spread_beyond_chance([30, 60], [1000.0, 2000.0]) == 0.0
+
+
+def test_leavers_and_months_in_care_counted_per_year() -> None:
+    at = date(2020, 3, 1)
+    rates = line_rates(placements_of(CHILDREN), at)
+    # one whole year after the list is complete (1 Mar 2019): B leaves on 1 Apr 2019 (back 60 days later:
+    # a new period) and A on 30 Sep 2019; 2 leavers. Months in care in the year: A IFA 61 days, A in-house
+    # 151, B OOA 31, B IFA 275, C 260 = 778 days.
+    assert rates.yearly_leavers == [2]
+    spells = line_spells(placements_of(CHILDREN), at)
+    counts, months = yearly_leavers(spells, pd.Timestamp("2019-03-01"), pd.Timestamp(at))
+    assert counts == [2] and math.isclose(months[0], 778 / (365.25 / 12))
+    # one year, nothing to compare: the spread is the estimate's error alone, 1 / sqrt(2 leavers)
+    assert math.isclose(rates.exit_cv, math.sqrt(1 / 2))
+
+
+def test_entry_rate_that_moves_beyond_chance_widens_with_the_years_ahead() -> None:
+    # 40, 120, 40, 120 children coming into care in the four years to 31 Mar 2020 (one a 3-month stay
+    # each): far more spread than Poisson chance, so each year ahead is less certain than the one before.
+    rows = []
+    for year, n in zip(range(2016, 2020), (40, 120, 40, 120), strict=True):
+        for i in range(n):
+            start = pd.Timestamp(f"{year}-04-01") + pd.Timedelta(days=int(i * 365 / n))
+            end = start + pd.Timedelta(days=90)
+            rows.append(
+                (
+                    f"p{year}{i}",
+                    f"c{year}{i}",
+                    "IFA",
+                    start,
+                    end if end <= pd.Timestamp("2020-03-31") else None,
+                    None,
+                    80000,
+                )
+            )
+    at = date(2020, 3, 31)
+    df = placements_of(rows)
+    rates = line_rates(df, at)
+    assert rates.yearly_entries[:3] == [120, 40, 120]
+    assert rates.entry_spread > 0.2  # (var − mean) / mean²
+    sim = simulate(df, at, date(2023, 3, 31), draws=400, seed=2)
+    r = sim.rows
+    entries = r.came == IN_ENTRY
+    per_year = [
+        np.bincount(r.draw[entries & (r.s > 365 * y) & (r.s <= 365 * (y + 1))], minlength=400)
+        for y in range(3)
+    ]
+    sd = [float(np.std(np.log(np.maximum(c, 1)))) for c in per_year]
+    assert sd[0] < sd[1] < sd[2]

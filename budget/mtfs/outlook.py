@@ -25,18 +25,10 @@ from budget.plans.savings import stored_plan
 from budget.plans.scenarios import BASELINE, ScenarioSpec, assumptions_from, selected_scenarios
 from forecasts.placements.careperiods import BAND_LABELS, age_band
 from forecasts.placements.commitments import actual_cost_by_month
-from forecasts.placements.model import (
-    DEFAULT_REFERENCE,
-    REFERENCES,
-    LineRates,
-    MixMove,
-    Scenario,
-    Simulation,
-    flows_by_month,
-    forecast_frame,
-    simulate,
-    totals_frame,
-)
+from forecasts.placements.model import flows_by_month, forecast_frame, totals_frame
+from forecasts.placements.rates import DEFAULT_REFERENCE, REFERENCES, LineRates
+from forecasts.placements.scenarios import MixMove, Scenario
+from forecasts.placements.simulation import Simulation, simulate
 from forecasts.placements.survival import POOLED
 from ledgers.importers.placements import stored_placements
 from ledgers.readers.problems import WorkspaceError
@@ -161,6 +153,20 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
                 "Entry rate spread per draw (coefficient of variation)",
                 None,
                 float(rates.entry_cv),
+                None,
+                None,
+            ],
+            [
+                "Children leaving care in each year back from as-at (newest first)",
+                ", ".join(str(c) for c in rates.yearly_leavers) or "under a year of history",
+                None,
+                None,
+                None,
+            ],
+            [
+                "Leaving-care rate spread per draw (coefficient of variation)",
+                None,
+                float(rates.exit_cv),
                 None,
                 None,
             ],

@@ -12,7 +12,8 @@ from budget.mtfs.base import MtfsBase
 from budget.plans.savings import PlanRow, SchemeModel, tranches
 from budget.plans.scenarios import Assumptions, ScenarioSpec
 from forecasts.placements.commitments import actual_cost_by_month
-from forecasts.placements.model import MixMove, Scenario, placement_forecast
+from forecasts.placements.model import placement_forecast
+from forecasts.placements.scenarios import MixMove, Scenario
 from ledgers.readers.periods import FinancialYear
 
 

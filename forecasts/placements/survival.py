@@ -88,11 +88,17 @@ class SurvivalCurve:
 
 
 def kaplan_meier(
-    durations: np.ndarray, events: np.ndarray, entries: np.ndarray | None = None
+    durations: np.ndarray,
+    events: np.ndarray,
+    entries: np.ndarray | None = None,
+    min_at_risk: int = 1,
 ) -> SurvivalCurve:
     """Kaplan–Meier estimate from durations (days) and event flags (True = ended, False = censored);
     ``entries`` (days, default 0) are the ages at which placements came under observation: a placement is
-    at risk at t when entry < t ≤ duration (or 0 = entry = t)."""
+    at risk at t when entry < t ≤ duration (or 0 = entry = t). The steps stop after the last time
+    ``min_at_risk`` or more remain at risk (there one ending among a handful would drop the curve by a large share,
+    to 0 when the last one ends); beyond, the tail hazard is the endings per day at risk of everything
+    observed past the last step kept (a constant hazard: the piecewise-exponential estimate)."""
     d = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
     a = np.zeros(len(d)) if entries is None else np.minimum(np.asarray(entries, dtype=float), d)
@@ -105,6 +111,17 @@ def kaplan_meier(
     at_risk = entered - np.searchsorted(np.sort(d), times, side="left")
     deaths = np.bincount(np.searchsorted(times, d[e]), minlength=len(times))
     surv = np.cumprod(1.0 - deaths / np.maximum(at_risk, 1))
+    enough = np.nonzero(at_risk >= min_at_risk)[0]
+    k = int(enough[-1]) + 1 if len(enough) else 0  # the steps kept: up to the last with enough at risk
+    if min_at_risk > 1 and k < len(times):
+        t0 = float(times[k - 1]) if k else 0.0
+        exposure = float(np.clip(d - np.maximum(a, t0), 0, None).sum())
+        late = int((e & (d > t0)).sum())
+        times, surv = times[:k], surv[:k]
+        if late and exposure > 0:
+            return SurvivalCurve(times, surv, late / exposure, int(e.sum()))
+        if not k:
+            return SurvivalCurve(times, surv, 0.0, int(e.sum()))
     return SurvivalCurve(times, surv, _tail_hazard(times, surv, float(d.max())), int(e.sum()))
 
 
