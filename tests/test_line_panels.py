@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forecasts.lines import _statistical, lumpy, months_after
+from forecasts.lines import lumpy, months_after
+from forecasts.lines.statistical import statistical_lines
 from ledgers.readers.periods import FinancialYear
 
 FY = FinancialYear(2019)
@@ -40,7 +41,7 @@ def test_expenditure_panel_grows_income_stays_and_lumpy_keeps_run_rate() -> None
     hist = history(rows)
     months = months_after(FinancialYear(2019), 12, 3)  # April to June 2020
     monthly = hist[hist["fy"] == 2019][["line", "kind", "period", "amount_p"]]
-    out = _statistical(["ICT", "Premises", "Legal"], hist, FY, 12, months, monthly, CHEAP)
+    out = statistical_lines(["ICT", "Premises", "Legal"], hist, FY, 12, months, monthly, CHEAP)
     ict = out["ICT"]
     assert ict.method == "forecast"
     assert "expenditure panel: seasonal-naive + pooled trend (damping 1" in ict.note
@@ -62,7 +63,7 @@ def test_a_month_without_postings_is_zero_not_a_gap() -> None:
     hist = hist[~((hist["fy"] == 2018) & (hist["period"] == 5))]  # nothing posted in August 2018
     months = months_after(FY, 12, 2)
     monthly = hist[hist["fy"] == 2019][["line", "kind", "period", "amount_p"]]
-    out = _statistical(["ICT"], hist, FY, 12, months, monthly, CHEAP)
+    out = statistical_lines(["ICT"], hist, FY, 12, months, monthly, CHEAP)
     # filled with £0 (not refused as a gap); having touched zero, the line stays on seasonal naive
     assert out["ICT"].method == "forecast" and [m.gross_p for m in out["ICT"].months] == [1_000_000] * 2
     assert "expenditure panel: seasonal-naive" in out["ICT"].note

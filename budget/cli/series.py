@@ -105,8 +105,9 @@ def forecast(
 ) -> None:
     """Forecast the panel of series in FILE HORIZON periods ahead with pooled conformal 80%/95% intervals.
 
-    Every series is naive (seasonal naive for monthly data) plus the panel's pooled, damped trend, with
-    weights chosen once for the panel by a rolling-origin backtest; the method label says what it chose.
+    Every series is naive (seasonal naive for monthly data), or a smoothed level, times the panel's pooled,
+    damped trend, one configuration (or the mean of its best few) chosen once for the panel by a
+    rolling-origin backtest; the method label says what it chose.
     """
     from forecasts.series.engine import (
         forecast_frame,  # loaded on use: keeps every other command quick to start

@@ -210,9 +210,10 @@ def notes_lines(report: AccuracyReport) -> list[str]:
         "the list was drawn up and are missing from it make early months too low).",
         f"Too short: a series with fewer than {MIN_MONTHS} months is listed as too short and not scored.",
         "Panels: the spend series are forecast together as one panel and the placement numbers as another. "
-        "Every series is based on seasonal naive (the same month last year) and the panel's pooled trend "
-        "(the growth of the panel's total, damped over the horizon) applied as a percentage; the members are "
-        "combined with the same weights for every series of the panel.",
+        "Every series is based on seasonal naive (the same month last year), or a smoothed level (a weighted "
+        "mean of the same month in earlier years), and the panel's pooled trend (the median growth of the "
+        "panel's series, damped over the horizon) applied as a percentage; the same configuration (or the "
+        "mean of the panel's best few) is used for every series of the panel.",
         f"Origins: each of the last (up to) {MAX_ORIGINS} months is a forecast origin. At each origin every "
         "member is fitted on the months before it only and forecasts the next months; those forecasts are "
         "compared with what happened. Only months with an actual are scored.",
@@ -223,8 +224,8 @@ def notes_lines(report: AccuracyReport) -> list[str]:
         "actual are both 0 counts as 0%.",
         "Coverage: the share of actuals that fell inside the 80% and 95% intervals built, at each origin, "
         "only from the panel's errors already known then. Near 80% and 95% means the ranges can be trusted.",
-        "Ensemble: the panel's combination. Its window, damping and weights were chosen at each origin from "
-        "the errors known at that origin only (naive unless the pooled trend beat it on several origins), so "
+        "Ensemble: the panel's combination. Its level, window, damping and weights were chosen at each origin "
+        "from the errors known at that origin only (naive unless it beat naive on most origins), so "
         "its score is out of sample. The best MASE of each series is highlighted.",
         "Outturn method: the method the month-end outturn uses for the line (the budget's method column, or "
         "the default: commitments on placement lines, run-rate elsewhere). Statistical accuracy matters most "

@@ -19,7 +19,7 @@ import pandas as pd
 from forecasts.series import panel as P
 from forecasts.series.fanout import mapped_chunks
 from forecasts.series.frames import SEASON_LENGTH, checked_series, future_periods, infer_frequency
-from forecasts.series.intervals import LEVELS, insample_quantiles, pooled_quantiles
+from forecasts.series.intervals import LEVELS, calibrated_level, insample_quantiles, pooled_bounds
 
 FORECAST_COLUMNS = ["unique_id", "ds", "y", "lo80", "hi80", "lo95", "hi95", "method"]
 BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "coverage80", "coverage95"]
@@ -33,10 +33,11 @@ DEFAULT_MODELS = ("naive", "drift", "trend", "prophet")  # prophet dropped for a
 class PanelChoice:
     """What the panel chose: its configuration, the method label and the choice at every backtest origin."""
 
-    config: P.Config
+    config: P.Config  # the best configuration
     label: str
     base: str
-    by_origin: list[P.Config] = field(default_factory=list)
+    by_origin: list[tuple[P.Config, ...]] = field(default_factory=list)
+    configs: tuple[P.Config, ...] = ()  # the configurations averaged (the best first)
 
 
 @dataclass
@@ -201,21 +202,24 @@ def forecast_frame(
     base_name = "seasonal-naive" if m > 1 else "naive"
     grid = P.configs(with_prophet=use_prophet, with_trend=use_trend)
     bt: _Backtest | None = None
-    choice = PanelChoice(P.NAIVE, base_name, base_name)
+    choice = PanelChoice(P.NAIVE, base_name, base_name, configs=(P.NAIVE,))
     if len(origins):
         sel = P.selection_scores(y, h, m, grid, prophet_bt)
-        cfg = P.chosen_config(sel, y.shape[1])
-        by_origin = [P.chosen_config(sel, int(o)) for o in origins]
-        choice = PanelChoice(cfg, _label(cfg, base_name, freq), base_name, by_origin)
+        chooser = P.PanelChooser(y, h, m, sel, prophet_bt)
+        cfgs = chooser.choose(y.shape[1])
+        cfg = cfgs[0]
+        by_origin = [chooser.choose(int(o)) for o in origins]
+        choice = PanelChoice(cfg, P.blend_label(cfgs, base_name), base_name, by_origin, cfgs)
         trend_cfg = _trend_member(sel, cfg)
         bt = _member_backtests(y, h, m, origins, names, base_name, by_origin, trend_cfg, prophet_bt)
-    point = _final_forecast(y, pnl.last, h, m, choice.config, prophet_final)
+    point = _final_forecast(y, pnl.last, h, m, choice.configs, prophet_final)
     scale = P.naive_scale(y, m)
-    widths = _widths(bt, y, scale, h)
+    reach = _reach(bt, y, scale, h)
     bounds = {}
     for lvl in LEVELS:
-        bounds[f"lo{lvl}"] = point - widths[lvl][None, :] * scale[:, None]
-        bounds[f"hi{lvl}"] = point + widths[lvl][None, :] * scale[:, None]
+        below, above = reach[lvl]
+        bounds[f"lo{lvl}"] = point - below[None, :] * scale[:, None]
+        bounds[f"hi{lvl}"] = point + above[None, :] * scale[:, None]
     if nonnegative:
         point = np.clip(point, 0.0, None)
         bounds = {k: np.clip(v, 0.0, None) for k, v in bounds.items()}
@@ -227,18 +231,17 @@ def forecast_frame(
     return result
 
 
-def _label(cfg: P.Config, base: str, freq: str) -> str:
-    """The method label; windows are in years and damping per year at every frequency."""
-    return cfg.label(base)
-
-
 def _trend_member(sel: P.Selection, cfg: P.Config) -> P.Config:
     """The pooled-trend member reported alone: the chosen window and damping at full weight (or the best)."""
     if cfg.trend_weight > 0:
-        return P.Config(cfg.years, cfg.damping, cfg.own_share, 1.0)
-    full = [i for i, c in enumerate(sel.configs) if c.trend_weight == 1.0 and c.prophet_weight == 0]
+        return P.Config(cfg.years, cfg.damping, cfg.own, 1.0)
+    full = [
+        i
+        for i, c in enumerate(sel.configs)
+        if c.trend_weight == 1.0 and c.prophet_weight == 0 and c.alpha == 1.0
+    ]
     if not full:
-        return P.Config(P.YEARS[-1], P.DAMPING[0], 0.0, 1.0)
+        return P.Config(P.YEARS[-1], P.DAMPING[0], "none", 1.0)
     mean = sel.loss[full].sum(axis=(1, 2)) / max(sel.count.sum(), 1.0)
     return sel.configs[full[int(np.argmin(mean))]]
 
@@ -275,7 +278,7 @@ def _member_backtests(
     origins: np.ndarray,
     names: tuple[str, ...],
     base_name: str,
-    by_origin: list[P.Config],
+    by_origin: list[tuple[P.Config, ...]],
     trend_cfg: P.Config,
     prophet_bt: np.ndarray | None,
 ) -> _Backtest:
@@ -303,7 +306,7 @@ def _member_backtests(
             fcs["trend"][:, j] = P.combination(inp, trend_cfg, m, None)
         if "prophet" in fcs and prophet is not None:
             fcs["prophet"][:, j] = prophet
-        fcs["ensemble"][:, j] = P.combination(inp, by_origin[j], m, prophet)
+        fcs["ensemble"][:, j] = P.blend(inp, by_origin[j], m, prophet)
         live = ~np.isnan(inp.base)
         for f in fcs.values():
             f[np.flatnonzero(~live), j, :] = np.nan
@@ -311,31 +314,34 @@ def _member_backtests(
 
 
 def _final_forecast(
-    y: np.ndarray, last: np.ndarray, h: int, m: int, cfg: P.Config, prophet: np.ndarray | None
+    y: np.ndarray, last: np.ndarray, h: int, m: int, cfgs: tuple[P.Config, ...], prophet: np.ndarray | None
 ) -> np.ndarray:
     """The chosen combination from each series' own last period (grouped by where series end)."""
     out = np.full((len(y), h), np.nan)
     for end in np.unique(last):
         rows = np.flatnonzero(last == end)
         inp = P.origin_inputs(y[:, : end + 1], h, m)
-        fc = P.combination(inp, cfg, m, prophet)
+        fc = P.blend(inp, cfgs, m, prophet)
         out[rows] = fc[rows]
     return out
 
 
-def _widths(bt: _Backtest | None, y: np.ndarray, scale: np.ndarray, h: int) -> dict[int, np.ndarray]:
-    """Pooled half-widths per step in units of each series' naive scale."""
+def _reach(
+    bt: _Backtest | None, y: np.ndarray, scale: np.ndarray, h: int
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Pooled (below, above) reach of the ranges per step, in units of each series' naive scale."""
     out = {}
     for lvl in LEVELS:
-        q = np.full(h, np.nan)
+        below = above = np.full(h, np.nan)
         if bt is not None:
-            err = np.abs(bt.forecasts["ensemble"] - bt.actual) / bt.scale[:, :, None]
-            q = pooled_quantiles(err, bt.origins, y.shape[1], lvl)
-        if np.isnan(q).any():
+            err = (bt.actual - bt.forecasts["ensemble"]) / bt.scale[:, :, None]
+            drawn = calibrated_level(err, bt.origins, lvl)
+            below, above = pooled_bounds(err, bt.origins, y.shape[1], drawn)
+        if np.isnan(below).any() or np.isnan(above).any():
             fallback = insample_quantiles(y, scale, lvl, h)
-            q = np.where(np.isnan(q), fallback, q)
-            q = np.maximum.accumulate(q)
-        out[lvl] = q
+            below = np.maximum.accumulate(np.where(np.isnan(below), fallback, below))
+            above = np.maximum.accumulate(np.where(np.isnan(above), fallback, above))
+        out[lvl] = (below, above)
     return out
 
 
@@ -345,6 +351,7 @@ def _scores(bt: _Backtest, y: np.ndarray) -> list[list[tuple[str, float, float, 
     out: list[list[tuple[str, float, float, float, float]]] = [[] for _ in range(n)]
     for name, fc in bt.forecasts.items():
         err = np.abs(fc - bt.actual)
+        signed = (bt.actual - fc) / bt.scale[:, :, None]
         scaled = err / bt.scale[:, :, None]
         ok = np.isfinite(scaled)
         cnt = ok.sum(axis=(1, 2))
@@ -354,23 +361,24 @@ def _scores(bt: _Backtest, y: np.ndarray) -> list[list[tuple[str, float, float, 
         smape = 100 * np.divide(
             np.where(ok, sm, 0).sum(axis=(1, 2)), cnt, out=np.full(n, np.nan), where=cnt > 0
         )
-        covs = [_coverage(scaled, bt.origins, lvl) for lvl in LEVELS]
+        covs = [_coverage(signed, bt.origins, lvl) for lvl in LEVELS]
         for i in range(n):
             out[i].append((name, float(mase[i]), float(smape[i]), float(covs[0][i]), float(covs[1][i])))
     return out
 
 
-def _coverage(scaled: np.ndarray, origins: np.ndarray, level: int) -> np.ndarray:
-    """Per series: share of cells inside the pooled interval built from errors known at their origin."""
-    hits = np.zeros(len(scaled))
-    total = np.zeros(len(scaled))
+def _coverage(signed: np.ndarray, origins: np.ndarray, level: int) -> np.ndarray:
+    """Per series: share of cells inside the pooled range built from errors known at their origin."""
+    hits = np.zeros(len(signed))
+    total = np.zeros(len(signed))
     for j, o in enumerate(origins):
-        q = pooled_quantiles(scaled, origins, int(o), level)
-        cell = scaled[:, j, :]
-        ok = np.isfinite(cell) & np.isfinite(q)[None, :]
-        hits += (ok & (cell <= np.where(np.isfinite(q), q, 0)[None, :])).sum(axis=1)
+        below, above = pooled_bounds(signed, origins, int(o), level)
+        cell = signed[:, j, :]
+        ok = np.isfinite(cell) & np.isfinite(below)[None, :] & np.isfinite(above)[None, :]
+        lo, hi = np.where(ok, -below[None, :], 0), np.where(ok, above[None, :], 0)
+        hits += (ok & (cell >= lo) & (cell <= hi)).sum(axis=1)
         total += ok.sum(axis=1)
-    return np.divide(hits, total, out=np.full(len(scaled), np.nan), where=total > 0)
+    return np.divide(hits, total, out=np.full(len(signed), np.nan), where=total > 0)
 
 
 def _result(
@@ -397,12 +405,14 @@ def _result(
         }
     )[FORECAST_COLUMNS]
     bt_rows = [(pnl.ids[i], *s) for i in range(len(scores)) for s in scores[i]]
-    cfg = choice.config
-    weights = {choice.base: 1.0 - cfg.trend_weight - cfg.prophet_weight}
-    if cfg.trend_weight:
-        weights["trend"] = cfg.trend_weight
-    if cfg.prophet_weight:
-        weights["prophet"] = cfg.prophet_weight
+    cfgs = choice.configs or (choice.config,)
+    trend_w = sum(c.trend_weight for c in cfgs) / len(cfgs)
+    prophet_w = sum(c.prophet_weight for c in cfgs) / len(cfgs)
+    weights = {choice.base: 1.0 - trend_w - prophet_w}
+    if trend_w:
+        weights["trend"] = trend_w
+    if prophet_w:
+        weights["prophet"] = prophet_w
     w_rows = [(uid, k, float(v)) for uid in pnl.ids for k, v in weights.items() if v > 0]
     return ForecastResult(
         forecasts=forecasts,

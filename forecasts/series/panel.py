@@ -1,57 +1,76 @@
-"""The panel engine's arithmetic, vectorised over series: naive bases, the pooled trend and its backtest.
+"""The panel engine's arithmetic, vectorised over series: levels, the pooled trend and its backtest.
 
 A panel is a matrix ``y`` (series × periods, NaN outside a series' span). Every function here takes the
 columns known at an origin (``y[:, :t]``) and nothing later, so a backtest cannot see the future.
 
 - **Base**: seasonal naive (monthly, quarterly) or naive (annual, or a series shorter than a season).
-- **Pooled trend**: the growth of the panel's aggregate on a log scale over a look-back window
-  (``ln(Σ level_now / Σ level_window_ago) / window`` over the series positive throughout, where a
-  series' level is its last season's total), damped over the horizon (step k adds ``φ + φ² + … + φᵏ``
-  periods of growth) and applied as a percentage to each series' base.
-- **Own trend**: a series' own log growth enters only as a small share of the rate
-  (``rate = pooled + share × (own − pooled)``).
-- A series that touched zero or below (log growth undefined) keeps its base: no trend.
-- **Combination**: ``base × (1 − w) + trend × w`` (and a prophet weight when prophet is a member),
-  the same fixed weights for every series of the panel.
+- **Level**: the base value may be smoothed: an exponentially weighted mean (weight ``alpha`` on the
+  latest, ``alpha(1 − alpha)ʲ`` on the value ``j`` seasons before, each brought forward by the series'
+  growth rate), so a noisy last count is not carried forward whole. ``alpha = 1`` is the base itself.
+- **Pooled trend**: the median over the panel of each series' log growth over a look-back window
+  (``ln(level_now / level_window_ago) / window`` over the series positive throughout, where a series'
+  level is its last season's total), so the big series do not decide the panel's growth alone.
+- **Own trend**: a series' own growth enters as ``rate = pooled + B × (own − pooled)`` with ``B`` 0
+  (pooled only), 1 (its own: drift-like) or the empirical-Bayes shrinkage ``τ² / (τ² + σᵢ²)``: ``σᵢ²`` the
+  noise in the series' growth estimate (the variance of its year-on-year log growth over the window's
+  years), ``τ²`` the spread of true growth across the panel (the robust variance of the series' growth
+  less the mean noise). A noisy series is pulled to the pool, a steady one keeps its own.
+- The rate is damped over the horizon (step k adds ``φ + φ² + … + φᵏ`` periods of growth), multiplied
+  by ``trend_weight`` and applied as a percentage to each series' level.
+- A series that touched zero or below (log growth undefined) has no trend (its level may still be
+  smoothed).
+- **Combination**: the same fixed configuration for every series of the panel (plus a prophet weight
+  when prophet is a member), chosen by the panel backtest, naive unless it beats naive on most origins.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 
 import numpy as np
 
-YEARS = (1, 2, 3, 4, 5)  # look-back windows, in years
-DAMPING = (0.5, 0.7, 0.8, 0.9, 1.0)  # φ per year (1.0: undamped)
-OWN_SHARE = (0.0, 0.1, 0.25)  # share of a series' own trend in its rate: heavily damped
-TREND_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+YEARS = (1, 2, 3, 5)  # look-back windows, in years
+DAMPING = (0.5, 0.8, 0.9, 1.0)  # φ per year (1.0: undamped)
+OWN = ("none", "shrunk", "full")  # how much of a series' own growth enters its rate
+TREND_WEIGHTS = (0.5, 1.0)
+ALPHAS = (1.0, 0.7, 0.5, 0.3)  # level smoothing: 1 is the last value (naive)
 PROPHET_WEIGHTS = (0.0, 0.25, 0.5)
 MAX_ORIGINS = {1: 8, 4: 8, 12: 12}  # backtest origins by season length
 MATERIAL = 0.0  # margin by which a configuration must beat naive's backtest error (measured: 1% cost more than it saved)
 MIN_TRAIN = {1: 3, 4: 6, 12: 13}  # shortest training window at an origin
+LEVEL_SEASONS = 8  # seasons of history the smoothed level reaches back over (weights renormalised)
 
 
 @dataclass(frozen=True)
 class Config:
-    """One way to forecast the panel: naive when ``trend_weight`` and ``prophet_weight`` are 0."""
+    """One way to forecast the panel: naive when ``alpha`` is 1 and ``trend_weight``, ``prophet_weight`` 0.
+
+    ``alpha`` smooths the level (1: the last value, as naive); ``own`` is how much of a series' own growth
+    enters its rate: ``"none"`` (the pooled growth only), ``"shrunk"`` (empirical Bayes: by how noisy the
+    series' growth is against the spread of growth across the panel) or ``"full"`` (its own, drift-like);
+    ``trend_weight`` is the share of that rate applied.
+    """
 
     years: int = 0
     damping: float = 1.0
-    own_share: float = 0.0
+    own: str = "none"
     trend_weight: float = 0.0
     prophet_weight: float = 0.0
+    alpha: float = 1.0
 
     @property
     def is_naive(self) -> bool:
-        return self.trend_weight == 0 and self.prophet_weight == 0
+        return self.trend_weight == 0 and self.prophet_weight == 0 and self.alpha == 1.0
 
     def label(self, base: str) -> str:
-        """``"naive + pooled trend (damping 0.5, window 4 years, weight 0.50)"`` or just the base."""
-        parts = [base]
+        """``"naive + pooled trend (damping 0.5, window 4 years, weight 0.50)"``, or just the base.
+
+        A smoothed level reads ``"smoothed level (alpha 0.5) + …"`` in place of the base.
+        """
+        parts = [base if self.alpha == 1.0 else f"smoothed level (alpha {self.alpha:g})"]
         if self.trend_weight > 0:
-            own = f", own trend share {self.own_share:g}" if self.own_share else ""
+            own = {"none": "", "shrunk": ", own trend shrunk to the pool", "full": ", own trend"}[self.own]
             years = "year" if self.years == 1 else "years"
             parts.append(
                 f"pooled trend (damping {self.damping:g}, window {self.years} {years}{own}, "
@@ -69,11 +88,13 @@ def configs(with_prophet: bool, with_trend: bool = True) -> list[Config]:
     """The grid searched by the panel backtest; naive first (ties go to the simplest)."""
     out = [NAIVE]
     pw = PROPHET_WEIGHTS if with_prophet else (0.0,)
-    if with_trend:
-        for yrs, phi, share, w, p in product(YEARS, DAMPING, OWN_SHARE, TREND_WEIGHTS, pw):
-            if w + p <= 1.0 + 1e-9:
-                out.append(Config(yrs, phi, share, w, p))
-    out.extend(Config(prophet_weight=p) for p in pw if p > 0)
+    for alpha in ALPHAS:
+        if alpha < 1.0:
+            out.append(Config(alpha=alpha))
+        if with_trend:
+            for yrs, phi, own, w, p in product(YEARS, DAMPING, OWN, TREND_WEIGHTS, pw):
+                out.append(Config(yrs, phi, own, w, p, alpha))
+        out.extend(Config(prophet_weight=p, alpha=alpha) for p in pw if p > 0)
     return out
 
 
@@ -144,27 +165,62 @@ def always_positive(y: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(y), np.inf, y).min(axis=1) > 0
 
 
-def growth_rates(
-    levels: np.ndarray, positive: np.ndarray, window: int
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """(pooled rate, own rates, rows that have both ends) per period over ``window`` periods.
+@dataclass
+class Growth:
+    """The panel's growth over one window: per period, on a log scale."""
 
-    Pooled: ``ln(Σ level[-1] / Σ level[-1-window]) / window`` over positive rows with both ends;
-    a row without them takes the pooled rate as its own. A window longer than the history is cut to
-    the history (from the first column with any level). 0 when no row qualifies.
+    pooled: float  # median over the rows with both ends
+    own: np.ndarray  # each row's own rate (the pooled rate where it has none)
+    ok: np.ndarray  # rows positive throughout with both ends
+    shrink: np.ndarray  # empirical-Bayes weight of each row's own rate (0 where it has none)
+
+    def rate(self, own: str) -> np.ndarray:
+        """Each row's rate: the pooled one, its own, or its own shrunk toward the pool."""
+        if own == "none":
+            return np.full(len(self.own), self.pooled)
+        b = 1.0 if own == "full" else self.shrink
+        return self.pooled + b * (self.own - self.pooled)
+
+
+def growth_rates(levels: np.ndarray, positive: np.ndarray, window: int, m: int = 1) -> Growth:
+    """The pooled and own log growth per period over ``window`` periods, with each row's shrinkage.
+
+    Pooled: the median of ``ln(level[-1] / level[-1-window]) / window`` over positive rows with both
+    ends. Shrinkage ``τ² / (τ² + σᵢ²)``: ``σᵢ²`` the variance of row i's year-on-year log growth over
+    its whole history divided by the window's years (the noise in its rate), ``τ²`` the robust variance
+    (scaled MAD²) of the rows' rates less their mean noise, floored at 0. A window longer than the
+    history is cut to the history. Pooled 0 when no row qualifies.
     """
+    n = len(levels)
     filled = np.flatnonzero(np.isfinite(levels).any(axis=0))
     window = min(window, levels.shape[1] - 1 - int(filled[0])) if len(filled) else 0
+    none = Growth(0.0, np.zeros(n), np.zeros(n, bool), np.zeros(n))
     if window < 1:
-        return 0.0, np.zeros(len(levels)), np.zeros(len(levels), bool)
+        return none
     now, then = levels[:, -1], levels[:, -1 - window]
     ok = positive & np.isfinite(now) & np.isfinite(then) & (now > 0) & (then > 0)
     if not ok.any():
-        return 0.0, np.zeros(len(levels)), ok
-    pooled = math.log(now[ok].sum() / then[ok].sum()) / window
-    own = np.full(len(levels), pooled)
-    own[ok] = np.log(now[ok] / then[ok]) / window
-    return pooled, own, ok
+        return Growth(0.0, np.zeros(n), ok, np.zeros(n))
+    with np.errstate(all="ignore"):
+        g = np.log(now / then) / window
+    pooled = float(np.median(g[ok]))
+    own = np.where(ok, g, pooled)
+    with np.errstate(all="ignore"):
+        logs = np.log(np.where(positive[:, None] & (levels > 0), levels, np.nan))
+        yoy = logs[:, m:] - logs[:, :-m] if levels.shape[1] > m else np.full((n, 1), np.nan)
+        cnt = np.isfinite(yoy).sum(axis=1)
+        mean = _nanmean(yoy)
+        var = np.where(np.isfinite(yoy), (yoy - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        var = np.divide(var, cnt - 1, out=np.full(n, np.nan), where=cnt > 1)
+        noise = var / (window / m) / m**2
+    good = ok & np.isfinite(noise)
+    shrink = np.zeros(n)
+    if good.sum() >= 3:
+        mad = float(np.median(np.abs(g[good] - np.median(g[good])))) * 1.4826
+        tau2 = max(0.0, mad**2 - float(np.mean(noise[good])))
+        denom = tau2 + noise
+        shrink = np.divide(tau2, denom, out=np.zeros(n), where=good & (denom > 0))
+    return Growth(pooled, own, ok, shrink)
 
 
 def damped_steps(h: int, phi: float) -> np.ndarray:
@@ -179,27 +235,77 @@ def period_damping(phi_per_year: float, m: int) -> float:
 
 @dataclass
 class OriginInputs:
-    """What every configuration shares at one origin: bases, lags, levels, positivity, scale."""
+    """What every configuration shares at one origin: history, bases, lags, levels, positivity, scale."""
 
+    y: np.ndarray  # (n, t): the columns known at the origin
     base: np.ndarray  # (n, h)
     lags: np.ndarray  # (n, h)
     levels: np.ndarray  # (n, t)
     positive: np.ndarray  # (n,)
     scale: np.ndarray  # (n,)
+    m: int = 1
+    _growth: dict[int, Growth] = field(default_factory=dict, repr=False)
+    _seasons: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def growth(self, years: int) -> Growth:
+        """The panel's growth over ``years`` (computed once per origin)."""
+        if years not in self._growth:
+            self._growth[years] = growth_rates(self.levels, self.positive, years * self.m, self.m)
+        return self._growth[years]
+
+    def seasons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(values, known, stride): the base value's period in each of up to ``LEVEL_SEASONS`` seasons back
+        (seasons × n × h, 0 where unknown), whether it is known, and each row's season length (1 for a
+        row without a full season)."""
+        if self._seasons is None:
+            t = self.y.shape[1]
+            h = self.base.shape[1]
+            stride = np.where(self.lags[:, :1] >= self.m, self.m, 1)
+            src = t - 1 + np.arange(1, h + 1)[None, :] - self.lags
+            back = np.arange(LEVEL_SEASONS)[:, None, None] * stride[None, :, :]
+            cols = src[None, :, :] - back
+            valid = cols >= 0
+            rows = np.arange(len(self.y))[None, :, None]
+            v = self.y[rows, np.where(valid, cols, 0)]
+            known = valid & np.isfinite(v)
+            self._seasons = (np.where(known, v, 0.0), known, stride[:, 0].astype(float))
+        return self._seasons
 
 
 def origin_inputs(y: np.ndarray, h: int, m: int) -> OriginInputs:
     """The shared pieces of every forecast made from the columns ``y`` (all known at the origin)."""
     base, lags = base_forecast(y, h, m)
-    return OriginInputs(base, lags, season_levels(y, m), always_positive(y), naive_scale(y, m))
+    return OriginInputs(y, base, lags, season_levels(y, m), always_positive(y), naive_scale(y, m), m)
 
 
-def trend_factor(inp: OriginInputs, cfg: Config, m: int) -> np.ndarray:
-    """Per row and step: exp(rate × (periods from the base value to the origin + damped steps))."""
+def smoothed_level(inp: OriginInputs, alpha: float, rate: np.ndarray | None) -> np.ndarray:
+    """Per row and step: the base value as an exponentially weighted mean of it and the same period in
+    earlier seasons (weights ``alpha(1 − alpha)ʲ``, renormalised over the values known), each earlier
+    value grown to the base's period at ``rate`` (per period; none where the row is not positive)."""
+    if alpha >= 1.0:
+        return inp.base
+    values, known, stride = inp.seasons()
+    j = np.arange(LEVEL_SEASONS, dtype=float)
+    w = alpha * (1.0 - alpha) ** j
+    if rate is None:
+        total = np.einsum("j,jnh->nh", w, values)
+    else:
+        r = np.where(inp.positive, rate, 0.0)
+        grow = np.exp(r[:, None] * j[None, :] * stride[:, None])  # (n, seasons)
+        total = np.einsum("j,nj,jnh->nh", w, grow, values)
+    weight = np.einsum("j,jnh->nh", w, known.astype(float))
+    return np.divide(total, weight, out=inp.base.copy(), where=weight > 0)
+
+
+def trend_factor(inp: OriginInputs, cfg: Config, m: int, growth: Growth | None = None) -> np.ndarray:
+    """Per row and step: exp(weight × rate × (periods from the base value to the origin + damped steps))."""
+    rate = cfg.trend_weight * (growth or inp.growth(cfg.years)).rate(cfg.own)
+    return _factor(inp, rate, cfg.damping, m)
+
+
+def _factor(inp: OriginInputs, rate: np.ndarray, damping: float, m: int) -> np.ndarray:
     h = inp.base.shape[1]
-    pooled, own, _ = growth_rates(inp.levels, inp.positive, cfg.years * m)
-    rate = pooled + cfg.own_share * (own - pooled)
-    steps = damped_steps(h, period_damping(cfg.damping, m))
+    steps = damped_steps(h, period_damping(damping, m))
     past = inp.lags - np.arange(1, h + 1)[None, :]
     factor = np.exp(rate[:, None] * (past + steps[None, :]))
     return np.where(inp.positive[:, None], factor, 1.0)
@@ -207,11 +313,16 @@ def trend_factor(inp: OriginInputs, cfg: Config, m: int) -> np.ndarray:
 
 def combination(inp: OriginInputs, cfg: Config, m: int, prophet: np.ndarray | None) -> np.ndarray:
     """The panel's combined forecast at one origin for one configuration."""
-    out = inp.base.copy()
+    out = inp.base
     if cfg.trend_weight > 0:
-        out = out * (1.0 + cfg.trend_weight * (trend_factor(inp, cfg, m) - 1.0))
+        rate = cfg.trend_weight * inp.growth(cfg.years).rate(cfg.own)
+        out = smoothed_level(inp, cfg.alpha, rate) * _factor(inp, rate, cfg.damping, m)
+    elif cfg.alpha < 1.0:
+        out = smoothed_level(inp, cfg.alpha, None)
+    else:
+        out = out.copy()
     if cfg.prophet_weight > 0 and prophet is not None:
-        out = out + cfg.prophet_weight * (np.where(np.isnan(prophet), inp.base, prophet) - inp.base)
+        out = out + cfg.prophet_weight * (np.where(np.isnan(prophet), inp.base, prophet) - out)
     return out
 
 
@@ -252,16 +363,31 @@ def selection_scores(
         ok = ~np.isnan(actual) & ~np.isnan(inp.base)
         count[j] = ok.sum(axis=0)
         prophet = prophet_bt[:, j, :] if prophet_bt is not None else None
-        factors: dict[tuple[int, float, float], np.ndarray] = {}
+        growth: dict[int, Growth] = {}
+        rates: dict[tuple[int, str, float], np.ndarray] = {}
+        levels: dict[tuple[float, int, str, float], np.ndarray] = {}
+        factors: dict[tuple[int, str, float, float], np.ndarray] = {}
         for c, cfg in enumerate(grid):
-            fc = inp.base
+            key = (cfg.years, cfg.own, cfg.trend_weight)
             if cfg.trend_weight > 0:
-                key = (cfg.years, cfg.damping, cfg.own_share)
-                if key not in factors:
-                    factors[key] = trend_factor(inp, cfg, m)
-                fc = inp.base * (1.0 + cfg.trend_weight * (factors[key] - 1.0))
+                if cfg.years not in growth:
+                    growth[cfg.years] = inp.growth(cfg.years)
+                if key not in rates:
+                    rates[key] = cfg.trend_weight * growth[cfg.years].rate(cfg.own)
+                rate: np.ndarray | None = rates[key]
+            else:
+                key, rate = (0, "none", 0.0), None
+            lkey = (cfg.alpha, *key)
+            if lkey not in levels:
+                levels[lkey] = smoothed_level(inp, cfg.alpha, rate)
+            fc = levels[lkey]
+            if rate is not None:
+                fkey = (*key, cfg.damping)
+                if fkey not in factors:
+                    factors[fkey] = _factor(inp, rate, cfg.damping, m)
+                fc = fc * factors[fkey]
             if cfg.prophet_weight > 0 and prophet is not None:
-                fc = fc + cfg.prophet_weight * (np.where(np.isnan(prophet), inp.base, prophet) - inp.base)
+                fc = fc + cfg.prophet_weight * (np.where(np.isnan(prophet), inp.base, prophet) - fc)
             err = np.abs(fc - actual) / inp.scale[:, None]
             loss[c, j] = np.where(ok, err, 0.0).sum(axis=0)
     return Selection(grid, origins, loss, count)
@@ -274,11 +400,15 @@ def _actuals(y: np.ndarray, o: int, h: int) -> np.ndarray:
     return out
 
 
+TIE = 1e-3  # scores closer than this share of naive's backtest error are ties (rounding, not skill)
+
+
 def chosen_config(sel: Selection, decided_at: int, min_wins: int = 2) -> Config:
     """The configuration the panel uses when deciding with the columns before ``decided_at`` known.
 
     Only cells whose actual was known then count (origin + step ≤ decided_at). The best mean scaled
-    error wins, but only if it beats naive overall (by ``MATERIAL``) and on at least ``min_wins`` origins and on more
+    error wins (ties, within ``TIE`` of naive's error, go to the earliest, simplest configuration), but
+    only if it beats naive overall (by ``MATERIAL``) and on at least ``min_wins`` origins and on more
     than half of the origins scored; otherwise naive.
     """
     known = (sel.origins[:, None] + np.arange(1, sel.loss.shape[2] + 1)[None, :]) <= decided_at
@@ -287,8 +417,7 @@ def chosen_config(sel: Selection, decided_at: int, min_wins: int = 2) -> Config:
         return NAIVE
     loss = np.where(known[None], sel.loss, 0.0)
     mean = loss.sum(axis=(1, 2)) / cnt.sum()
-    # ties (within rounding) go to the earliest, simplest configuration
-    best = int(np.flatnonzero(mean <= mean.min() + 1e-9 * (1.0 + mean.min()))[0])
+    best = int(np.flatnonzero(mean <= mean.min() + TIE * mean[0] + 1e-12)[0])
     if best == 0 or not mean[best] < (1.0 - MATERIAL) * mean[0]:
         return NAIVE
     per_origin_cnt = cnt.sum(axis=1)
@@ -298,3 +427,108 @@ def chosen_config(sel: Selection, decided_at: int, min_wins: int = 2) -> Config:
     if wins >= min_wins and wins * 2 > int(scored.sum()):
         return sel.configs[best]
     return NAIVE
+
+
+TOP = 5  # the panel averages up to this many of its best configurations ...
+NEAR = 0.05  # ... each within 5% of the best's backtest error (a perfect fit keeps only perfect fits)
+
+
+def candidate_configs(sel: Selection, decided_at: int) -> tuple[Config, ...]:
+    """The best configurations by mean scaled error over the cells known at ``decided_at``.
+
+    The best (ties within ``TIE`` of naive's error go to the earliest, simplest) and the next best, up
+    to ``TOP`` in all and within ``NEAR`` of the best's error, skipping any that tie with one already
+    taken (the same forecasts, near enough). Just naive when it is the best or nothing is scored.
+    """
+    mean = _mean_loss(sel, decided_at)
+    if not np.isfinite(mean).all():
+        return (NAIVE,)
+    tie = TIE * mean[0] + 1e-12
+    first = int(np.flatnonzero(mean <= mean.min() + tie)[0])
+    if first == 0:
+        return (NAIVE,)
+    out = [sel.configs[first]]
+    taken = [float(mean[first])]
+    for i in np.argsort(mean, kind="stable"):
+        if mean[i] > taken[0] * (1.0 + NEAR) + tie or len(out) == TOP:
+            break
+        if i == 0 or any(abs(mean[i] - s) <= tie for s in taken):
+            continue
+        out.append(sel.configs[int(i)])
+        taken.append(float(mean[i]))
+    return tuple(out)
+
+
+def beats_naive(losses: np.ndarray, naive: np.ndarray, min_wins: int = 2) -> bool:
+    """Whether per-origin summed errors beat naive's overall (by ``MATERIAL``), on at least ``min_wins``
+    origins and on more than half of the origins scored (both arrays over the scored origins)."""
+    if not len(losses) or not losses.sum() < (1.0 - MATERIAL) * naive.sum():
+        return False
+    wins = int((losses < naive).sum())
+    return wins >= min_wins and wins * 2 > len(losses)
+
+
+class PanelChooser:
+    """Chooses the panel's configurations at any decision point from one backtest: the candidates'
+    equal-weight mean is scored at every origin known then and kept only if it beats naive there."""
+
+    def __init__(self, y: np.ndarray, h: int, m: int, sel: Selection, prophet_bt: np.ndarray | None):
+        self.y, self.h, self.m, self.sel, self.prophet_bt = y, h, m, sel, prophet_bt
+        self._inputs: dict[int, tuple[OriginInputs, np.ndarray]] = {}
+        self._loss: dict[tuple[tuple[Config, ...], int], np.ndarray] = {}
+
+    def choose(self, decided_at: int, min_wins: int = 2) -> tuple[Config, ...]:
+        cands = candidate_configs(self.sel, decided_at)
+        if cands == (NAIVE,):
+            return cands
+        known = (self.sel.origins[:, None] + np.arange(1, self.h + 1)[None, :]) <= decided_at
+        rows = np.flatnonzero(known.any(axis=1) & (self.sel.count.sum(axis=1) > 0))
+        mine = np.array([(self._origin_loss(cands, int(j)) * known[j]).sum() for j in rows])
+        naive = (self.sel.loss[0][rows] * known[rows]).sum(axis=1)
+        return cands if beats_naive(mine, naive, min_wins) else (NAIVE,)
+
+    def _origin_loss(self, cfgs: tuple[Config, ...], j: int) -> np.ndarray:
+        """Summed scaled errors per step of the configurations' mean at origin ``j``."""
+        key = (cfgs, j)
+        if key not in self._loss:
+            if len(cfgs) == 1:
+                self._loss[key] = self.sel.loss[self.sel.configs.index(cfgs[0]), j]
+            else:
+                inp, actual = self._origin(j)
+                prophet = self.prophet_bt[:, j, :] if self.prophet_bt is not None else None
+                fc = blend(inp, cfgs, self.m, prophet)
+                ok = ~np.isnan(actual) & ~np.isnan(inp.base)
+                err = np.abs(fc - actual) / inp.scale[:, None]
+                self._loss[key] = np.where(ok, err, 0.0).sum(axis=0)
+        return self._loss[key]
+
+    def _origin(self, j: int) -> tuple[OriginInputs, np.ndarray]:
+        if j not in self._inputs:
+            o = int(self.sel.origins[j])
+            self._inputs[j] = (origin_inputs(self.y[:, :o], self.h, self.m), _actuals(self.y, o, self.h))
+        return self._inputs[j]
+
+
+def _mean_loss(sel: Selection, decided_at: int) -> np.ndarray:
+    """Each configuration's mean scaled error over the cells known at ``decided_at``."""
+    known = (sel.origins[:, None] + np.arange(1, sel.loss.shape[2] + 1)[None, :]) <= decided_at
+    cnt = np.where(known, sel.count, 0.0)
+    loss = np.where(known[None], sel.loss, 0.0)
+    if cnt.sum() == 0:
+        return np.full(len(sel.configs), np.nan)
+    return loss.sum(axis=(1, 2)) / float(cnt.sum())
+
+
+def blend(inp: OriginInputs, cfgs: tuple[Config, ...], m: int, prophet: np.ndarray | None) -> np.ndarray:
+    """The equal-weight mean of the configurations' forecasts at one origin."""
+    out = combination(inp, cfgs[0], m, prophet)
+    for cfg in cfgs[1:]:
+        out = out + combination(inp, cfg, m, prophet)
+    return out / len(cfgs)
+
+
+def blend_label(cfgs: tuple[Config, ...], base: str) -> str:
+    """One configuration's label, or ``"mean of 3: <label>; <label>; <label>"``."""
+    if len(cfgs) == 1:
+        return cfgs[0].label(base)
+    return f"mean of {len(cfgs)}: " + "; ".join(c.label(base) for c in cfgs)
