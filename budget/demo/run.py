@@ -1,7 +1,7 @@
 """`careladder demo`: a realistic sample children's trust, imported and taken through its December month end.
 
-The workspace starts in 2018/19: its twelve month ends are run as they would have been (the placements list
-as it stood at each month end) and quickly (statistical lines at the naive base, no backtest); the year is
+The workspace starts in 2018/19: its quarter-end month ends (P3, P6, P9) are run as they would have been (the
+placements list as it stood at each month end) and quickly (statistical lines at the naive base, no backtest); the year is
 closed and 2019/20 started in the same workspace, so December's workbook carries the year's trajectory and how
 right 2018/19's month ends were."""
 
@@ -37,6 +37,7 @@ from ledgers.store.workspace import SETTINGS_FILE, Workspace, init_workspace
 AUTHORITY = "Sample Children's Services Trust"
 YEAR = "2019/20"
 CLOSED_YEAR = "2018/19"
+CLOSED_PERIODS = (3, 6, 9)  # 2018/19's quarter ends; the year end is the close (the months between: gaps)
 QUICK_PERIODS = (3, 6)  # 2019/20's quarter ends before November; the months between are gaps on Trajectory
 QUICK_MODELS = ("naive",)  # the earlier month ends: the panel's naive base, no backtest
 CONTRACT_VALUE = 51_642_000
@@ -84,7 +85,7 @@ def run_demo(outdir: Path, say: Callable[[str], None] = print) -> OutturnReport:
             import_savings(store, inputs.savings, closed),
         ]
         _say_outcomes(outcomes, say)
-        for q in range(1, 13):
+        for q in CLOSED_PERIODS:
             outturn_report(
                 store.con, ws.settings, month_label(closed, q), models=QUICK_MODELS, quick=True, as_known=True
             )
