@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from forecasts.series import panel as P
+from forecasts.series import selection as S
 from forecasts.series.engine import forecast_frame
 from forecasts.series.intervals import calibrated_level, pooled_quantiles, sequential_coverage
 
@@ -112,12 +113,12 @@ def test_naive_stays_unless_the_backtest_beats_it_on_several_origins() -> None:
     grid = [P.NAIVE, P.Config(2, 1.0, 0.0, 1.0)]
     # summed scaled errors by origin (one step each, 10 series): the trend wins big at one origin only
     loss = np.array([[[10.0], [10.0], [10.0]], [[2.0], [11.0], [11.0]]])
-    sel = P.Selection(grid, np.array([5, 6, 7]), loss, np.full((3, 1), 10.0))
-    assert P.chosen_config(sel, 8) == P.NAIVE  # mean 0.8 < 1.0 but one win of three
+    sel = S.Selection(grid, np.array([5, 6, 7]), loss, np.full((3, 1), 10.0))
+    assert S.chosen_config(sel, 8) == P.NAIVE  # mean 0.8 < 1.0 but one win of three
     loss[1, 1, 0] = 9.0  # now wins at two origins of three
-    assert P.chosen_config(sel, 8) == grid[1]
-    assert P.chosen_config(sel, 7) == grid[1]  # decided at 7: origins 5 and 6 known, both won
-    assert P.chosen_config(sel, 6) == P.NAIVE  # decided at 6: only origin 5 known; one origin is not several
+    assert S.chosen_config(sel, 8) == grid[1]
+    assert S.chosen_config(sel, 7) == grid[1]  # decided at 7: origins 5 and 6 known, both won
+    assert S.chosen_config(sel, 6) == P.NAIVE  # decided at 6: only origin 5 known; one origin is not several
 
 
 def test_pure_seasonal_series_seasonal_naive_is_exact_with_no_width() -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from forecasts.series import panel as P
+from forecasts.series import selection as S
 from forecasts.series.fanout import mapped_chunks
 from forecasts.series.frames import SEASON_LENGTH, checked_series, future_periods, infer_frequency
 from forecasts.series.intervals import LEVELS, calibrated_level, insample_quantiles, pooled_bounds
@@ -192,7 +193,7 @@ def forecast_frame(
     pnl = panel_matrix(frame, freq)
     y, h = pnl.values, horizon
     use_trend = "trend" in names and backtest
-    origins = P.backtest_origins(y.shape[1], m, h) if backtest else np.arange(0)
+    origins = S.backtest_origins(y.shape[1], m, h) if backtest else np.arange(0)
     use_prophet = "prophet" in names and len(origins) > 0  # admitted only by the panel backtest
     prophet_bt, prophet_final, fit_seconds = None, None, 0.0
     if use_prophet:
@@ -204,8 +205,8 @@ def forecast_frame(
     bt: _Backtest | None = None
     choice = PanelChoice(P.NAIVE, base_name, base_name, configs=(P.NAIVE,))
     if len(origins):
-        sel = P.selection_scores(y, h, m, grid, prophet_bt)
-        chooser = P.PanelChooser(y, h, m, sel, prophet_bt)
+        sel = S.selection_scores(y, h, m, grid, prophet_bt)
+        chooser = S.PanelChooser(y, h, m, sel, prophet_bt)
         cfgs = chooser.choose(y.shape[1])
         cfg = cfgs[0]
         by_origin = [chooser.choose(int(o)) for o in origins]
@@ -231,7 +232,7 @@ def forecast_frame(
     return result
 
 
-def _trend_member(sel: P.Selection, cfg: P.Config) -> P.Config:
+def _trend_member(sel: S.Selection, cfg: P.Config) -> P.Config:
     """The pooled-trend member reported alone: the chosen window and damping at full weight (or the best)."""
     if cfg.trend_weight > 0:
         return P.Config(cfg.years, cfg.damping, cfg.own, 1.0)
@@ -294,7 +295,7 @@ def _member_backtests(
     for j, o in enumerate(origins):
         known = y[:, :o]
         inp = P.origin_inputs(known, h, m)
-        actual[:, j] = P._actuals(y, int(o), h)
+        actual[:, j] = S._actuals(y, int(o), h)
         scale[:, j] = inp.scale
         prophet = prophet_bt[:, j] if prophet_bt is not None else None
         fcs[base_name][:, j] = inp.base
