@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from datetime import date
 
 import numpy as np
@@ -143,7 +142,8 @@ def test_starters_build_up_at_the_given_rate() -> None:
     assert (out["numbers_low"] < out["numbers"]).all() and (out["numbers"] < out["numbers_high"]).all()
 
 
-def test_thousand_open_placements_fifteen_lines_two_hundred_draws_is_fast() -> None:
+def test_thousand_open_placements_fifteen_lines_two_hundred_draws() -> None:
+    """A large authority runs through (its speed is measured by bench/placement_model.py)."""
     rng = np.random.default_rng(7)
     n = 3000
     start = pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 1460, n), unit="D")
@@ -163,9 +163,7 @@ def test_thousand_open_placements_fifteen_lines_two_hundred_draws_is_fast() -> N
         )
     )
     assert 900 <= int(df["end_date"].isna().sum()) <= 1300
-    t = time.perf_counter()
     out = placement_forecast(df, date(2019, 12, 31), date(2021, 3, 31), uplift={"L1": 0.03}, draws=200)
-    assert time.perf_counter() - t < 5
     assert len(out) == 15 * 15
     assert (out["cost_low_p"] <= out["cost_p"]).all() and (out["cost_p"] <= out["cost_high_p"]).all()
 
