@@ -128,3 +128,17 @@ def test_season_levels_are_last_season_totals() -> None:
     y = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])
     levels = P.season_levels(y, 3)
     assert np.isnan(levels[0, :2]).all() and levels[0, 2:].tolist() == [6.0, 9.0, 12.0]
+
+
+def test_the_label_of_a_mean_gives_each_setting_s_range_once() -> None:
+    a = P.Config(alpha=0.7, trend_weight=0.5, damping=0.5, years=1)
+    b = P.Config(alpha=0.7, trend_weight=0.5, damping=0.9, years=5, own="shrunk")
+    assert P.blend_label((a, b), "seasonal naive") == (
+        "mean of 2: smoothed level (alpha 0.7) + pooled trend (damping 0.5–0.9, window 1–5 years, "
+        "own trend in some, weight 0.50)"
+    )
+    assert P.blend_label((a, a, P.NAIVE), "naive") == (
+        "mean of 3: naive or smoothed level (alpha 0.7) + pooled trend in 2 of 3 (damping 0.5, window 1 year, "
+        "weight 0.50)"
+    )
+    assert P.blend_label((P.NAIVE,), "naive") == "naive"

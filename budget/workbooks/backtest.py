@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import xlsxwriter
@@ -49,6 +50,11 @@ CHARTS_PER_ROW = 2
 CHART_ROWS = 16  # worksheet rows a chart takes, with a gap
 
 
+def method_family(label: str) -> str:
+    """A method label without its settings in brackets: ``"mean of 5: smoothed level + pooled trend"``."""
+    return re.sub(r" \([^()]*\)", "", label)
+
+
 def write_backtest_workbook(report: AccuracyReport, path: Path) -> None:
     """Write the accuracy workbook to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +93,7 @@ def _title(ws: Worksheet, report: AccuracyReport, fmts: Formats, title: str, wid
 
 
 def _accuracy_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats, extra: dict[str, Format]) -> None:
-    widths = [30.0, 10.0, 8.0, 14.0, 8.0, 8.0, 8.0, 10.0, 10.0, 36.0, 28.0]
+    widths = [30.0, 10.0, 8.0, 14.0, 8.0, 8.0, 8.0, 10.0, 10.0, 48.0, 28.0]
     _title(ws, report, fmts, "Forecast accuracy", widths)
     header = 4
     write_header(ws, header, ACCURACY_HEADERS, fmts, money_from=2)
@@ -109,7 +115,7 @@ def _accuracy_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats, extra:
             _number(ws, row, 6, sc.smape, extra["one_dp"])
             _number(ws, row, 7, sc.coverage80, fmts.percent)
             _number(ws, row, 8, sc.coverage95, fmts.percent)
-            write_text(ws, row, 9, s.chosen)
+            write_text(ws, row, 9, method_family(s.chosen))
             write_text(ws, row, 10, s.outturn_method)
             row += 1
     for s in report.too_short:
@@ -164,7 +170,7 @@ def _chart_sheets(
                 }
             )
         unit = "placements at month end" if s.measure == PLACEMENTS else "net spend, £"
-        chart.set_title({"name": f"{s.line}: {unit} ({s.chosen})", "name_font": {"size": 10}})
+        chart.set_title({"name": f"{s.line}: {unit} ({method_family(s.chosen)})", "name_font": {"size": 10}})
         chart.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
         chart.set_x_axis({"num_font": {"rotation": -45}})
         chart.set_legend({"position": "bottom"})
@@ -226,7 +232,8 @@ def notes_lines(report: AccuracyReport) -> list[str]:
         "only from the panel's errors already known then. Near 80% and 95% means the ranges can be trusted.",
         "Ensemble: the panel's combination. Its level, window, damping and weights were chosen at each origin "
         "from the errors known at that origin only (naive unless it beat naive on most origins), so "
-        "its score is out of sample. The best MASE of each series is highlighted.",
+        "its score is out of sample. The best MASE of each series is highlighted. 'Ensemble chose' names its "
+        "members; their settings (smoothing, damping, window, weights) are listed below.",
         "Outturn method: the method the month-end outturn uses for the line (the budget's method column, or "
         "the default: commitments on placement lines, run-rate elsewhere). Statistical accuracy matters most "
         "where the method is 'forecast'.",
@@ -239,10 +246,17 @@ def notes_lines(report: AccuracyReport) -> list[str]:
 def _notes_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats) -> None:
     write_text(ws, 0, 0, report.authority, fmts.title)
     write_text(ws, 1, 0, f"Notes: forecast accuracy {report.period}", fmts.subtitle)
-    notes = notes_lines(report)
+    settings: dict[str, list[str]] = {}
+    for sc in report.scored:
+        settings.setdefault(sc.chosen, []).append(sc.measure)
+    notes = notes_lines(report) + [
+        f"Ensemble settings ({', '.join(sorted(set(measures)))}, {len(measures)} series): {label}"
+        for label, measures in settings.items()
+        if label != method_family(label)
+    ]
     set_print_setup(
-        ws, report.authority, f"{report.financial_year} P{report.period_no}", 1, [120.0], 2 + len(notes)
+        ws, report.authority, f"{report.financial_year} P{report.period_no}", 1, [100.0], 2 + len(notes)
     )
     for i, text in enumerate(notes, start=3):
         write_text(ws, i, 0, text, fmts.wrapped)
-        ws.set_row(i, 15 * max(1, math.ceil(len(text) / 125)))
+        ws.set_row(i, 15 * max(1, math.ceil(len(text) / 100)))

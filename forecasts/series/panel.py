@@ -342,8 +342,35 @@ def blend(inp: OriginInputs, cfgs: tuple[Config, ...], m: int, prophet: np.ndarr
     return out / len(cfgs)
 
 
+def _span(values: list[float], fmt: str = "g") -> str:
+    """``"0.5"`` when every value is the same, else ``"0.5–0.9"`` (smallest to largest)."""
+    lo, hi = min(values), max(values)
+    return format(lo, fmt) if lo == hi else f"{lo:{fmt}}–{hi:{fmt}}"
+
+
 def blend_label(cfgs: tuple[Config, ...], base: str) -> str:
-    """One configuration's label, or ``"mean of 3: <label>; <label>; <label>"``."""
+    """One configuration's label, or the mean's members summarised in one line: ``"mean of 5: smoothed level
+    (alpha 0.7) + pooled trend (damping 0.5–0.9, window 1–5 years, weight 0.50)"`` (ranges over members)."""
     if len(cfgs) == 1:
         return cfgs[0].label(base)
-    return f"mean of {len(cfgs)}: " + "; ".join(c.label(base) for c in cfgs)
+    n = len(cfgs)
+    smoothed = [c.alpha for c in cfgs if c.alpha != 1.0]
+    level = f"smoothed level (alpha {_span(smoothed)})" if smoothed else base
+    if smoothed and len(smoothed) < n:
+        level = f"{base} or {level}"
+    parts = [level]
+    trend = [c for c in cfgs if c.trend_weight > 0]
+    if trend:
+        owns = {c.own for c in trend}
+        own = {"none": "", "shrunk": ", own trend shrunk to the pool", "full": ", own trend"}
+        owned = own[owns.pop()] if len(owns) == 1 else ", own trend in some"
+        years = _span([float(c.years) for c in trend])
+        share = "" if len(trend) == n else f" in {len(trend)} of {n}"
+        parts.append(
+            f"pooled trend{share} (damping {_span([c.damping for c in trend])}, window {years} "
+            f"year{'' if years == '1' else 's'}{owned}, weight {_span([c.trend_weight for c in trend], '.2f')})"
+        )
+    prophet = [c.prophet_weight for c in cfgs if c.prophet_weight > 0]
+    if prophet:
+        parts.append(f"prophet (weight {_span(prophet, '.2f')})")
+    return f"mean of {n}: " + " + ".join(parts)
