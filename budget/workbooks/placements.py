@@ -14,7 +14,15 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from budget.mtfs.outlook import PlacementOutlook
-from budget.workbooks.xlsx import Formats, cell, formats_for, write_header, write_money, write_text
+from budget.workbooks.xlsx import (
+    Formats,
+    cell,
+    formats_for,
+    set_print_setup,
+    write_header,
+    write_money,
+    write_text,
+)
 from forecasts.placements.model import FLOWS
 from ledgers.readers.periods import FinancialYear
 
@@ -230,6 +238,8 @@ def write_placements_workbook(outlook: PlacementOutlook, path: Path) -> None:
     _flows(wb, fmts, outlook)
     _assumptions(wb, fmts, outlook)
     _notes(wb, fmts, outlook)
+    for ws in wb.worksheets():  # landscape, one page wide, the title rows and footer on every page
+        set_print_setup(ws, outlook.authority, f"as at {outlook.as_at:%d/%m/%Y}", 4)
     wb.close()
 
 
