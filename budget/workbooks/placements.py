@@ -13,7 +13,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from budget.mtfs.outlook import PlacementOutlook
+from budget.mtfs.outlook import PlacementOutlook, Table
 from budget.workbooks.xlsx import (
     PERCENT,
     Formats,
@@ -192,7 +192,7 @@ def _flows(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) ->
     ws.set_column(1, 8, 12)
 
 
-def assumption_widths(tables: dict[str, tuple[list[str], list[list[object]]]]) -> list[float]:
+def assumption_widths(tables: dict[str, Table]) -> list[float]:
     """Column widths that fit every assumptions table: each column as wide as its longest text cell or
     header word (within limits: long texts and headers wrap), numbers at least ``MIN_WIDTH``."""
     ncols = max((len(headers) for headers, _ in tables.values()), default=1)
