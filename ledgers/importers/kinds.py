@@ -179,15 +179,15 @@ def remap_ledger(con: duckdb.DuckDBPyConnection, fy: int) -> int:
     resolver = Resolver(stored_rules(con))
     combos = [
         (str(a), str(b))
-        for a, b in con.execute("SELECT DISTINCT cost_centre, account FROM ledger").fetchall()
+        for a, b in con.execute("SELECT DISTINCT cost_centre, account FROM ledger_codes").fetchall()
     ]
     rows: list[tuple[object, ...]] = [
         (cc, acct, *_line_of(resolver.resolve(cc, acct)), None) for cc, acct in combos
     ]
     temp_table(con, "_combo_lines", COMBO_COLUMNS, rows)
     con.execute(
-        "UPDATE ledger SET line = c.line, heading = c.heading FROM _combo_lines c "
-        "WHERE ledger.cost_centre = c.cost_centre AND ledger.account = c.account"
+        "UPDATE ledger_codes SET line = c.line, heading = c.heading FROM _combo_lines c "
+        "WHERE ledger_codes.cost_centre = c.cost_centre AND ledger_codes.account = c.account"
     )
     con.execute("DROP TABLE _combo_lines")
     return int(con.execute("SELECT count(*) FROM ledger WHERE line = ?", [SUSPENSE_LINE]).fetchall()[0][0])
@@ -225,8 +225,8 @@ def reclassify(
     _store(con, [new for _, new in changed], None)
     _save_patterns(con, patterns)
     con.execute(
-        "UPDATE ledger SET kind = k.kind FROM account_kinds k "
-        "WHERE ledger.cost_centre = k.cost_centre AND ledger.account = k.account AND ledger.kind <> k.kind"
+        "UPDATE ledger_codes SET kind = k.kind FROM account_kinds k WHERE ledger_codes.cost_centre = "
+        "k.cost_centre AND ledger_codes.account = k.account AND ledger_codes.kind <> k.kind"
     )
     flipped = [(old, new) for old, new in changed if old is None or old.kind != new.kind]
     flipped = [(old, new) for old, new in flipped if (new.cost_centre, new.account) in nets]

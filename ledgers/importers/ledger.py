@@ -183,16 +183,26 @@ def _save(ctx: ImportContext) -> None:
     ]
     decided = classify_combos(con, combos, patterns, ctx.import_id)
     # financial year and period: the period column when given, else from the date (April = P1)
-    insert = f"""INSERT INTO ledger SELECT {ctx.import_id}, ?, i._row, {_FY}, {_PERIOD}, i.date, i.cost_centre,
-            i.account, {_AMOUNT}, i.description, i.supplier, i.reference, i.placement_id, c.line, c.heading,
-            c.kind, {extra_json(ctx.raw, SPEC, "i")}
-        FROM {t} i JOIN _combo_lines c ON i.cost_centre = c.cost_centre AND i.account = c.account"""
-    with any_order(con):
-        con.execute(insert, [file])
+    # the file's combinations once (with its name, their line, heading and kind), each row with its own
+    # fields and its combination's id: the repeated text is not written (and compressed) row by row
+    con.execute(
+        f"""INSERT INTO ledger_codes SELECT (SELECT COALESCE(max(combo_id), 0) FROM ledger_codes)
+                + row_number() OVER (ORDER BY cost_centre, account), {ctx.import_id}, ?, cost_centre, account,
+                line, heading, kind
+            FROM _combo_lines""",
+        [file],
+    )
     con.execute("DROP TABLE _combo_lines")
+    insert = f"""INSERT INTO ledger_rows SELECT {ctx.import_id}, c.combo_id, i._row, {_FY}, {_PERIOD}, i.date,
+            {_AMOUNT}, i.description, i.supplier, i.reference, i.placement_id, {extra_json(ctx.raw, SPEC, "i")}
+        FROM {t} i JOIN ledger_codes c
+            ON c.import_id = {ctx.import_id} AND i.cost_centre = c.cost_centre AND i.account = c.account"""
+    with any_order(con):
+        con.execute(insert)
     _refuse_closed_years(ctx)
     by_period = con.execute(
-        "SELECT fy, period, count(*), sum(amount_p) FROM ledger WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
+        "SELECT fy, period, count(*), sum(amount_p) FROM ledger_rows WHERE import_id = ? GROUP BY 1, 2 "
+        "ORDER BY 1, 2",
         [ctx.import_id],
     ).fetchall()
     replaced: list[int] = []
@@ -201,9 +211,13 @@ def _save(ctx: ImportContext) -> None:
         replaced = supersede(
             con,
             "ledger",
-            "ledger",
-            "import_id <> ? AND (fy, period) IN (SELECT (fy, period) FROM ledger WHERE import_id = ?)",
+            "ledger_rows",
+            "import_id <> ? AND (fy, period) IN (SELECT (fy, period) FROM ledger_rows WHERE import_id = ?)",
             [ctx.import_id, ctx.import_id],
+        )
+        # the combinations of imports none of whose rows are stored any more
+        con.execute(
+            "DELETE FROM ledger_codes WHERE import_id IN (SELECT import_id FROM imports WHERE mode = 'superseded')"
         )
     # the file's own total: every row is in one combination
     out.control_total_p = sum(n for _, _, n in combos)
@@ -258,7 +272,7 @@ def _refuse_closed_years(ctx: ImportContext) -> None:
     if not closed:
         return
     found = ctx.con.execute(
-        f"SELECT fy, list(source_row ORDER BY source_row)[1:5] FROM ledger WHERE import_id = {ctx.import_id} "
+        f"SELECT fy, list(source_row ORDER BY source_row)[1:5] FROM ledger_rows WHERE import_id = {ctx.import_id} "
         f"AND fy IN ({', '.join(str(y) for y in sorted(closed))}) GROUP BY fy ORDER BY fy"
     ).fetchall()
     problems = [

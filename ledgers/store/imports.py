@@ -165,7 +165,7 @@ def run_import(
 
 
 _TABLES = {
-    "ledger": "ledger",
+    "ledger": "ledger_rows",
     "mapping": "mapping",
     "budget": "budget",
     "placements": "placements",
@@ -176,7 +176,7 @@ _TABLES = {
 }
 # what one import of each kind replaces: the ledger periods it holds, the budget/adjustments of its year
 _SCOPE = {
-    "ledger": "(fy, period) IN (SELECT (fy, period) FROM ledger WHERE import_id = ?)",
+    "ledger": "(fy, period) IN (SELECT (fy, period) FROM ledger_rows WHERE import_id = ?)",
     "budget": "fy IN (SELECT fy FROM budget WHERE import_id = ?)",
     "adjustments": "fy IN (SELECT fy FROM adjustments WHERE import_id = ?)",
 }
@@ -199,7 +199,7 @@ def _holds_exactly(con: duckdb.DuckDBPyConnection, kind: str, import_id: int, ro
 
 def _still_stored(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> bool:
     table = {
-        "ledger": "ledger",
+        "ledger": "ledger_rows",
         "mapping": "mapping",
         "budget": "budget",
         "placements": "placements",

@@ -29,11 +29,6 @@ CREATE TABLE IF NOT EXISTS budget (
     fy INTEGER NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL, line_order INTEGER NOT NULL,
     gross_p BIGINT NOT NULL, income_p BIGINT NOT NULL, profile_p BIGINT[], method VARCHAR,
     budget_numbers DOUBLE, budget_unit_cost_p BIGINT, funded_by VARCHAR, source_row INTEGER, import_id INTEGER);
-CREATE TABLE IF NOT EXISTS ledger (
-    import_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER NOT NULL,
-    fy INTEGER NOT NULL, period INTEGER NOT NULL, date DATE, cost_centre VARCHAR NOT NULL, account VARCHAR NOT NULL,
-    amount_p BIGINT NOT NULL, description VARCHAR, supplier VARCHAR, reference VARCHAR, placement_id VARCHAR,
-    line VARCHAR NOT NULL, heading VARCHAR NOT NULL, kind VARCHAR NOT NULL, extra JSON);
 CREATE TABLE IF NOT EXISTS placements (
     placement_id VARCHAR NOT NULL, child_ref VARCHAR NOT NULL, line VARCHAR NOT NULL, start_date DATE NOT NULL,
     end_date DATE, planned_end_date DATE, weekly_cost_p BIGINT NOT NULL, provider VARCHAR, placement_type VARCHAR,
@@ -84,6 +79,36 @@ LATER_COLUMNS = ("ALTER TABLE outturn_lines ADD COLUMN IF NOT EXISTS numbers DOU
 ACCOUNT_KINDS = """CREATE TABLE IF NOT EXISTS account_kinds (
     cost_centre VARCHAR NOT NULL, account VARCHAR NOT NULL, kind VARCHAR NOT NULL, basis VARCHAR NOT NULL,
     reason VARCHAR NOT NULL, first_net_p BIGINT, import_id INTEGER, decided_at TIMESTAMP NOT NULL)"""
+# The ledger is stored normalised (``LEDGER_VIEW``): what is a function of an import's code combination
+# (its file, codes, line, heading and kind) once per combination in ``ledger_codes``, each row in
+# ``ledger_rows`` with its combination's id and its own fields. Readers use the view ``ledger``.
+LEDGER_TABLES = """
+CREATE TABLE IF NOT EXISTS ledger_codes (
+    combo_id INTEGER PRIMARY KEY, import_id INTEGER NOT NULL, source_file VARCHAR NOT NULL,
+    cost_centre VARCHAR NOT NULL, account VARCHAR NOT NULL, line VARCHAR NOT NULL, heading VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_rows (
+    import_id INTEGER NOT NULL, combo_id INTEGER NOT NULL, source_row INTEGER NOT NULL, fy INTEGER NOT NULL,
+    period INTEGER NOT NULL, date DATE, amount_p BIGINT NOT NULL, description VARCHAR, supplier VARCHAR,
+    reference VARCHAR, placement_id VARCHAR, extra JSON)"""
+# the stored ledger as one table: the same name, columns and order as the table of schema version 1
+LEDGER_VIEW = """CREATE OR REPLACE VIEW ledger AS
+SELECT r.import_id, c.source_file, r.source_row, r.fy, r.period, r.date, c.cost_centre, c.account, r.amount_p,
+       r.description, r.supplier, r.reference, r.placement_id, c.line, c.heading, c.kind, r.extra
+FROM ledger_rows r JOIN ledger_codes c ON r.combo_id = c.combo_id"""
+# a version 1 ``ledger`` table, moved into the normalised tables (one combination per distinct import,
+# file, codes, line, heading and kind, so every row reads back exactly as it was stored)
+LEDGER_MIGRATION = (
+    """INSERT INTO ledger_codes SELECT row_number() OVER (
+            ORDER BY import_id, source_file, cost_centre, account, line, heading, kind)::INTEGER, *
+        FROM (SELECT DISTINCT import_id, source_file, cost_centre, account, line, heading, kind FROM ledger)""",
+    """INSERT INTO ledger_rows SELECT l.import_id, c.combo_id, l.source_row, l.fy, l.period, l.date, l.amount_p,
+        l.description, l.supplier, l.reference, l.placement_id, l.extra
+    FROM ledger l JOIN ledger_codes c ON l.import_id = c.import_id AND l.source_file = c.source_file
+        AND l.cost_centre = c.cost_centre AND l.account = c.account AND l.line = c.line
+        AND l.heading = c.heading AND l.kind = c.kind""",
+    "DROP TABLE ledger",
+)
 # Columns added to version 1 after stores were in use: (table, column, type), added when such a store is
 # opened for writing, so older workspaces keep working.
 ADDED_COLUMNS = (("forecast_months", "gross_p", "BIGINT"), ("forecast_months", "income_p", "BIGINT"))
@@ -95,10 +120,35 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> None:
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if "account_kinds" not in tables:
         con.execute(ACCOUNT_KINDS)
+    if "ledger_rows" not in tables or "ledger" in tables:
+        _normalise_ledger(con, "ledger" in tables)
     have = set(con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall())
     for table, column, kind in ADDED_COLUMNS:
         if (table, column) not in have:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _normalise_ledger(con: duckdb.DuckDBPyConnection, migrate: bool) -> None:
+    """The normalised ledger tables and their view; ``migrate``: a version 1 ``ledger`` table is moved into
+    them first (all or nothing, its row count and total checked)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for stmt in LEDGER_TABLES.split(";"):
+            con.execute(stmt)
+        if migrate:
+            before = con.execute("SELECT count(*), sum(amount_p) FROM ledger").fetchall()[0]
+            for stmt in LEDGER_MIGRATION:
+                con.execute(stmt)
+            after = con.execute("SELECT count(*), sum(amount_p) FROM ledger_rows").fetchall()[0]
+            if before != after:
+                raise WorkspaceError(
+                    f"the stored ledger could not be moved to this version's layout: {before} {after}"
+                )
+        con.execute(LEDGER_VIEW)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 class Store:
