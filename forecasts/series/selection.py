@@ -42,7 +42,12 @@ class Selection:
 
 
 def selection_scores(
-    y: np.ndarray, h: int, m: int, grid: list[Config], prophet_bt: np.ndarray | None
+    y: np.ndarray,
+    h: int,
+    m: int,
+    grid: list[Config],
+    prophet_bt: np.ndarray | None,
+    regression_bt: np.ndarray | None = None,
 ) -> Selection:
     """Every configuration forecast from every backtest origin, scored by scaled absolute error."""
     origins = backtest_origins(y.shape[1], m, h)
@@ -54,6 +59,7 @@ def selection_scores(
         ok = ~np.isnan(actual) & ~np.isnan(inp.base)
         count[j] = ok.sum(axis=0)
         prophet = prophet_bt[:, j, :] if prophet_bt is not None else None
+        regression = regression_bt[:, j, :] if regression_bt is not None else None
         growth: dict[int, Growth] = {}
         rates: dict[tuple[int, str, float], np.ndarray] = {}
         levels: dict[tuple[float, int, str, float], np.ndarray] = {}
@@ -77,6 +83,8 @@ def selection_scores(
                 if fkey not in factors:
                     factors[fkey] = growth_factor(inp, rate, cfg.damping, m)
                 fc = fc * factors[fkey]
+            if cfg.regression_weight > 0 and regression is not None:
+                fc = fc + cfg.regression_weight * (np.where(np.isnan(regression), inp.base, regression) - fc)
             if cfg.prophet_weight > 0 and prophet is not None:
                 fc = fc + cfg.prophet_weight * (np.where(np.isnan(prophet), inp.base, prophet) - fc)
             err = np.abs(fc - actual) / inp.scale[:, None]
@@ -163,8 +171,17 @@ class PanelChooser:
     """Chooses the panel's configurations at any decision point from one backtest: the candidates'
     equal-weight mean is scored at every origin known then and kept only if it beats naive there."""
 
-    def __init__(self, y: np.ndarray, h: int, m: int, sel: Selection, prophet_bt: np.ndarray | None):
+    def __init__(
+        self,
+        y: np.ndarray,
+        h: int,
+        m: int,
+        sel: Selection,
+        prophet_bt: np.ndarray | None,
+        regression_bt: np.ndarray | None = None,
+    ):
         self.y, self.h, self.m, self.sel, self.prophet_bt = y, h, m, sel, prophet_bt
+        self.regression_bt = regression_bt
         self._inputs: dict[int, tuple[OriginInputs, np.ndarray]] = {}
         self._loss: dict[tuple[tuple[Config, ...], int], np.ndarray] = {}
 
@@ -187,7 +204,8 @@ class PanelChooser:
             else:
                 inp, actual = self._origin(j)
                 prophet = self.prophet_bt[:, j, :] if self.prophet_bt is not None else None
-                fc = blend(inp, cfgs, self.m, prophet)
+                regression = self.regression_bt[:, j, :] if self.regression_bt is not None else None
+                fc = blend(inp, cfgs, self.m, prophet, regression)
                 ok = ~np.isnan(actual) & ~np.isnan(inp.base)
                 err = np.abs(fc - actual) / inp.scale[:, None]
                 self._loss[key] = np.where(ok, err, 0.0).sum(axis=0)

@@ -1,0 +1,182 @@
+"""The panel regression: one ridge regression learned across every series of a panel (a global model).
+
+At an origin the panel's history holds many (series, past origin) pairs whose outcome is already known:
+for each, the log change from the base value (the last value; for monthly data the same month a year
+before the target) to the value ``k`` periods on, and what was known at that past origin:
+
+- ``growth 1 year``: the log growth of the series' level (its last season's total) over the last season;
+- ``growth 3 years``: the same over the last three seasons, per season (over what there is when shorter);
+- ``distance from the 3-year mean``: the log of the level over the mean of its last three seasons' levels.
+
+Per step ``k`` one regression ``log change = b0 + b1·growth1 + b2·growth3 + b3·distance`` is fitted over
+all pairs (ridge: ``Σ residual² + RIDGE · pairs · (b1² + b2² + b3²)``, the intercept not penalised), so it
+learns momentum (b1, b2 > 0), mean reversion (b3 < 0) and the panel's common growth (b0) together from
+the panel's own past, where a series' own 9–12 points could not. The forecast is the base value times
+``exp(prediction)``. Only pairs whose outcome lies inside the columns given are used, so at a backtest
+origin nothing later can enter the fit. A series that touched zero or below (log change undefined) is
+neither fitted on nor forecast (it keeps its base value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forecasts.series.panel import always_positive, base_forecast, season_levels
+
+FEATURES = ("intercept", "growth 1 year", "growth 3 years", "distance from the 3-year mean")
+RIDGE = 0.01  # penalty per pair on the slopes (log-growth units): shrinks them when the pairs are few
+MIN_PAIRS = 3 * len(FEATURES)  # fewer pairs at a step than this: no fit there
+
+
+def panel_features(y: np.ndarray, m: int) -> np.ndarray:
+    """(series × columns × features): what was known at the end of each column (NaN where undefined).
+
+    Column ``p``'s features use columns ``p`` and before only.
+    """
+    n, t = y.shape
+    positive = always_positive(y)
+    levels = season_levels(y, m)
+    with np.errstate(all="ignore"):
+        logs = np.log(np.where(positive[:, None] & (levels > 0), levels, np.nan))
+    out = np.full((n, t, len(FEATURES)), np.nan)
+    out[:, :, 0] = np.where(np.isfinite(logs), 1.0, np.nan)
+    out[:, :, 1] = _shifted_diff(logs, m)
+    out[:, :, 2] = _shifted_diff(logs, 3 * m) / 3.0
+    lv = np.where(np.isfinite(logs), levels, np.nan)
+    stack = np.stack([lv, _shifted(lv, m), _shifted(lv, 2 * m)])
+    known = np.isfinite(stack)
+    mean = np.where(known, stack, 0.0).sum(axis=0) / np.maximum(known.sum(axis=0), 1)
+    with np.errstate(all="ignore"):
+        out[:, :, 3] = np.where(known[0] & known[1], logs - np.log(mean), np.nan)
+    return out
+
+
+def _shifted(x: np.ndarray, lag: int) -> np.ndarray:
+    """``x`` moved ``lag`` columns right (column p holds column p − lag; NaN before the start)."""
+    out = np.full_like(x, np.nan)
+    if lag < x.shape[1]:
+        out[:, lag:] = x[:, : x.shape[1] - lag]
+    return out
+
+
+def _shifted_diff(logs: np.ndarray, lag: int) -> np.ndarray:
+    return logs - _shifted(logs, lag)
+
+
+def step_lags(h: int, m: int) -> np.ndarray:
+    """Per step k: how far before the target its base value lies (k for annual data, m·⌈k/m⌉ seasonal)."""
+    k = np.arange(1, h + 1)
+    return m * np.ceil(k / m).astype(int) if m > 1 else k
+
+
+def training_pairs(y: np.ndarray, h: int, m: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per step k: (features, log change) over every (series, column) pair whose target is in ``y``."""
+    feats = panel_features(y, m)
+    positive = always_positive(y)
+    with np.errstate(all="ignore"):
+        logs = np.log(np.where(positive[:, None] & (y > 0), y, np.nan))
+    t = y.shape[1]
+    out = []
+    for k, lag in zip(range(1, h + 1), step_lags(h, m), strict=True):
+        if t - k < 1:
+            out.append((np.zeros((0, len(FEATURES))), np.zeros(0)))
+            continue
+        x = feats[:, : t - k, :]  # origins at columns p = 0 .. t-1-k; targets at p + k
+        target = logs[:, k:] - _shifted(logs, int(lag))[:, k:]
+        x = x.reshape(-1, len(FEATURES))
+        target = target.reshape(-1)
+        ok = np.isfinite(x[:, 0]) & np.isfinite(target)
+        out.append((x[ok], target[ok]))
+    return out
+
+
+def ridge_coefficients(
+    x: np.ndarray, target: np.ndarray, ridge: float = RIDGE, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """(Weighted) least squares with ``ridge · Σ weights`` added to every slope's diagonal (not the
+    intercept's)."""
+    w = np.ones(len(target)) if weights is None else weights
+    penalty = np.eye(x.shape[1]) * ridge * float(w.sum())
+    penalty[0, 0] = 0.0
+    xw = x * w[:, None]
+    return np.linalg.solve(xw.T @ x + penalty, xw.T @ target)
+
+
+HUBER = 1.345  # Huber's constant: residuals beyond this many robust SDs count linearly, not squared
+HUBER_ROUNDS = 10
+
+
+def huber_coefficients(x: np.ndarray, target: np.ndarray, ridge: float = RIDGE) -> np.ndarray:
+    """Ridge regression with Huber's loss, by iteratively reweighted least squares: a pair whose
+    residual is beyond ``HUBER`` × the residuals' robust SD (scaled MAD) gets weight ``c / |r|``, so a
+    few series with wild jumps (a spend line starting from almost nothing) do not set the panel's fit."""
+    beta = ridge_coefficients(x, target, ridge)
+    for _ in range(HUBER_ROUNDS):
+        r = target - x @ beta
+        sd = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+        if sd <= 0:
+            break
+        c = HUBER * sd
+        w = np.minimum(1.0, c / np.maximum(np.abs(r), 1e-300))
+        new = ridge_coefficients(x, target, ridge, w)
+        if np.allclose(new, beta, rtol=0, atol=1e-6):
+            return new
+        beta = new
+    return beta
+
+
+@dataclass
+class Regression:
+    """The fitted panel regression, per step: the full model's coefficients (NaN where too few pairs
+    had every feature) and the intercept-only model's (the robust mean log change; NaN where none)."""
+
+    coefficients: np.ndarray  # (h, features)
+    intercepts: np.ndarray  # (h,)
+    pairs: np.ndarray  # (h,) pairs with every feature at each step
+
+
+def fitted_regression(y: np.ndarray, h: int, m: int, ridge: float = RIDGE) -> Regression:
+    """The per-step regressions over the pairs known in ``y``.
+
+    Where fewer than ``MIN_PAIRS`` pairs have every feature (a short history: growth over 3 seasons
+    needs 4 seasons of levels) the step has only the intercept-only model, fitted on the pairs with a
+    level; a step with no pairs at all (its outcome lies beyond the history) borrows the last fitted
+    step's coefficients, stretched by the step ratio (k / k').
+    """
+    nf = len(FEATURES)
+    coef = np.full((h, nf), np.nan)
+    icpt = np.full(h, np.nan)
+    pairs = np.zeros(h, dtype=int)
+    last_full = last_icpt = None
+    for k, (x, target) in enumerate(training_pairs(y, h, m)):
+        full = np.isfinite(x).all(axis=1)
+        pairs[k] = int(full.sum())
+        if pairs[k] >= MIN_PAIRS:
+            coef[k] = huber_coefficients(x[full], target[full], ridge)
+            last_full = k
+        elif last_full is not None:
+            coef[k] = coef[last_full] * (k + 1) / (last_full + 1)
+        if len(target) >= MIN_PAIRS:
+            icpt[k] = huber_coefficients(x[:, :1], target, ridge)[0]
+            last_icpt = k
+        elif last_icpt is not None:
+            icpt[k] = icpt[last_icpt] * (k + 1) / (last_icpt + 1)
+    return Regression(coef, icpt, pairs)
+
+
+def regression_forecast(y: np.ndarray, h: int, m: int, ridge: float = RIDGE) -> np.ndarray:
+    """(series × h) forecasts from the columns ``y`` (all known at the origin): the base value times
+    exp(the predicted log change) — the full model's where the series has every feature and the step a
+    full fit, else the intercept-only model's; the base value itself where neither applies or the
+    series touched zero or below."""
+    base, _ = base_forecast(y, h, m)
+    fit = fitted_regression(y, h, m, ridge)
+    feats = panel_features(y, m)[:, -1, :]  # what is known at the origin
+    full = np.isfinite(feats).all(axis=1)[:, None] & np.isfinite(fit.coefficients[:, 0])[None, :]
+    pred_full = np.nan_to_num(feats) @ np.nan_to_num(fit.coefficients.T)
+    has_level = np.isfinite(feats[:, 0])[:, None] & np.isfinite(fit.intercepts)[None, :]
+    pred = np.where(full, pred_full, np.where(has_level, np.nan_to_num(fit.intercepts)[None, :], 0.0))
+    with np.errstate(over="ignore"):
+        return np.where(np.isfinite(base), base * np.exp(pred), base)
