@@ -75,6 +75,8 @@ class Config:
 
         A smoothed level reads ``"smoothed level (alpha 0.5) + …"`` in place of the base.
         """
+        if self.regression_weight == 1.0 and self.trend_weight == 0 and self.prophet_weight == 0:
+            return REGRESSION_LABEL  # the regression alone (its base is the naive one)
         parts = [base if self.alpha == 1.0 else f"smoothed level (alpha {self.alpha:g})"]
         if self.trend_weight > 0:
             own = {"none": "", "shrunk": ", own trend shrunk to the pool", "full": ", own trend"}[self.own]

@@ -167,9 +167,19 @@ def beats_naive(losses: np.ndarray, naive: np.ndarray, min_wins: int = 2) -> boo
     return wins >= min_wins and wins * 2 > len(losses)
 
 
+REGRESSION = Config(regression_weight=1.0)  # the panel regression alone
+
+
 class PanelChooser:
-    """Chooses the panel's configurations at any decision point from one backtest: the candidates'
-    equal-weight mean is scored at every origin known then and kept only if it beats naive there."""
+    """Chooses the panel's configurations at any decision point from one backtest.
+
+    Two contenders, each kept only if it beats naive (overall and on most origins) on the cells known
+    then: the grid's candidates' equal-weight mean, and the panel regression alone. When both pass, the
+    one with the smaller error *out of sample* wins: the regression is one fixed model, while the grid's
+    mean is re-chosen from ~400 configurations, so its in-sample error is flattered by the choice; it
+    is scored at each origin by what the grid would have chosen there (from the cells known at that
+    origin), as the regression is. Otherwise naive.
+    """
 
     def __init__(
         self,
@@ -184,16 +194,45 @@ class PanelChooser:
         self.regression_bt = regression_bt
         self._inputs: dict[int, tuple[OriginInputs, np.ndarray]] = {}
         self._loss: dict[tuple[tuple[Config, ...], int], np.ndarray] = {}
+        self._grid: dict[tuple[int, int], tuple[Config, ...]] = {}
 
     def choose(self, decided_at: int, min_wins: int = 2) -> tuple[Config, ...]:
-        cands = candidate_configs(self.sel, decided_at)
-        if cands == (NAIVE,):
-            return cands
-        known = (self.sel.origins[:, None] + np.arange(1, self.h + 1)[None, :]) <= decided_at
-        rows = np.flatnonzero(known.any(axis=1) & (self.sel.count.sum(axis=1) > 0))
-        mine = np.array([(self._origin_loss(cands, int(j)) * known[j]).sum() for j in rows])
+        grid = self.grid_choice(decided_at, min_wins)
+        if REGRESSION not in self.sel.configs or not self._beats_naive((REGRESSION,), decided_at, min_wins):
+            return grid
+        if grid == (NAIVE,):
+            return (REGRESSION,)
+        known = self._known(decided_at)
+        rows = self._scored_rows(known)
+        regression = sum(float((self._origin_loss((REGRESSION,), int(j)) * known[j]).sum()) for j in rows)
+        nested = 0.0
+        for j in rows:
+            chosen = self.grid_choice(int(self.sel.origins[j]), min_wins)
+            nested += float((self._origin_loss(chosen, int(j)) * known[j]).sum())
+        return grid if nested < regression else (REGRESSION,)
+
+    def grid_choice(self, decided_at: int, min_wins: int = 2) -> tuple[Config, ...]:
+        """The grid's candidates' mean if it beats naive on the cells known at ``decided_at``, else naive."""
+        key = (decided_at, min_wins)
+        if key not in self._grid:
+            cands = candidate_configs(self.sel, decided_at)
+            ok = cands != (NAIVE,) and self._beats_naive(cands, decided_at, min_wins)
+            self._grid[key] = cands if ok else (NAIVE,)
+        return self._grid[key]
+
+    def _known(self, decided_at: int) -> np.ndarray:
+        return (self.sel.origins[:, None] + np.arange(1, self.h + 1)[None, :]) <= decided_at
+
+    def _scored_rows(self, known: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(known.any(axis=1) & (self.sel.count.sum(axis=1) > 0))
+
+    def _beats_naive(self, cfgs: tuple[Config, ...], decided_at: int, min_wins: int) -> bool:
+        """Whether the configurations' mean beats naive on the cells known at ``decided_at``."""
+        known = self._known(decided_at)
+        rows = self._scored_rows(known)
+        mine = np.array([(self._origin_loss(cfgs, int(j)) * known[j]).sum() for j in rows])
         naive = (self.sel.loss[0][rows] * known[rows]).sum(axis=1)
-        return cands if beats_naive(mine, naive, min_wins) else (NAIVE,)
+        return beats_naive(mine, naive, min_wins)
 
     def _origin_loss(self, cfgs: tuple[Config, ...], j: int) -> np.ndarray:
         """Summed scaled errors per step of the configurations' mean at origin ``j``."""
