@@ -110,7 +110,8 @@ def _solved(xt: np.ndarray, target: np.ndarray, w: np.ndarray, ridge: float) -> 
 
 
 HUBER = 1.345  # Huber's constant: residuals beyond this many robust SDs count linearly, not squared
-HUBER_ROUNDS = 5
+HUBER_ROUNDS = 5  # reweightings of the regression (each a pass over every pair; the fit moves little after)
+LOCATION_ROUNDS = 100  # the intercept-only fit's: a few vector sums each, run to convergence
 HUBER_TOLERANCE = 1e-4  # in log-change units (0.01%): coefficients this close are converged
 
 
@@ -150,10 +151,10 @@ def huber_location(target: np.ndarray) -> float:
     if sd <= 0:
         return mu
     c = HUBER * sd
-    for _ in range(HUBER_ROUNDS):
+    for _ in range(LOCATION_ROUNDS):
         w = np.minimum(1.0, c / np.maximum(np.abs(r), 1e-300))
         new = float((w * target).sum() / w.sum())
-        if abs(new - mu) <= HUBER_TOLERANCE:
+        if abs(new - mu) <= 1e-9:
             return new
         mu = new
         r = target - mu
@@ -173,29 +174,27 @@ class Regression:
 def fitted_regression(y: np.ndarray, h: int, m: int, ridge: float = RIDGE) -> Regression:
     """The per-step regressions over the pairs known in ``y``.
 
-    Where fewer than ``MIN_PAIRS`` pairs have every feature (a short history: growth over 3 seasons
-    needs 4 seasons of levels) the step has only the intercept-only model, fitted on the pairs with a
-    level; a step with no pairs at all (its outcome lies beyond the history) borrows the last fitted
-    step's coefficients, stretched by the step ratio (k / k').
+    A step with fewer than ``MIN_PAIRS`` pairs holding every feature (a short history: growth over 3
+    seasons needs 4 seasons of levels; the far steps' outcomes lie later) has only the intercept-only
+    model, fitted on the pairs with a level; a step with too few of those too borrows the last fitted
+    step's intercept, stretched by the step ratio (k / k'). A slope is never stretched: momentum or
+    mean reversion learned one step ahead says nothing of how it runs on.
     """
     nf = len(FEATURES)
     coef = np.full((h, nf), np.nan)
     icpt = np.full(h, np.nan)
     pairs = np.zeros(h, dtype=int)
-    last_full = last_icpt = None
+    last = None
     for k, (x, target) in enumerate(training_pairs(y, h, m)):
         full = np.isfinite(x).all(axis=1)
         pairs[k] = int(full.sum())
         if pairs[k] >= MIN_PAIRS:
             coef[k] = huber_coefficients(x[full], target[full], ridge)
-            last_full = k
-        elif last_full is not None:
-            coef[k] = coef[last_full] * (k + 1) / (last_full + 1)
         if len(target) >= MIN_PAIRS:
             icpt[k] = huber_location(target)
-            last_icpt = k
-        elif last_icpt is not None:
-            icpt[k] = icpt[last_icpt] * (k + 1) / (last_icpt + 1)
+            last = k
+        elif last is not None:
+            icpt[k] = icpt[last] * (k + 1) / (last + 1)
     return Regression(coef, icpt, pairs)
 
 
