@@ -66,12 +66,12 @@ def test_a_panel_growing_five_percent_is_forecast_at_five_percent() -> None:
     # every series grows 5% a year: the slopes' features never vary apart from the intercept, so the
     # ridge puts it all in the (unpenalised) intercept: k · ln 1.05 at step k, slopes 0
     levels = np.array([50.0, 80, 100, 120, 150, 200, 260, 300, 400, 500, 700, 900, 1000, 1500])
-    y = levels[:, None] * 1.05 ** np.arange(8)[None, :]
+    y = levels[:, None] * 1.05 ** np.arange(9)[None, :]
     fit = R.fitted_regression(y, 3, 1)
     assert fit.coefficients[:, 0].tolist() == pytest.approx([math.log(1.05) * k for k in (1, 2, 3)])
     assert np.abs(fit.coefficients[:, 1:]).max() == pytest.approx(0.0, abs=1e-9)
     fc = R.regression_forecast(y, 3, 1)
-    assert fc[0].tolist() == pytest.approx([50 * 1.05**7 * 1.05**k for k in (1, 2, 3)])
+    assert fc[0].tolist() == pytest.approx([50 * 1.05**8 * 1.05**k for k in (1, 2, 3)])
 
 
 def test_it_learns_mean_reversion_a_pooled_trend_cannot() -> None:
@@ -81,7 +81,7 @@ def test_it_learns_mean_reversion_a_pooled_trend_cannot() -> None:
     rng = np.random.default_rng(3)
     size = rng.uniform(50, 500, 30)
     phase = np.where(np.arange(30) % 2 == 0, 1.0, -1.0)
-    sign = np.where(np.arange(10) % 2 == 0, 1.0, -1.0)
+    sign = np.where(np.arange(14) % 2 == 0, 1.0, -1.0)
     y = size[:, None] * np.exp(0.1 * phase[:, None] * sign[None, :])
     fc = R.regression_forecast(y, 2, 1)
     # next year each goes back to the other side, e^±0.2 = +22% / −18% on the last value (the ridge
@@ -92,7 +92,7 @@ def test_it_learns_mean_reversion_a_pooled_trend_cannot() -> None:
     assert ratio[low].min() > 1.18 and ratio[low].max() < math.exp(0.2) + 1e-9
     assert ratio[~low].max() < 0.85 and ratio[~low].min() > math.exp(-0.2) - 1e-9
     assert fc[:, 1].tolist() == pytest.approx(last.tolist())
-    frame = pd.concat([annual(f"LA{i}", y[i]) for i in range(30)])
+    frame = pd.concat([annual(f"LA{i}", y[i], first=2007) for i in range(30)])
     out = forecast_frame(frame, 2, models=["naive", "drift", "trend", "regression"])
     assert out.choice is not None and out.choice.label == P.REGRESSION_LABEL
     assert set(out.weights["model"]) == {"regression"}
@@ -140,3 +140,12 @@ def test_monthly_panel_too_short_for_the_full_model_uses_the_pooled_seasonal_cha
     fc = R.regression_forecast(y, 3, 12)
     expected = y[:, 18:21] * 1.1  # months 31–33 are months 19–21 of the year before, grown 10%
     np.testing.assert_allclose(fc, expected, rtol=1e-6)
+
+
+def test_two_years_of_change_are_not_enough_to_leave_naive() -> None:
+    # 20 series, 2019–2021, all up 10% a year: the pairs span two origins (2019 and 2020), a shock as
+    # much as a rule, so no fit: the last value carried on; a fourth year gives three origins and 10%
+    y = np.linspace(50, 500, 20)[:, None] * 1.1 ** np.arange(3)[None, :]
+    assert R.regression_forecast(y, 1, 1)[:, 0].tolist() == pytest.approx(y[:, -1].tolist())
+    y4 = np.linspace(50, 500, 20)[:, None] * 1.1 ** np.arange(4)[None, :]
+    assert R.regression_forecast(y4, 1, 1)[:, 0].tolist() == pytest.approx((y4[:, -1] * 1.1).tolist())

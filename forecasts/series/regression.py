@@ -28,6 +28,7 @@ from forecasts.series.panel import always_positive, base_forecast, season_levels
 FEATURES = ("intercept", "growth 1 year", "growth 3 years", "distance from the 3-year mean")
 RIDGE = 0.01  # penalty per pair on the slopes (log-growth units): shrinks them when the pairs are few
 MIN_PAIRS = 3 * len(FEATURES)  # fewer pairs at a step than this: no fit there
+MIN_ORIGINS = 3  # past origins a step's pairs must span: one or two years' change is a shock, not a rule
 
 
 def panel_features(y: np.ndarray, m: int) -> np.ndarray:
@@ -73,6 +74,11 @@ def step_lags(h: int, m: int) -> np.ndarray:
 
 def training_pairs(y: np.ndarray, h: int, m: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per step k: (features, log change) over every (series, column) pair whose target is in ``y``."""
+    return [(x, t) for x, t, _ in _pairs(y, h, m)]
+
+
+def _pairs(y: np.ndarray, h: int, m: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``training_pairs`` with each pair's origin column."""
     feats = panel_features(y, m)
     positive = always_positive(y)
     with np.errstate(all="ignore"):
@@ -81,14 +87,15 @@ def training_pairs(y: np.ndarray, h: int, m: int) -> list[tuple[np.ndarray, np.n
     out = []
     for k, lag in zip(range(1, h + 1), step_lags(h, m), strict=True):
         if t - k < 1:
-            out.append((np.zeros((0, len(FEATURES))), np.zeros(0)))
+            out.append((np.zeros((0, len(FEATURES))), np.zeros(0), np.zeros(0, dtype=int)))
             continue
         x = feats[:, : t - k, :]  # origins at columns p = 0 .. t-1-k; targets at p + k
         target = logs[:, k:] - _shifted(logs, int(lag))[:, k:]
+        col = np.broadcast_to(np.arange(t - k)[None, :], target.shape).reshape(-1)
         x = x.reshape(-1, len(FEATURES))
         target = target.reshape(-1)
         ok = np.isfinite(x[:, 0]) & np.isfinite(target)
-        out.append((x[ok], target[ok]))
+        out.append((x[ok], target[ok], col[ok]))
     return out
 
 
@@ -185,12 +192,12 @@ def fitted_regression(y: np.ndarray, h: int, m: int, ridge: float = RIDGE) -> Re
     icpt = np.full(h, np.nan)
     pairs = np.zeros(h, dtype=int)
     last = None
-    for k, (x, target) in enumerate(training_pairs(y, h, m)):
+    for k, (x, target, col) in enumerate(_pairs(y, h, m)):
         full = np.isfinite(x).all(axis=1)
         pairs[k] = int(full.sum())
-        if pairs[k] >= MIN_PAIRS:
+        if pairs[k] >= MIN_PAIRS and len(np.unique(col[full])) >= MIN_ORIGINS:
             coef[k] = huber_coefficients(x[full], target[full], ridge)
-        if len(target) >= MIN_PAIRS:
+        if len(target) >= MIN_PAIRS and len(np.unique(col)) >= MIN_ORIGINS:
             icpt[k] = huber_location(target)
             last = k
         elif last is not None:
