@@ -1,9 +1,10 @@
 """The panel forecasting engine: every series of a long frame forecast together, pooled then combined.
 
 One call is one panel. Every series is based on naive (seasonal naive for monthly and quarterly data)
-plus the panel's pooled trend (see ``panel``); the members are combined with the same fixed weights for
-every series, chosen once per panel by a rolling-origin backtest (naive unless the pooled backtest beats
-it on several origins). Prophet is a member for monthly and quarterly panels (and annual ones only when
+plus the panel's pooled trend (see ``panel``), or forecast by the panel regression learned across the
+panel's series (``regression``); the members are combined with the same fixed weights for every series,
+chosen once per panel by a rolling-origin backtest (naive unless the pooled backtest beats it on several
+origins; the regression against the grid's choice by their errors out of sample, ``selection``). Prophet is a member for monthly and quarterly panels (and annual ones only when
 named in ``models``), admitted by the same panel backtest; its fits fan out over processes or Dask.
 Intervals are pooled conformal ones (``intervals.pooled_quantiles``).
 """
@@ -28,7 +29,13 @@ BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "coverage80", "covera
 WEIGHT_COLUMNS = ["unique_id", "model", "weight"]
 REFIT_EVERY = {"M": 6, "Q": 2, "A": 1}  # prophet refits in the backtest, in origins
 MEMBERS = ("seasonal-naive", "naive", "drift", "trend", "regression", "prophet")
-DEFAULT_MODELS = ("naive", "drift", "trend", "regression", "prophet")  # prophet dropped for annual panels unless named
+DEFAULT_MODELS = (
+    "naive",
+    "drift",
+    "trend",
+    "regression",
+    "prophet",
+)  # prophet dropped for annual panels unless named
 
 
 @dataclass
@@ -107,7 +114,8 @@ def panel_matrix(frame: pd.DataFrame, freq: str) -> Panel:
 
 
 def member_names(models: list[str] | tuple[str, ...] | None, freq: str) -> tuple[str, ...]:
-    """The members asked for (default: naive, drift, trend and, unless annual, prophet); raises ValueError."""
+    """The members asked for (default: naive, drift, trend, regression and, unless annual, prophet); raises
+    ValueError."""
     chosen = list(dict.fromkeys(DEFAULT_MODELS if models is None else models))
     unknown = [n for n in chosen if n not in MEMBERS]
     if unknown or not chosen:
