@@ -100,6 +100,13 @@ def test_forecast_workbook_has_lines_charts_assumptions_and_no_child_data(tmp_pa
     assert not any("2006-06-15" in c or "15/06/2006" in c for c in cells)
     assessed = {r[0] for r in wb["Assumptions"].iter_rows(values_only=True) if r[0]}
     assert {"Reference period", "Children coming into care", "Exit curves", "Transition rates"} <= assessed
+    # laid out to be read: a scenario's assumptions span the table (B:H), every line name fits its column
+    merged = {str(r) for r in wb["Summary"].merged_cells.ranges}
+    what_if = [r[0].row for r in wb["Summary"].iter_rows() if r[0].value == "what-if"][-1]  # its assumptions
+    assert f"B{what_if}:H{what_if}" in merged
+    a = wb["Assumptions"]
+    assert a.column_dimensions["A"].width >= len("Independent Fostering Agencies")
+    assert a.column_dimensions["B"].width >= len("Independent Fostering Agencies")
 
 
 def test_mix_from_an_unknown_line_is_a_clear_error(tmp_path: Path) -> None:

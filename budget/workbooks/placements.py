@@ -13,15 +13,19 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from budget.mtfs.outlook import PlacementOutlook
+from budget.mtfs.outlook import PlacementOutlook, Table
 from budget.workbooks.xlsx import (
+    PERCENT,
     Formats,
     cell,
+    fit_row,
     formats_for,
     set_print_setup,
+    text_lines,
     write_header,
     write_money,
     write_text,
+    write_wide_text,
 )
 from forecasts.placements.model import FLOWS
 from ledgers.readers.periods import FinancialYear
@@ -29,6 +33,9 @@ from ledgers.readers.periods import FinancialYear
 TITLE = "Placement outlook: month-end numbers and cost by line"
 CHARTS_PER_ROW = 2
 CHART_ROWS = 16
+SUMMARY_WIDTHS = [26.0, 16.0, 15.0, 15.0, 15.0, 14.0, 10.0, 10.0]
+SERIES_WIDTHS = [30.0, 10.0, 18.0, 18.0, 15.0, 15.0]
+MIN_WIDTH, MAX_FIRST_WIDTH, MAX_WIDTH = 10.0, 48.0, 33.0
 
 
 def _title(ws: Worksheet, fmts: Formats, outlook: PlacementOutlook, title: str) -> int:
@@ -77,7 +84,7 @@ def _summary(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) 
     for sc in outlook.scenarios:
         row += 1
         write_text(ws, row, 0, sc.spec.name, fmts.text)
-        write_text(ws, row, 1, "; ".join(sc.spec.assumption_lines()), fmts.wrapped)
+        write_wide_text(ws, row, "; ".join(sc.spec.assumption_lines()), fmts.wrapped, SUMMARY_WIDTHS, 1)
     row += 2
     write_text(
         ws,
@@ -86,9 +93,8 @@ def _summary(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) 
         "Low/high of a year's cost is the sum of its months' ranges: wider than the year's own range.",
         fmts.sign,
     )
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 60)
-    ws.set_column(2, 7, 14)
+    for col, width in enumerate(SUMMARY_WIDTHS):
+        ws.set_column(col, col, width)
 
 
 def _line_rows(outlook: PlacementOutlook, value: str, low: str, high: str, hist: str) -> pd.DataFrame:
@@ -116,7 +122,9 @@ def _series_sheet(
     ws = wb.add_worksheet(name)
     row = _title(ws, fmts, outlook, f"{name} by line and month: history, then the baseline forecast")
     unit = "£" if money else "children at month end"
-    write_header(ws, row, ["Line", "Month", "Actual " + unit, "Forecast " + unit, "Low", "High"], fmts, 2)
+    headers = ["Line", "Month", "Actual " + unit, "Forecast " + unit, "Low", "High"]
+    write_header(ws, row, headers, fmts, 2)
+    fit_row(ws, row, [(h, w) for h, w in zip(headers, SERIES_WIDTHS, strict=True)])
     blocks: dict[str, tuple[int, int]] = {}
     for r in rows.to_dict("records"):
         row += 1
@@ -132,8 +140,8 @@ def _series_sheet(
                 write_money(ws, row, col, int(v), fmts.pounds)
             else:
                 ws.write_number(row, col, round(float(v), 2))
-    ws.set_column(0, 0, 30)
-    ws.set_column(1, 5, 14)
+    for col, width in enumerate(SERIES_WIDTHS):
+        ws.set_column(col, col, width)
     ws.freeze_panes(5, 2)
     return blocks
 
@@ -184,27 +192,50 @@ def _flows(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) ->
     ws.set_column(1, 8, 12)
 
 
+def assumption_widths(tables: dict[str, Table]) -> list[float]:
+    """Column widths that fit every assumptions table: each column as wide as its longest text cell or
+    header word (within limits: long texts and headers wrap), numbers at least ``MIN_WIDTH``."""
+    ncols = max((len(headers) for headers, _ in tables.values()), default=1)
+    widths = [MIN_WIDTH] * ncols
+    for headers, rows in tables.values():
+        for col, header in enumerate(headers):
+            longest_word = max((len(w) for w in header.split()), default=0)
+            widths[col] = max(widths[col], longest_word + 2.0)
+        for values in rows:
+            for col, v in enumerate(values):
+                if isinstance(v, str):
+                    widths[col] = max(widths[col], len(v) + 3.0)
+    return [min(w, MAX_FIRST_WIDTH if col == 0 else MAX_WIDTH) for col, w in enumerate(widths)]
+
+
 def _assumptions(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) -> None:
     ws = wb.add_worksheet("Assumptions")
     row = _title(ws, fmts, outlook, "Assumptions the placement model used (baseline)")
+    widths = assumption_widths(outlook.assumptions)
+    number = wb.add_format({"valign": "top"})  # beside wrapped text, figures sit on its first line
+    percent = wb.add_format({"valign": "top", "num_format": PERCENT})
     for title, (headers, rows) in outlook.assumptions.items():
         write_text(ws, row, 0, title, fmts.subtitle)
         row += 1
         write_header(ws, row, headers, fmts, 1)
+        ws.set_row(row, 15 * max(2, max(text_lines(h, widths[c] * 0.8) for c, h in enumerate(headers))) + 3)
         for values in rows:
             row += 1
+            texts: list[tuple[str | None, float]] = []
             for col, v in enumerate(values):
                 if v is None:
                     ws.write_blank(row, col, None)
                 elif isinstance(v, str):
-                    write_text(ws, row, col, v, fmts.text)
+                    write_text(ws, row, col, v, fmts.wrapped)
+                    texts.append((v, widths[col]))
                 elif "share" in headers[col] or "Still in" in headers[col] or headers[col] == "April uplift":
-                    ws.write_number(row, col, float(v), fmts.percent)
+                    ws.write_number(row, col, float(v), percent)
                 else:
-                    ws.write_number(row, col, round(float(v), 4))
+                    ws.write_number(row, col, round(float(v), 4), number)
+            fit_row(ws, row, texts)
         row += 2
-    ws.set_column(0, 0, 40)
-    ws.set_column(1, 8, 16)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
 
 
 def _notes(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) -> None:
@@ -213,6 +244,7 @@ def _notes(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) ->
     for label, text in outlook.notes:
         write_text(ws, row, 0, label, fmts.text_bold)
         write_text(ws, row, 1, text, fmts.wrapped)
+        fit_row(ws, row, [(text, 100.0)])
         row += 1
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 100)
@@ -239,7 +271,8 @@ def write_placements_workbook(outlook: PlacementOutlook, path: Path) -> None:
     _assumptions(wb, fmts, outlook)
     _notes(wb, fmts, outlook)
     for ws in wb.worksheets():  # landscape, one page wide, the title rows and footer on every page
-        set_print_setup(ws, outlook.authority, f"as at {outlook.as_at:%d/%m/%Y}", 4)
+        header_row = 4 if ws.name in ("Numbers", "Cost", "Flows") else 2  # a table header, or the title only
+        set_print_setup(ws, outlook.authority, f"as at {outlook.as_at:%d/%m/%Y}", header_row)
     wb.close()
 
 
