@@ -213,6 +213,45 @@ def test_doubtful_rows_are_stored_and_warned(store: Store, workspace: Workspace,
     assert "d.csv:2: column 'reference': duplicate references: 2 row(s) (first rows: 2, 3)" in text
 
 
+def test_a_row_of_empty_cells_is_skipped_and_keeps_the_row_numbers_after_it(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
+    _setup(store, workspace)
+    # row 3 is every cell empty or spaces (a blank row in Excel), one line like the rest
+    f = write(
+        tmp_path / "b.csv",
+        "date,cost_centre,account,amount,reference\n"
+        "31/12/2019,CLA10,5100,1.00,R1\n"
+        " , ,,  ,\n"
+        "31/12/2019,CLA10,5100,2.50,R2\n",
+    )
+    out = import_ledger(store, f, workspace.settings.financial_year)
+    assert out.rows_read == out.rows_stored == 2 and out.stored_total_p == 350
+    rows = dict(store.con.execute("SELECT reference, source_row FROM ledger").fetchall())
+    assert rows == {"R1": 2, "R2": 4}
+
+
+@pytest.mark.parametrize("first", ["", "   "])
+def test_a_row_with_only_its_first_cell_empty_is_refused_not_skipped(
+    store: Store, workspace: Workspace, tmp_path: Path, first: str
+) -> None:
+    _setup(store, workspace)
+    f = write(
+        tmp_path / "e.csv",
+        "date,cost_centre,account,amount,reference\n"
+        "31/12/2019,CLA10,5100,1.00,R1\n"
+        f"{first},CLA10,5100,2.00,R2\n"
+        ",,,,R3\n",
+    )
+    with pytest.raises(ImportFailed) as exc:
+        import_ledger(store, f, workspace.settings.financial_year)
+    text = [str(p) for p in exc.value.problems]
+    assert "e.csv:3: column 'date': is empty: a ledger row needs a date or a period" in text
+    # only the last cell filled: not a blank row either
+    assert "e.csv:4: column 'cost_centre': is empty but required" in text
+    assert store.con.execute("SELECT count(*) FROM ledger").fetchall()[0][0] == 0
+
+
 def test_run_rate_excludes_a_one_off_but_keeps_a_quarterly_pattern() -> None:
     from forecasts.lines import run_rate
 

@@ -13,7 +13,14 @@ import pytest
 
 from forecasts.placements.careperiods import eighteenth_birthdays, entries_by_month, line_spells
 from forecasts.placements.model import FLOWS, flows_by_month, forecast_frame, totals_frame
-from forecasts.placements.rates import line_rates, shrinkage_weight, spread_beyond_chance, yearly_leavers
+from forecasts.placements.rates import (
+    NATIONAL_ENTRY_SPREAD,
+    NATIONAL_EXIT_SPREAD,
+    line_rates,
+    shrinkage_weight,
+    spread_beyond_chance,
+    yearly_leavers,
+)
 from forecasts.placements.simulation import IN_ENTRY, simulate
 from forecasts.placements.survival import kaplan_meier
 from ledgers.importers.ssda903 import read_903
@@ -207,8 +214,26 @@ def test_leavers_and_months_in_care_counted_per_year() -> None:
     spells = line_spells(placements_of(CHILDREN), at)
     counts, months = yearly_leavers(spells, pd.Timestamp("2019-03-01"), pd.Timestamp(at))
     assert counts == [2] and math.isclose(months[0], 778 / (365.25 / 12))
-    # one year, nothing to compare: the spread is the estimate's error alone, 1 / sqrt(2 leavers)
-    assert math.isclose(rates.exit_cv, math.sqrt(1 / 2))
+    # one year, nothing to compare: the estimate's error, 1 / 2 leavers, plus England's yearly spread
+    assert math.isclose(rates.exit_cv, math.sqrt(1 / 2 + 0.0498**2))
+    assert rates.exit_spread == NATIONAL_EXIT_SPREAD and rates.entry_spread == NATIONAL_ENTRY_SPREAD
+
+
+def test_national_spread_floors_are_englands_yearly_moves() -> None:
+    """The floors are the root mean square yearly change in log starts and in log leavers per child looked
+    after (ceasing / mean of the 31 March counts either side) in England 1994–2024."""
+    path = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "dfe_cla_national"
+    df = pd.read_csv(path / "cla_time_series_1994_2024.csv", encoding="utf-8-sig")
+    wide = df.pivot_table(index="time_period", columns="population_count", values="number", aggfunc="first")
+    wide = wide.apply(pd.to_numeric, errors="coerce")
+    starts = wide["Children starting to be looked after during the year"]
+    stock = wide["Children looked after at 31 March"]
+    leaving = (
+        wide["Children ceasing to be looked after during the year"] / ((stock + stock.shift()) / 2)
+    ).dropna()
+    rms = [float(np.sqrt(np.mean(np.diff(np.log(x.to_numpy())) ** 2))) for x in (starts, leaving)]
+    assert [round(v, 4) for v in rms] == [0.0511, 0.0498]
+    assert math.isclose(NATIONAL_ENTRY_SPREAD, 0.0511**2) and math.isclose(NATIONAL_EXIT_SPREAD, 0.0498**2)
 
 
 def test_entry_rate_that_moves_beyond_chance_widens_with_the_years_ahead() -> None:

@@ -124,6 +124,30 @@ def test_synthetic_903_sets_lose_no_episode(
     assert nights(df["start_date"], df["end_date"], close) == nights(eps["_start"], eps["_end"], close)
 
 
+def test_an_open_episode_missing_from_the_next_return_is_warned_of_and_kept(tmp_path: Path) -> None:
+    """Files named by the year they start (as the demand model's samples): 2017 = the year to 31/03/2018."""
+    (tmp_path / "2017-episodes.csv").write_text(
+        HEAD
+        + "1,01/05/2016,S,C2,N1,U4,PR4,,,,,,100\n"  # open at 31/03/2018, absent from 2018/19
+        + "2,01/06/2016,S,C2,N1,U4,PR4,,,,,,200\n"  # open, and in 2018/19 (closes there)
+        + "1,01/04/2016,S,C2,N1,K2,PR4,10/04/2017,E11,,,,300\n"  # ended in 2017/18: sets the year
+    )
+    (tmp_path / "2018-episodes.csv").write_text(HEAD + "2,01/06/2016,S,C2,N1,U4,PR4,30/09/2018,E11,,,,200\n")
+    for year in (2017, 2018):
+        (tmp_path / f"{year}-header.csv").write_text(HEADER)
+    df, problems = read_903(tmp_path)
+    ends = df.sort_values("start_date")["end_date"].dt.strftime("%Y-%m-%d").fillna("open").tolist()
+    assert ends == ["2017-04-10", "open", "2018-09-30"]  # kept as read
+    assert [(p.file, p.column, p.severity) for p in problems] == [("2017-episodes.csv", "DEC", "warning")]
+    assert problems[0].message.startswith("1 episode(s) of 1 child(ren) open at the end of this return")
+    assert "kept open; they ended on 31/03/2018 at the latest" in problems[0].message
+    # the last return held: its open episodes stay open
+    (tmp_path / "2018-episodes.csv").unlink()
+    (tmp_path / "2018-header.csv").unlink()
+    df, problems = read_903(tmp_path)
+    assert df["end_date"].isna().sum() == 2 and problems == []
+
+
 def test_combined_counts_per_line() -> None:
     df, _ = read_903(shared("cs_demand_model_combined"))
     counts = df["line"].value_counts().to_dict()

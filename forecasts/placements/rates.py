@@ -21,6 +21,14 @@ MIN_BAND_EVENTS = 20
 # steps of a leaving-care curve stop where fewer remain at risk (see survival.kaplan_meier)
 MIN_AT_RISK = 10
 YEAR18_DAYS = 6574.5
+# The least an authority's entry and leaving rates move from year to year beyond chance (τ², relative
+# variance): England's, the root mean square of the yearly change in log children starting to be looked
+# after (0.0511) and in log children ceasing per child looked after (0.0498), 1994–2024 (DfE CLA time series,
+# ../shared/data/dfe_cla_national/cla_time_series_1994_2024.csv). Every authority shares the national moves
+# (policy, case law, a pandemic) on top of its own, and a handful of yearly counts cannot measure a spread of
+# 5% beside Poisson chance of 6% (250 entries a year), so the authority's own estimate is floored here.
+NATIONAL_ENTRY_SPREAD = 0.0511**2
+NATIONAL_EXIT_SPREAD = 0.0498**2
 
 
 @dataclass
@@ -52,7 +60,8 @@ class LineRates:
     open at as_at (``s`` spell start and ``cap`` planned end relative to as_at in days, ``b18`` the 18th
     birthday in days, inf when unknown), and the leaving-care rate's spread per draw (``exit_cv``, the same
     two parts, from the yearly leavers per month in care), ``entry_spread`` and ``exit_spread`` the entry and
-    leaving rates' relative variance from year to year beyond chance (τ², also in the cvs)."""
+    leaving rates' relative variance from year to year beyond chance (τ², also in the cvs), at least
+    England's (``NATIONAL_ENTRY_SPREAD``, ``NATIONAL_EXIT_SPREAD``)."""
 
     lines: list[str]
     reference: str
@@ -208,11 +217,11 @@ def line_rates(
     # reference period) plus the year-to-year spread beyond chance (a future year differs from any
     # reference by that much too).
     n_entries = sum(c * r.entries_total for c, r in components)
-    entry_spread = spread_beyond_chance(counts)
+    entry_spread = max(spread_beyond_chance(counts), NATIONAL_ENTRY_SPREAD)
     cv = float(np.sqrt(1 / max(n_entries, 1) + entry_spread))
     leavers, months_in_care = yearly_leavers(spells, earliest, at)
     n_left = sum(c * r.curves[(POOLED, -1)].events for c, r in components)
-    exit_spread = spread_beyond_chance(leavers, months_in_care)
+    exit_spread = max(spread_beyond_chance(leavers, months_in_care), NATIONAL_EXIT_SPREAD)
     exit_cv = float(np.sqrt(1 / max(n_left, 1) + exit_spread))
 
     live = known[known["end_date"].isna() | (known["end_date"] > at)]

@@ -293,12 +293,18 @@ def _doubtful(ctx: ImportContext) -> None:
     if not ctx.options.get("history"):
         rows, n = seen["earlier"]
         warn(out, file, rows, n, "date", f"dates before the workspace year {fy.label} (stored as history)")
-    n, first = con.execute(
-        f"SELECT count(*), list(source_row ORDER BY source_row)[1:10] FROM ledger WHERE import_id = {ctx.import_id} "
-        f"AND reference IN (SELECT reference FROM ledger WHERE import_id = {ctx.import_id} AND reference IS NOT NULL "
-        "GROUP BY reference HAVING count(*) > 1)"
-    ).fetchall()[0]
-    warn(out, file, [int(r) for r in first or []], int(n), "reference", "duplicate references")
+    # the references used more than once (one aggregate over the file's own rows); their rows only if any
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dup_refs AS SELECT reference FROM {ctx.parsed} WHERE reference IS NOT NULL "
+        "GROUP BY reference HAVING count(*) > 1"
+    )
+    if con.execute("SELECT count(*) FROM _dup_refs").fetchall()[0][0]:
+        n, first = con.execute(
+            f"SELECT count(*), list(source_row ORDER BY source_row)[1:10] FROM ledger WHERE import_id = "
+            f"{ctx.import_id} AND reference IN (SELECT reference FROM _dup_refs)"
+        ).fetchall()[0]
+        warn(out, file, [int(r) for r in first or []], int(n), "reference", "duplicate references")
+    con.execute("DROP TABLE _dup_refs")
     rows, n = seen["suspense"]
     if n:
         combos, total = con.execute(

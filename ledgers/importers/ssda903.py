@@ -3,7 +3,13 @@
 Layouts read (see ../shared/data/synthetic_ssda903): per-year files ``2017-episodes.csv`` … in one
 folder, or one ``episodes.csv`` (optionally with ``LA`` and ``YEAR`` columns, stacked by authority and
 year). Dates ``dd/mm/yyyy`` or ISO. An episode repeated in a later year's file (same child and DECOM) is
-kept once, from the latest file (it holds the end date once known). Consecutive episodes of a child
+kept once, from the latest file (it holds the end date once known). A return lists every child in care at
+any time in its collection year, so an episode still open at the end of one return whose child has no row
+in the next return held is inconsistent (the child left care unrecorded, or the next return is incomplete):
+it is kept as read, open, with a warning counting such episodes per return (never the child).
+A return's collection year ends on the first 31 March on or after the earliest end date it holds (the
+return for the year to 31 March Y holds episodes open on or after 1 April Y−1), whatever its file is
+called. Consecutive episodes of a child
 (one's DEC = the next's DECOM) at the same PLACE, PLACE_PROVIDER and URN are one placement: a new episode
 for a change of legal status is not a new placement. Lines come from a code table (place, provider with
 ``*`` wildcards, line) and weekly costs from a unit-cost table (line, weekly_cost in pounds).
@@ -259,6 +265,54 @@ def _unheaded(eps: pd.DataFrame, heads: pd.DataFrame) -> list[Problem]:
     return out
 
 
+def collection_year_end(ends: pd.Series) -> pd.Timestamp | None:
+    """The end of a return's collection year from its episodes' end dates (datetime64): the first 31 March
+    on or after the earliest (None when no episode has ended)."""
+    first = ends.min()
+    if pd.isna(first):
+        return None
+    return pd.Timestamp(first.year + (first.month > 3), 3, 31)
+
+
+def missing_from_next_return(eps: pd.DataFrame) -> list[Problem]:
+    """A warning per return (``_file`` and ``_year`` of the episodes ``_child``, ``_start``, ``_end``) for
+    its episodes open at its end whose child has no row in the next return held, which lists every child in
+    care during its year: the child left care unrecorded or the next return is incomplete. The episodes are
+    kept as read (open); the warning gives counts and the day they would have ended by, never the child."""
+    ret = eps["_file"].astype(str) + "|" + eps["_year"].astype(str)
+    ends = {key: collection_year_end(eps.loc[ret == key, "_end"]) for key in ret.unique()}
+    order = sorted((e, k) for k, e in ends.items() if e is not None)
+    if len(order) < 2:
+        return []
+    latest = eps.groupby(["_child", "_start"])["_year"].transform("max")
+    children_of = {k: set(eps.loc[ret == k, "_child"]) for _, k in order}
+    problems = []
+    for (_, k0), (e1, k1) in zip(order, order[1:], strict=False):
+        begun = e1 - pd.DateOffset(years=1)
+        gone = (
+            (ret == k0)
+            & eps["_end"].isna()
+            & (eps["_year"] == latest)
+            & ~eps["_child"].isin(children_of[k1])
+            & (eps["_start"] <= begun)
+        )
+        if gone.any():
+            file, year = k0.split("|")
+            where = file if _YEARLY.match(file) else f"{file} (YEAR {year})"
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    "DEC",
+                    f"{int(gone.sum())} episode(s) of {eps.loc[gone, '_child'].nunique()} child(ren) open at the "
+                    f"end of this return have no row in the next return (the year to {e1:%d/%m/%Y}, which "
+                    f"lists every child in care during it): kept open; they ended on {begun:%d/%m/%Y} at the latest",
+                    WARNING,
+                )
+            )
+    return problems
+
+
 def join_episodes(eps: pd.DataFrame) -> pd.DataFrame:
     """One row per placement from deduplicated episodes (``_child``, ``_start``, ``_end``, PLACE,
     PLACE_PROVIDER, URN): consecutive episodes at the same place, provider and URN are joined."""
@@ -312,6 +366,7 @@ def read_903(
     if eps.empty or not tables_ok:  # without the code tables every placement would be reported again
         return placements_frame(), problems
     problems.extend(_unheaded(eps, heads))
+    problems.extend(missing_from_next_return(eps))
     placed = join_episodes(eps)
     line, rule = episode_lines(placed, rules)
     placed["line"], placed["_rule"] = line.to_numpy(), rule.to_numpy()

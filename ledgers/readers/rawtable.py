@@ -87,12 +87,17 @@ def finish(raw: RawTable, cols: Columns, n: int) -> RawTable:
     """Fill in the blank-row condition, column positions and letters."""
     kept = [c for c in cols.names if c is not None]
     # a cell of spaces starts with one: starts_with() spares the trim for every other cell
+    empty = [
+        f'("{c}" IS NULL OR "{c}" = \'\' OR (starts_with("{c}", \' \') AND trim("{c}") = \'\'))' for c in kept
+    ]
+    # DuckDB evaluates every operand of an AND in a SELECT list; a CASE tests the rest only on the rows whose
+    # first cell is empty (a blank row's first cell is), which spares a 1M-row read most of the cost
     raw.blank = (
-        " AND ".join(
-            f'("{c}" IS NULL OR "{c}" = \'\' OR (starts_with("{c}", \' \') AND trim("{c}") = \'\'))'
-            for c in kept
-        )
-        or "false"
+        "false"
+        if not empty
+        else empty[0]
+        if len(empty) == 1
+        else f"(CASE WHEN {empty[0]} THEN {' AND '.join(empty[1:])} ELSE false END)"
     )
     raw.rows = n
     raw.positions = {c: i for i, c in enumerate(cols.names) if c is not None}
