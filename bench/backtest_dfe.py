@@ -57,11 +57,11 @@ def main() -> int:
         print(f"skipped: {DATA} not found")
         return 0
     t = time.perf_counter()
-    models = ["naive", "drift", "trend", *(["prophet"] if args.prophet else [])]
+    models = ["naive", "drift", "trend", "regression", *(["prophet"] if args.prophet else [])]
     result = forecast_frame(dfe_series(), args.horizon, models=models, nonnegative=True)
     wall = time.perf_counter() - t
     table = result.backtest.pivot(index="unique_id", columns="model", values="mase")
-    table = table[[c for c in ("naive", "drift", "trend", "prophet", "ensemble") if c in table]]
+    table = table[[c for c in ("naive", "drift", "trend", "regression", "prophet", "ensemble") if c in table]]
     pd.set_option("display.width", 140)
     print(f"Backtest MASE, horizon {args.horizon} years, rolling origins over the last up to 8 years")
     print(table.round(3).to_string())

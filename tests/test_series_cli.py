@@ -36,11 +36,13 @@ def test_json_follows_the_contract(series_csv: Path) -> None:
     # 146.41 grown 10% a year
     assert [f["y"] for f in leeds["forecast"]] == pytest.approx([161.051, 177.1561, 194.87171])
     assert set(leeds["forecast"][0]) == {"ds", "y", "lo80", "hi80", "lo95", "hi95"}
-    assert set(leeds["backtest"]) == {"naive", "drift", "trend", "ensemble"}
+    assert set(leeds["backtest"]) == {"naive", "drift", "trend", "regression", "ensemble"}
     # origins 3 and 4: naive from 121 (in-sample MAE 10.5) errs 12.1 and 25.41, from 133.1 (MAE 11.03) 13.31
     naive = (12.1 / 10.5 + 25.41 / 10.5 + 13.31 / (33.1 / 3)) / 3
     assert leeds["backtest"]["naive"] == pytest.approx(naive)
     assert leeds["backtest"]["trend"] == pytest.approx(0.0, abs=1e-6)
+    # two series give at most 2 × 3 = 6 pairs before any origin, under the 12 a fit needs: naive's errors
+    assert leeds["backtest"]["regression"] == pytest.approx(naive)
     # chosen at each origin from what was known there: one origin is too few to leave naive
     assert leeds["backtest"]["ensemble"] == pytest.approx(naive)
 

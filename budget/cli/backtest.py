@@ -35,7 +35,7 @@ def backtest(
         str | None,
         typer.Option(
             "--models",
-            help="Comma-separated members: naive,seasonal-naive,drift,trend,prophet (default: all but prophet).",
+            help="Comma-separated members: naive,seasonal-naive,drift,trend,regression,prophet (default: all but prophet).",
         ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the backtests.")] = 1,

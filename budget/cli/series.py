@@ -94,8 +94,8 @@ def forecast(
         str | None,
         typer.Option(
             "--models",
-            help="comma-separated members: naive,seasonal-naive,drift,trend,prophet "
-            "(default naive,drift,trend and, unless annual, prophet)",
+            help="comma-separated members: naive,seasonal-naive,drift,trend,regression,prophet "
+            "(default naive,drift,trend,regression and, unless annual, prophet)",
         ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="worker processes")] = 1,

@@ -29,7 +29,7 @@ from ledgers.store.workspace import Settings
 
 MIN_MONTHS = 24
 MAX_ORIGINS = PANEL_ORIGINS[12]  # monthly origins of the panel backtest
-DEFAULT_MODELS = ("naive", "drift", "trend")  # the quick members; prophet only when asked for
+DEFAULT_MODELS = ("naive", "drift", "trend", "regression")  # the quick members; prophet only when asked for
 CHART_STEPS = (1, 3)
 SPEND, PLACEMENTS = "spend", "placements"
 

@@ -205,7 +205,7 @@ def notes_lines(report: AccuracyReport) -> list[str]:
         f"Prophet is included (--models asked for it), refitted every {REFIT_EVERY['M']} origins."
         if "prophet" in report.models
         else "Prophet is left out to keep the run quick (the default members are the engine's quick ones); "
-        "add it with --models naive,drift,trend,prophet."
+        "add it with --models naive,drift,trend,regression,prophet."
     )
     return [
         f"Period: {report.period} (P{report.period_no} of {report.financial_year}). Horizon: "

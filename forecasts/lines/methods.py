@@ -13,7 +13,7 @@ from ledgers.readers.periods import FinancialYear
 from ledgers.store.queries import BudgetLine
 
 METHODS = ("actuals", "run-rate", "profile", "commitments", "forecast")
-STAT_MODELS = ("naive", "drift", "trend", "prophet")  # members of the panel engine
+STAT_MODELS = ("naive", "drift", "trend", "regression", "prophet")  # members of the panel engine
 
 
 def line_forecasts(

@@ -1,9 +1,10 @@
 """The panel forecasting engine: every series of a long frame forecast together, pooled then combined.
 
 One call is one panel. Every series is based on naive (seasonal naive for monthly and quarterly data)
-plus the panel's pooled trend (see ``panel``); the members are combined with the same fixed weights for
-every series, chosen once per panel by a rolling-origin backtest (naive unless the pooled backtest beats
-it on several origins). Prophet is a member for monthly and quarterly panels (and annual ones only when
+plus the panel's pooled trend (see ``panel``), or forecast by the panel regression learned across the
+panel's series (``regression``); the members are combined with the same fixed weights for every series,
+chosen once per panel by a rolling-origin backtest (naive unless the pooled backtest beats it on several
+origins; the regression against the grid's choice by their errors out of sample, ``selection``). Prophet is a member for monthly and quarterly panels (and annual ones only when
 named in ``models``), admitted by the same panel backtest; its fits fan out over processes or Dask.
 Intervals are pooled conformal ones (``intervals.pooled_quantiles``).
 """
@@ -21,13 +22,20 @@ from forecasts.series import selection as S
 from forecasts.series.fanout import mapped_chunks
 from forecasts.series.frames import SEASON_LENGTH, checked_series, future_periods, infer_frequency
 from forecasts.series.intervals import LEVELS, calibrated_level, insample_quantiles, pooled_bounds
+from forecasts.series.regression import regression_forecast
 
 FORECAST_COLUMNS = ["unique_id", "ds", "y", "lo80", "hi80", "lo95", "hi95", "method"]
 BACKTEST_COLUMNS = ["unique_id", "model", "mase", "smape", "coverage80", "coverage95"]
 WEIGHT_COLUMNS = ["unique_id", "model", "weight"]
 REFIT_EVERY = {"M": 6, "Q": 2, "A": 1}  # prophet refits in the backtest, in origins
-MEMBERS = ("seasonal-naive", "naive", "drift", "trend", "prophet")
-DEFAULT_MODELS = ("naive", "drift", "trend", "prophet")  # prophet dropped for annual panels unless named
+MEMBERS = ("seasonal-naive", "naive", "drift", "trend", "regression", "prophet")
+DEFAULT_MODELS = (
+    "naive",
+    "drift",
+    "trend",
+    "regression",
+    "prophet",
+)  # prophet dropped for annual panels unless named
 
 
 @dataclass
@@ -106,7 +114,8 @@ def panel_matrix(frame: pd.DataFrame, freq: str) -> Panel:
 
 
 def member_names(models: list[str] | tuple[str, ...] | None, freq: str) -> tuple[str, ...]:
-    """The members asked for (default: naive, drift, trend and, unless annual, prophet); raises ValueError."""
+    """The members asked for (default: naive, drift, trend, regression and, unless annual, prophet); raises
+    ValueError."""
     chosen = list(dict.fromkeys(DEFAULT_MODELS if models is None else models))
     unknown = [n for n in chosen if n not in MEMBERS]
     if unknown or not chosen:
@@ -193,6 +202,7 @@ def forecast_frame(
     pnl = panel_matrix(frame, freq)
     y, h = pnl.values, horizon
     use_trend = "trend" in names and backtest
+    use_regression = "regression" in names and backtest
     origins = S.backtest_origins(y.shape[1], m, h) if backtest else np.arange(0)
     use_prophet = "prophet" in names and len(origins) > 0  # admitted only by the panel backtest
     prophet_bt, prophet_final, fit_seconds = None, None, 0.0
@@ -201,18 +211,21 @@ def forecast_frame(
             y, h, m, origins, REFIT_EVERY[freq], nonnegative, n_jobs, dask_address, progress
         )
     base_name = "seasonal-naive" if m > 1 else "naive"
-    grid = P.configs(with_prophet=use_prophet, with_trend=use_trend)
+    grid = P.configs(with_prophet=use_prophet, with_trend=use_trend, with_regression=use_regression)
+    regression_bt = _regression_backtest(y, h, m, origins) if use_regression else None
     bt: _Backtest | None = None
     choice = PanelChoice(P.NAIVE, base_name, base_name, configs=(P.NAIVE,))
     if len(origins):
-        sel = S.selection_scores(y, h, m, grid, prophet_bt)
-        chooser = S.PanelChooser(y, h, m, sel, prophet_bt)
+        sel = S.selection_scores(y, h, m, grid, prophet_bt, regression_bt)
+        chooser = S.PanelChooser(y, h, m, sel, prophet_bt, regression_bt)
         cfgs = chooser.choose(y.shape[1])
         cfg = cfgs[0]
         by_origin = [chooser.choose(int(o)) for o in origins]
         choice = PanelChoice(cfg, P.blend_label(cfgs, base_name), base_name, by_origin, cfgs)
         trend_cfg = _trend_member(sel, cfg)
-        bt = _member_backtests(y, h, m, origins, names, base_name, by_origin, trend_cfg, prophet_bt)
+        bt = _member_backtests(
+            y, h, m, origins, names, base_name, by_origin, trend_cfg, prophet_bt, regression_bt
+        )
     point = _final_forecast(y, pnl.last, h, m, choice.configs, prophet_final)
     scale = P.naive_scale(y, m)
     reach = _reach(bt, y, scale, h)
@@ -230,6 +243,15 @@ def forecast_frame(
         first = np.argmax(~np.isnan(y), axis=1)
         result.past = PastForecasts(pnl.ids, first, bt.origins, bt.forecasts["ensemble"])
     return result
+
+
+def _regression_backtest(y: np.ndarray, h: int, m: int, origins: np.ndarray) -> np.ndarray:
+    """The panel regression's forecasts at every backtest origin (series × origins × steps), each fitted
+    on the columns before that origin only."""
+    out = np.full((len(y), len(origins), h), np.nan)
+    for j, o in enumerate(origins):
+        out[:, j] = regression_forecast(y[:, : int(o)], h, m)
+    return out
 
 
 def _trend_member(sel: S.Selection, cfg: P.Config) -> P.Config:
@@ -282,12 +304,13 @@ def _member_backtests(
     by_origin: list[tuple[P.Config, ...]],
     trend_cfg: P.Config,
     prophet_bt: np.ndarray | None,
+    regression_bt: np.ndarray | None,
 ) -> _Backtest:
     n, n_o = len(y), len(origins)
     actual = np.full((n, n_o, h), np.nan)
     scale = np.ones((n, n_o))
     fcs: dict[str, np.ndarray] = {}
-    members = [base_name] + [x for x in ("drift", "trend", "prophet") if x in names]
+    members = [base_name] + [x for x in ("drift", "trend", "regression", "prophet") if x in names]
     if "naive" in names and base_name != "naive":
         members.insert(1, "naive")
     for name in [*members, "ensemble"]:
@@ -298,6 +321,7 @@ def _member_backtests(
         actual[:, j] = S._actuals(y, int(o), h)
         scale[:, j] = inp.scale
         prophet = prophet_bt[:, j] if prophet_bt is not None else None
+        regression = regression_bt[:, j] if regression_bt is not None else None
         fcs[base_name][:, j] = inp.base
         if "naive" in fcs and base_name != "naive":
             fcs["naive"][:, j] = np.repeat(P.last_values(known)[:, None], h, axis=1)
@@ -305,9 +329,11 @@ def _member_backtests(
             fcs["drift"][:, j] = P.drift_forecast(known, h)
         if "trend" in fcs:
             fcs["trend"][:, j] = P.combination(inp, trend_cfg, m, None)
+        if "regression" in fcs and regression is not None:
+            fcs["regression"][:, j] = regression
         if "prophet" in fcs and prophet is not None:
             fcs["prophet"][:, j] = prophet
-        fcs["ensemble"][:, j] = P.blend(inp, by_origin[j], m, prophet)
+        fcs["ensemble"][:, j] = P.blend(inp, by_origin[j], m, prophet, regression)
         live = ~np.isnan(inp.base)
         for f in fcs.values():
             f[np.flatnonzero(~live), j, :] = np.nan
@@ -321,8 +347,10 @@ def _final_forecast(
     out = np.full((len(y), h), np.nan)
     for end in np.unique(last):
         rows = np.flatnonzero(last == end)
-        inp = P.origin_inputs(y[:, : end + 1], h, m)
-        fc = P.blend(inp, cfgs, m, prophet)
+        known = y[:, : end + 1]
+        inp = P.origin_inputs(known, h, m)
+        regression = regression_forecast(known, h, m) if any(c.regression_weight for c in cfgs) else None
+        fc = P.blend(inp, cfgs, m, prophet, regression)
         out[rows] = fc[rows]
     return out
 
@@ -409,9 +437,12 @@ def _result(
     cfgs = choice.configs or (choice.config,)
     trend_w = sum(c.trend_weight for c in cfgs) / len(cfgs)
     prophet_w = sum(c.prophet_weight for c in cfgs) / len(cfgs)
-    weights = {choice.base: 1.0 - trend_w - prophet_w}
+    regression_w = sum(c.regression_weight for c in cfgs) / len(cfgs)
+    weights = {choice.base: 1.0 - trend_w - prophet_w - regression_w}
     if trend_w:
         weights["trend"] = trend_w
+    if regression_w:
+        weights["regression"] = regression_w
     if prophet_w:
         weights["prophet"] = prophet_w
     w_rows = [(uid, k, float(v)) for uid in pnl.ids for k, v in weights.items() if v > 0]

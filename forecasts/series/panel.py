@@ -36,6 +36,7 @@ OWN = ("none", "shrunk", "full")  # how much of a series' own growth enters its 
 TREND_WEIGHTS = (0.5, 1.0)
 ALPHAS = (1.0, 0.7, 0.5, 0.3)  # level smoothing: 1 is the last value (naive)
 PROPHET_WEIGHTS = (0.0, 0.25, 0.5)
+REGRESSION_WEIGHTS = (0.5, 1.0)  # the panel regression's share (``regression``), over the naive base
 MAX_ORIGINS = {1: 8, 4: 8, 12: 12}  # backtest origins by season length
 MATERIAL = 0.0  # margin by which a configuration must beat naive's backtest error (measured: 1% cost more than it saved)
 MIN_TRAIN = {1: 3, 4: 6, 12: 13}  # shortest training window at an origin
@@ -58,16 +59,24 @@ class Config:
     trend_weight: float = 0.0
     prophet_weight: float = 0.0
     alpha: float = 1.0
+    regression_weight: float = 0.0
 
     @property
     def is_naive(self) -> bool:
-        return self.trend_weight == 0 and self.prophet_weight == 0 and self.alpha == 1.0
+        return (
+            self.trend_weight == 0
+            and self.prophet_weight == 0
+            and self.alpha == 1.0
+            and self.regression_weight == 0
+        )
 
     def label(self, base: str) -> str:
         """``"naive + pooled trend (damping 0.5, window 4 years, weight 0.50)"``, or just the base.
 
         A smoothed level reads ``"smoothed level (alpha 0.5) + …"`` in place of the base.
         """
+        if self.regression_weight == 1.0 and self.trend_weight == 0 and self.prophet_weight == 0:
+            return REGRESSION_LABEL  # the regression alone (its base is the naive one)
         parts = [base if self.alpha == 1.0 else f"smoothed level (alpha {self.alpha:g})"]
         if self.trend_weight > 0:
             own = {"none": "", "shrunk": ", own trend shrunk to the pool", "full": ", own trend"}[self.own]
@@ -76,17 +85,24 @@ class Config:
                 f"pooled trend (damping {self.damping:g}, window {self.years} {years}{own}, "
                 f"weight {self.trend_weight:.2f})"
             )
+        if self.regression_weight > 0:
+            parts.append(f"{REGRESSION_LABEL} (weight {self.regression_weight:.2f})")
         if self.prophet_weight > 0:
             parts.append(f"prophet (weight {self.prophet_weight:.2f})")
         return " + ".join(parts)
 
 
+REGRESSION_LABEL = "panel regression (log change on 1- and 3-year growth and distance from the 3-year mean)"
+
+
 NAIVE = Config()
 
 
-def configs(with_prophet: bool, with_trend: bool = True) -> list[Config]:
+def configs(with_prophet: bool, with_trend: bool = True, with_regression: bool = False) -> list[Config]:
     """The grid searched by the panel backtest; naive first (ties go to the simplest)."""
     out = [NAIVE]
+    if with_regression:
+        out.extend(Config(regression_weight=w) for w in REGRESSION_WEIGHTS)
     pw = PROPHET_WEIGHTS if with_prophet else (0.0,)
     for alpha in ALPHAS:
         if alpha < 1.0:
@@ -311,8 +327,11 @@ def growth_factor(inp: OriginInputs, rate: np.ndarray, damping: float, m: int) -
     return np.where(inp.positive[:, None], factor, 1.0)
 
 
-def combination(inp: OriginInputs, cfg: Config, m: int, prophet: np.ndarray | None) -> np.ndarray:
-    """The panel's combined forecast at one origin for one configuration."""
+def combination(
+    inp: OriginInputs, cfg: Config, m: int, prophet: np.ndarray | None, regression: np.ndarray | None = None
+) -> np.ndarray:
+    """The panel's combined forecast at one origin for one configuration (``prophet`` and ``regression``
+    the members' forecasts there, series × steps, where they were made)."""
     out = inp.base
     if cfg.trend_weight > 0:
         rate = cfg.trend_weight * inp.growth(cfg.years).rate(cfg.own)
@@ -321,6 +340,8 @@ def combination(inp: OriginInputs, cfg: Config, m: int, prophet: np.ndarray | No
         out = smoothed_level(inp, cfg.alpha, None)
     else:
         out = out.copy()
+    if cfg.regression_weight > 0 and regression is not None:
+        out = out + cfg.regression_weight * (np.where(np.isnan(regression), inp.base, regression) - out)
     if cfg.prophet_weight > 0 and prophet is not None:
         out = out + cfg.prophet_weight * (np.where(np.isnan(prophet), inp.base, prophet) - out)
     return out
@@ -334,11 +355,17 @@ def drift_forecast(y: np.ndarray, h: int) -> np.ndarray:
     return last[:, None] + slope[:, None] * np.arange(1, h + 1)[None, :]
 
 
-def blend(inp: OriginInputs, cfgs: tuple[Config, ...], m: int, prophet: np.ndarray | None) -> np.ndarray:
+def blend(
+    inp: OriginInputs,
+    cfgs: tuple[Config, ...],
+    m: int,
+    prophet: np.ndarray | None,
+    regression: np.ndarray | None = None,
+) -> np.ndarray:
     """The equal-weight mean of the configurations' forecasts at one origin."""
-    out = combination(inp, cfgs[0], m, prophet)
+    out = combination(inp, cfgs[0], m, prophet, regression)
     for cfg in cfgs[1:]:
-        out = out + combination(inp, cfg, m, prophet)
+        out = out + combination(inp, cfg, m, prophet, regression)
     return out / len(cfgs)
 
 
@@ -370,6 +397,10 @@ def blend_label(cfgs: tuple[Config, ...], base: str) -> str:
             f"pooled trend{share} (damping {_span([c.damping for c in trend])}, window {years} "
             f"year{'' if years == '1' else 's'}{owned}, weight {_span([c.trend_weight for c in trend], '.2f')})"
         )
+    regression = [c.regression_weight for c in cfgs if c.regression_weight > 0]
+    if regression:
+        share = "" if len(regression) == n else f" in {len(regression)} of {n}"
+        parts.append(f"{REGRESSION_LABEL}{share} (weight {_span(regression, '.2f')})")
     prophet = [c.prophet_weight for c in cfgs if c.prophet_weight > 0]
     if prophet:
         parts.append(f"prophet (weight {_span(prophet, '.2f')})")

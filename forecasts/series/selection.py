@@ -42,7 +42,12 @@ class Selection:
 
 
 def selection_scores(
-    y: np.ndarray, h: int, m: int, grid: list[Config], prophet_bt: np.ndarray | None
+    y: np.ndarray,
+    h: int,
+    m: int,
+    grid: list[Config],
+    prophet_bt: np.ndarray | None,
+    regression_bt: np.ndarray | None = None,
 ) -> Selection:
     """Every configuration forecast from every backtest origin, scored by scaled absolute error."""
     origins = backtest_origins(y.shape[1], m, h)
@@ -54,6 +59,7 @@ def selection_scores(
         ok = ~np.isnan(actual) & ~np.isnan(inp.base)
         count[j] = ok.sum(axis=0)
         prophet = prophet_bt[:, j, :] if prophet_bt is not None else None
+        regression = regression_bt[:, j, :] if regression_bt is not None else None
         growth: dict[int, Growth] = {}
         rates: dict[tuple[int, str, float], np.ndarray] = {}
         levels: dict[tuple[float, int, str, float], np.ndarray] = {}
@@ -77,6 +83,8 @@ def selection_scores(
                 if fkey not in factors:
                     factors[fkey] = growth_factor(inp, rate, cfg.damping, m)
                 fc = fc * factors[fkey]
+            if cfg.regression_weight > 0 and regression is not None:
+                fc = fc + cfg.regression_weight * (np.where(np.isnan(regression), inp.base, regression) - fc)
             if cfg.prophet_weight > 0 and prophet is not None:
                 fc = fc + cfg.prophet_weight * (np.where(np.isnan(prophet), inp.base, prophet) - fc)
             err = np.abs(fc - actual) / inp.scale[:, None]
@@ -159,24 +167,72 @@ def beats_naive(losses: np.ndarray, naive: np.ndarray, min_wins: int = 2) -> boo
     return wins >= min_wins and wins * 2 > len(losses)
 
 
-class PanelChooser:
-    """Chooses the panel's configurations at any decision point from one backtest: the candidates'
-    equal-weight mean is scored at every origin known then and kept only if it beats naive there."""
+REGRESSION = Config(regression_weight=1.0)  # the panel regression alone
 
-    def __init__(self, y: np.ndarray, h: int, m: int, sel: Selection, prophet_bt: np.ndarray | None):
+
+class PanelChooser:
+    """Chooses the panel's configurations at any decision point from one backtest.
+
+    Two contenders, each kept only if it beats naive (overall and on most origins) on the cells known
+    then: the grid's candidates' equal-weight mean, and the panel regression alone. When both pass, the
+    one with the smaller error *out of sample* wins: the regression is one fixed model, while the grid's
+    mean is re-chosen from ~400 configurations, so its in-sample error is flattered by the choice; it
+    is scored at each origin by what the grid would have chosen there (from the cells known at that
+    origin), as the regression is. Otherwise naive.
+    """
+
+    def __init__(
+        self,
+        y: np.ndarray,
+        h: int,
+        m: int,
+        sel: Selection,
+        prophet_bt: np.ndarray | None,
+        regression_bt: np.ndarray | None = None,
+    ):
         self.y, self.h, self.m, self.sel, self.prophet_bt = y, h, m, sel, prophet_bt
+        self.regression_bt = regression_bt
         self._inputs: dict[int, tuple[OriginInputs, np.ndarray]] = {}
         self._loss: dict[tuple[tuple[Config, ...], int], np.ndarray] = {}
+        self._grid: dict[tuple[int, int], tuple[Config, ...]] = {}
 
     def choose(self, decided_at: int, min_wins: int = 2) -> tuple[Config, ...]:
-        cands = candidate_configs(self.sel, decided_at)
-        if cands == (NAIVE,):
-            return cands
-        known = (self.sel.origins[:, None] + np.arange(1, self.h + 1)[None, :]) <= decided_at
-        rows = np.flatnonzero(known.any(axis=1) & (self.sel.count.sum(axis=1) > 0))
-        mine = np.array([(self._origin_loss(cands, int(j)) * known[j]).sum() for j in rows])
+        grid = self.grid_choice(decided_at, min_wins)
+        if REGRESSION not in self.sel.configs or not self._beats_naive((REGRESSION,), decided_at, min_wins):
+            return grid
+        if grid == (NAIVE,):
+            return (REGRESSION,)
+        known = self._known(decided_at)
+        rows = self._scored_rows(known)
+        regression = sum(float((self._origin_loss((REGRESSION,), int(j)) * known[j]).sum()) for j in rows)
+        nested = 0.0
+        for j in rows:
+            chosen = self.grid_choice(int(self.sel.origins[j]), min_wins)
+            nested += float((self._origin_loss(chosen, int(j)) * known[j]).sum())
+        return grid if nested < regression else (REGRESSION,)
+
+    def grid_choice(self, decided_at: int, min_wins: int = 2) -> tuple[Config, ...]:
+        """The grid's candidates' mean if it beats naive on the cells known at ``decided_at``, else naive."""
+        key = (decided_at, min_wins)
+        if key not in self._grid:
+            cands = candidate_configs(self.sel, decided_at)
+            ok = cands != (NAIVE,) and self._beats_naive(cands, decided_at, min_wins)
+            self._grid[key] = cands if ok else (NAIVE,)
+        return self._grid[key]
+
+    def _known(self, decided_at: int) -> np.ndarray:
+        return (self.sel.origins[:, None] + np.arange(1, self.h + 1)[None, :]) <= decided_at
+
+    def _scored_rows(self, known: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(known.any(axis=1) & (self.sel.count.sum(axis=1) > 0))
+
+    def _beats_naive(self, cfgs: tuple[Config, ...], decided_at: int, min_wins: int) -> bool:
+        """Whether the configurations' mean beats naive on the cells known at ``decided_at``."""
+        known = self._known(decided_at)
+        rows = self._scored_rows(known)
+        mine = np.array([(self._origin_loss(cfgs, int(j)) * known[j]).sum() for j in rows])
         naive = (self.sel.loss[0][rows] * known[rows]).sum(axis=1)
-        return cands if beats_naive(mine, naive, min_wins) else (NAIVE,)
+        return beats_naive(mine, naive, min_wins)
 
     def _origin_loss(self, cfgs: tuple[Config, ...], j: int) -> np.ndarray:
         """Summed scaled errors per step of the configurations' mean at origin ``j``."""
@@ -187,7 +243,8 @@ class PanelChooser:
             else:
                 inp, actual = self._origin(j)
                 prophet = self.prophet_bt[:, j, :] if self.prophet_bt is not None else None
-                fc = blend(inp, cfgs, self.m, prophet)
+                regression = self.regression_bt[:, j, :] if self.regression_bt is not None else None
+                fc = blend(inp, cfgs, self.m, prophet, regression)
                 ok = ~np.isnan(actual) & ~np.isnan(inp.base)
                 err = np.abs(fc - actual) / inp.scale[:, None]
                 self._loss[key] = np.where(ok, err, 0.0).sum(axis=0)
