@@ -37,6 +37,7 @@ def to_version_1_layout(ws: Workspace) -> list[tuple[object, ...]]:
         s.con.execute("DROP TABLE ledger_codes")
         s.con.execute(V1_LEDGER)
         s.con.execute("INSERT INTO ledger SELECT * FROM _old")
+        s.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     finally:
         s.close()
     return rows
@@ -81,6 +82,8 @@ def test_a_version_1_store_is_moved_in_place_and_gives_the_same_figures(tmp_path
     assert table_types(ws)["ledger"] == "VIEW"
     s = ws.open()
     try:
+        # marked version 2, so an older careladder refuses it clearly rather than failing to write a view
+        assert s.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("2",)]
         assert s.con.execute(ALL_ROWS).fetchall() == rows
         assert s.con.execute("SELECT count(*) FROM ledger_codes").fetchall() == [(7,)]
     finally:

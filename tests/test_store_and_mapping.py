@@ -24,7 +24,7 @@ def test_other_schema_version_is_a_clear_message(workspace: Workspace) -> None:
     s = workspace.open()
     s.con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     s.close()
-    with pytest.raises(WorkspaceError, match="schema version 99, this careladder uses version 1"):
+    with pytest.raises(WorkspaceError, match="schema version 99, this careladder uses version 2"):
         workspace.open()
 
 

@@ -10,7 +10,8 @@ import duckdb
 
 from ledgers.readers.problems import WorkspaceError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the ledger stored normalised behind a view (a version 1 store is moved when written)
+OPENABLE_VERSIONS = (1, 2)
 STORE_FILE = "careladder.duckdb"
 SUSPENSE_LINE = "Unmapped (suspense)"
 SUSPENSE_HEADING = "Unmapped (suspense)"
@@ -218,7 +219,7 @@ def open_store(path: Path, read_only: bool = False) -> Store:
         con.close()
         raise WorkspaceError(f"{path} is not a careladder store (no meta table)") from None
     version = int(row[0]) if row else None
-    if version != SCHEMA_VERSION:
+    if version not in OPENABLE_VERSIONS:
         con.close()
         raise WorkspaceError(
             f"the store {path} has schema version {version}, this careladder uses version {SCHEMA_VERSION}: "
@@ -227,6 +228,8 @@ def open_store(path: Path, read_only: bool = False) -> Store:
     if not read_only:
         _bring_up_to_date(con)
         upgrade(con)
+        if version != SCHEMA_VERSION:  # moved to this version's layout: an older careladder now refuses it
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
     return Store(con, path)
 
 
