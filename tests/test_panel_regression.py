@@ -11,7 +11,8 @@ import pytest
 from forecasts.series import panel as P
 from forecasts.series import regression as R
 from forecasts.series import selection as S
-from forecasts.series.engine import _regression_backtest, forecast_frame
+from forecasts.series.backtest import regression_backtest
+from forecasts.series.engine import forecast_frame
 
 
 def annual(uid: str, y: list[float] | np.ndarray, first: int = 2011) -> pd.DataFrame:
@@ -108,7 +109,7 @@ def test_a_future_value_cannot_leak_into_the_fit() -> None:
     other = y.copy()
     other[:, 6:] *= rng.uniform(0.2, 5.0, other[:, 6:].shape)
     origins = S.backtest_origins(11, 1, 3)
-    a, b = _regression_backtest(y, 3, 1, origins), _regression_backtest(other, 3, 1, origins)
+    a, b = regression_backtest(y, 3, 1, origins), regression_backtest(other, 3, 1, origins)
     early = origins <= 6
     assert early.sum() >= 3
     np.testing.assert_array_equal(a[:, early], b[:, early])

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecasts.series import backtest as BT
 from forecasts.series import panel as P
 from forecasts.series import selection as S
 from forecasts.series.fanout import mapped_chunks
 from forecasts.series.frames import SEASON_LENGTH, checked_series, future_periods, infer_frequency
-from forecasts.series.intervals import LEVELS, calibrated_level, insample_quantiles, pooled_bounds
+from forecasts.series.intervals import LEVELS
 from forecasts.series.regression import regression_forecast
 
 FORECAST_COLUMNS = ["unique_id", "ds", "y", "lo80", "hi80", "lo95", "hi95", "method"]
@@ -165,16 +166,6 @@ def prophet_rows(
     return out
 
 
-@dataclass
-class _Backtest:
-    """Every member's forecasts at every origin (series × origins × steps) with actuals and scales."""
-
-    origins: np.ndarray
-    actual: np.ndarray
-    scale: np.ndarray  # series × origins
-    forecasts: dict[str, np.ndarray]
-
-
 def forecast_frame(
     df: pd.DataFrame,
     horizon: int,
@@ -212,8 +203,8 @@ def forecast_frame(
         )
     base_name = "seasonal-naive" if m > 1 else "naive"
     grid = P.configs(with_prophet=use_prophet, with_trend=use_trend, with_regression=use_regression)
-    regression_bt = _regression_backtest(y, h, m, origins) if use_regression else None
-    bt: _Backtest | None = None
+    regression_bt = BT.regression_backtest(y, h, m, origins) if use_regression else None
+    bt: BT.MemberBacktest | None = None
     choice = PanelChoice(P.NAIVE, base_name, base_name, configs=(P.NAIVE,))
     if len(origins):
         sel = S.selection_scores(y, h, m, grid, prophet_bt, regression_bt)
@@ -223,12 +214,12 @@ def forecast_frame(
         by_origin = [chooser.choose(int(o)) for o in origins]
         choice = PanelChoice(cfg, P.blend_label(cfgs, base_name), base_name, by_origin, cfgs)
         trend_cfg = _trend_member(sel, cfg)
-        bt = _member_backtests(
+        bt = BT.member_backtests(
             y, h, m, origins, names, base_name, by_origin, trend_cfg, prophet_bt, regression_bt
         )
     point = _final_forecast(y, pnl.last, h, m, choice.configs, prophet_final)
     scale = P.naive_scale(y, m)
-    reach = _reach(bt, y, scale, h)
+    reach = BT.range_reach(bt, y, scale, h)
     bounds = {}
     for lvl in LEVELS:
         below, above = reach[lvl]
@@ -237,21 +228,12 @@ def forecast_frame(
     if nonnegative:
         point = np.clip(point, 0.0, None)
         bounds = {k: np.clip(v, 0.0, None) for k, v in bounds.items()}
-    scores = _scores(bt, y) if bt is not None else []
+    scores = BT.member_scores(bt, y) if bt is not None else []
     result = _result(pnl, freq, h, point, bounds, scores, choice, names, fit_seconds)
     if bt is not None:
         first = np.argmax(~np.isnan(y), axis=1)
         result.past = PastForecasts(pnl.ids, first, bt.origins, bt.forecasts["ensemble"])
     return result
-
-
-def _regression_backtest(y: np.ndarray, h: int, m: int, origins: np.ndarray) -> np.ndarray:
-    """The panel regression's forecasts at every backtest origin (series × origins × steps), each fitted
-    on the columns before that origin only."""
-    out = np.full((len(y), len(origins), h), np.nan)
-    for j, o in enumerate(origins):
-        out[:, j] = regression_forecast(y[:, : int(o)], h, m)
-    return out
 
 
 def _trend_member(sel: S.Selection, cfg: P.Config) -> P.Config:
@@ -294,52 +276,6 @@ def _prophet(
     return bt, final, secs
 
 
-def _member_backtests(
-    y: np.ndarray,
-    h: int,
-    m: int,
-    origins: np.ndarray,
-    names: tuple[str, ...],
-    base_name: str,
-    by_origin: list[tuple[P.Config, ...]],
-    trend_cfg: P.Config,
-    prophet_bt: np.ndarray | None,
-    regression_bt: np.ndarray | None,
-) -> _Backtest:
-    n, n_o = len(y), len(origins)
-    actual = np.full((n, n_o, h), np.nan)
-    scale = np.ones((n, n_o))
-    fcs: dict[str, np.ndarray] = {}
-    members = [base_name] + [x for x in ("drift", "trend", "regression", "prophet") if x in names]
-    if "naive" in names and base_name != "naive":
-        members.insert(1, "naive")
-    for name in [*members, "ensemble"]:
-        fcs[name] = np.full((n, n_o, h), np.nan)
-    for j, o in enumerate(origins):
-        known = y[:, :o]
-        inp = P.origin_inputs(known, h, m)
-        actual[:, j] = S._actuals(y, int(o), h)
-        scale[:, j] = inp.scale
-        prophet = prophet_bt[:, j] if prophet_bt is not None else None
-        regression = regression_bt[:, j] if regression_bt is not None else None
-        fcs[base_name][:, j] = inp.base
-        if "naive" in fcs and base_name != "naive":
-            fcs["naive"][:, j] = np.repeat(P.last_values(known)[:, None], h, axis=1)
-        if "drift" in fcs:
-            fcs["drift"][:, j] = P.drift_forecast(known, h)
-        if "trend" in fcs:
-            fcs["trend"][:, j] = P.combination(inp, trend_cfg, m, None)
-        if "regression" in fcs and regression is not None:
-            fcs["regression"][:, j] = regression
-        if "prophet" in fcs and prophet is not None:
-            fcs["prophet"][:, j] = prophet
-        fcs["ensemble"][:, j] = P.blend(inp, by_origin[j], m, prophet, regression)
-        live = ~np.isnan(inp.base)
-        for f in fcs.values():
-            f[np.flatnonzero(~live), j, :] = np.nan
-    return _Backtest(origins, actual, scale, fcs)
-
-
 def _final_forecast(
     y: np.ndarray, last: np.ndarray, h: int, m: int, cfgs: tuple[P.Config, ...], prophet: np.ndarray | None
 ) -> np.ndarray:
@@ -353,61 +289,6 @@ def _final_forecast(
         fc = P.blend(inp, cfgs, m, prophet, regression)
         out[rows] = fc[rows]
     return out
-
-
-def _reach(
-    bt: _Backtest | None, y: np.ndarray, scale: np.ndarray, h: int
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Pooled (below, above) reach of the ranges per step, in units of each series' naive scale."""
-    out = {}
-    for lvl in LEVELS:
-        below = above = np.full(h, np.nan)
-        if bt is not None:
-            err = (bt.actual - bt.forecasts["ensemble"]) / bt.scale[:, :, None]
-            drawn = calibrated_level(err, bt.origins, lvl)
-            below, above = pooled_bounds(err, bt.origins, y.shape[1], drawn)
-        if np.isnan(below).any() or np.isnan(above).any():
-            fallback = insample_quantiles(y, scale, lvl, h)
-            below = np.maximum.accumulate(np.where(np.isnan(below), fallback, below))
-            above = np.maximum.accumulate(np.where(np.isnan(above), fallback, above))
-        out[lvl] = (below, above)
-    return out
-
-
-def _scores(bt: _Backtest, y: np.ndarray) -> list[list[tuple[str, float, float, float, float]]]:
-    """Per series, per member: MASE, sMAPE and the pooled intervals' sequential coverage (80%, 95%)."""
-    n = len(y)
-    out: list[list[tuple[str, float, float, float, float]]] = [[] for _ in range(n)]
-    for name, fc in bt.forecasts.items():
-        err = np.abs(fc - bt.actual)
-        signed = (bt.actual - fc) / bt.scale[:, :, None]
-        scaled = err / bt.scale[:, :, None]
-        ok = np.isfinite(scaled)
-        cnt = ok.sum(axis=(1, 2))
-        mase = np.divide(np.where(ok, scaled, 0).sum(axis=(1, 2)), cnt, out=np.full(n, np.nan), where=cnt > 0)
-        denom = np.abs(fc) + np.abs(bt.actual)
-        sm = np.divide(2 * err, denom, out=np.zeros_like(err), where=denom > 0)
-        smape = 100 * np.divide(
-            np.where(ok, sm, 0).sum(axis=(1, 2)), cnt, out=np.full(n, np.nan), where=cnt > 0
-        )
-        covs = [_coverage(signed, bt.origins, lvl) for lvl in LEVELS]
-        for i in range(n):
-            out[i].append((name, float(mase[i]), float(smape[i]), float(covs[0][i]), float(covs[1][i])))
-    return out
-
-
-def _coverage(signed: np.ndarray, origins: np.ndarray, level: int) -> np.ndarray:
-    """Per series: share of cells inside the pooled range built from errors known at their origin."""
-    hits = np.zeros(len(signed))
-    total = np.zeros(len(signed))
-    for j, o in enumerate(origins):
-        below, above = pooled_bounds(signed, origins, int(o), level)
-        cell = signed[:, j, :]
-        ok = np.isfinite(cell) & np.isfinite(below)[None, :] & np.isfinite(above)[None, :]
-        lo, hi = np.where(ok, -below[None, :], 0), np.where(ok, above[None, :], 0)
-        hits += (ok & (cell >= lo) & (cell <= hi)).sum(axis=1)
-        total += ok.sum(axis=1)
-    return np.divide(hits, total, out=np.full(len(signed), np.nan), where=total > 0)
 
 
 def _result(

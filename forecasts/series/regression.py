@@ -122,6 +122,16 @@ LOCATION_ROUNDS = 100  # the intercept-only fit's: a few vector sums each, run t
 HUBER_TOLERANCE = 1e-4  # in log-change units (0.01%): coefficients this close are converged
 
 
+def robust_scale(r: np.ndarray) -> float:
+    """The residuals' MAD × 1.4826 (the standard deviation were they normal)."""
+    return 1.4826 * float(np.median(np.abs(r - np.median(r))))
+
+
+def huber_weights(r: np.ndarray, c: float) -> np.ndarray:
+    """Huber's weights: 1 within ``c`` of zero, ``c / |r|`` beyond."""
+    return np.minimum(1.0, c / np.maximum(np.abs(r), 1e-300))
+
+
 def huber_coefficients(x: np.ndarray, target: np.ndarray, ridge: float = RIDGE) -> np.ndarray:
     """Ridge regression with Huber's loss, by iteratively reweighted least squares.
 
@@ -135,13 +145,12 @@ def huber_coefficients(x: np.ndarray, target: np.ndarray, ridge: float = RIDGE) 
     ones = np.ones(len(target))
     beta = _solved(xt, target, ones, ridge)
     r = target - beta @ xt
-    sd = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    sd = robust_scale(r)
     if sd <= 0:
         return beta
     c = HUBER * sd
     for _ in range(HUBER_ROUNDS):
-        w = np.minimum(1.0, c / np.maximum(np.abs(r), 1e-300))
-        new = _solved(xt, target, w, ridge)
+        new = _solved(xt, target, huber_weights(r, c), ridge)
         if np.abs(new - beta).max() <= HUBER_TOLERANCE:
             return new
         beta = new
@@ -154,12 +163,12 @@ def huber_location(target: np.ndarray) -> float:
     ones (start at the mean, scale from its residuals' MAD) without the matrix algebra."""
     mu = float(target.mean())
     r = target - mu
-    sd = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    sd = robust_scale(r)
     if sd <= 0:
         return mu
     c = HUBER * sd
     for _ in range(LOCATION_ROUNDS):
-        w = np.minimum(1.0, c / np.maximum(np.abs(r), 1e-300))
+        w = huber_weights(r, c)
         new = float((w * target).sum() / w.sum())
         if abs(new - mu) <= 1e-9:
             return new
