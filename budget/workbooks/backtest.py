@@ -22,6 +22,7 @@ from budget.monthend.accuracy import (
 from budget.workbooks.xlsx import (
     Formats,
     cell,
+    fit_row,
     formats_for,
     period_title,
     set_print_setup,
@@ -48,6 +49,7 @@ DATA_HEADERS = ["Series", "Month", "Actual", *(f"Forecast {k} month(s) before" f
 BEST_FILL = "#C6EFCE"
 CHARTS_PER_ROW = 2
 CHART_ROWS = 16  # worksheet rows a chart takes, with a gap
+CHARTS_PER_PAGE_ROWS = 2  # rows of charts on a printed page (landscape, one page wide)
 
 
 def method_family(label: str) -> str:
@@ -93,7 +95,7 @@ def _title(ws: Worksheet, report: AccuracyReport, fmts: Formats, title: str, wid
 
 
 def _accuracy_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats, extra: dict[str, Format]) -> None:
-    widths = [30.0, 10.0, 8.0, 14.0, 8.0, 8.0, 8.0, 10.0, 10.0, 48.0, 28.0]
+    widths = [30.0, 10.0, 8.0, 14.0, 8.0, 8.0, 8.0, 10.0, 10.0, 62.0, 28.0]
     _title(ws, report, fmts, "Forecast accuracy", widths)
     header = 4
     write_header(ws, header, ACCURACY_HEADERS, fmts, money_from=2)
@@ -115,7 +117,9 @@ def _accuracy_sheet(ws: Worksheet, report: AccuracyReport, fmts: Formats, extra:
             _number(ws, row, 6, sc.smape, extra["one_dp"])
             _number(ws, row, 7, sc.coverage80, fmts.percent)
             _number(ws, row, 8, sc.coverage95, fmts.percent)
-            write_text(ws, row, 9, method_family(s.chosen))
+            chose = method_family(s.chosen)
+            write_text(ws, row, 9, chose, fmts.wrapped)  # wrapped in its column, never over the next
+            fit_row(ws, row, [(chose, widths[9])])
             write_text(ws, row, 10, s.outturn_method)
             row += 1
     for s in report.too_short:
@@ -148,6 +152,9 @@ def _chart_sheets(
     n_charts = sum(1 for x in report.scored if x.past is not None)
     chart_last = 4 + math.ceil(n_charts / CHARTS_PER_ROW) * CHART_ROWS
     set_print_setup(charts, report.authority, footer, 2, chart_widths, chart_last)
+    # a page break every CHARTS_PER_PAGE_ROWS rows of charts, so no chart is cut across two pages
+    band = CHARTS_PER_PAGE_ROWS * CHART_ROWS
+    charts.set_h_pagebreaks(list(range(4 + band, chart_last, band)))
     write_header(data, 0, DATA_HEADERS, fmts, money_from=2)
     data_widths = [40.0, 10.0] + [16.0] * (len(DATA_HEADERS) - 2)
     row = 1
@@ -218,8 +225,10 @@ def notes_lines(report: AccuracyReport) -> list[str]:
         "Panels: the spend series are forecast together as one panel and the placement numbers as another. "
         "Every series is based on seasonal naive (the same month last year), or a smoothed level (a weighted "
         "mean of the same month in earlier years), and the panel's pooled trend (the median growth of the "
-        "panel's series, damped over the horizon) applied as a percentage; the same configuration (or the "
-        "mean of the panel's best few) is used for every series of the panel.",
+        "panel's series, damped over the horizon) applied as a percentage; or by the panel regression, one "
+        "model learned across the panel's series (the log change on each series' growth over the last 1 "
+        "and 3 years and its distance from its 3-year mean), used when it beats naive in the same backtest. "
+        "The same configuration (or the mean of the panel's best few) is used for every series of the panel.",
         f"Origins: each of the last (up to) {MAX_ORIGINS} months is a forecast origin. At each origin every "
         "member is fitted on the months before it only and forecasts the next months; those forecasts are "
         "compared with what happened. Only months with an actual are scored.",
