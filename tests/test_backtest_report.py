@@ -23,7 +23,13 @@ from typer.testing import CliRunner
 
 from budget.cli.backtest import register
 from budget.monthend.accuracy import AccuracyReport, accuracy_report, report_json
-from budget.workbooks.backtest import ACCURACY_HEADERS, chart_page_breaks, write_backtest_workbook
+from budget.workbooks.backtest import (
+    ACCURACY_HEADERS,
+    CHART_ROWS,
+    CHARTS_PER_PAGE_ROWS,
+    write_backtest_workbook,
+)
+from budget.workbooks.xlsx import chart_page_breaks
 from ledgers.importers.budgets import import_budget
 from ledgers.importers.ledger import import_ledger
 from ledgers.importers.mapping import import_mapping
@@ -176,7 +182,8 @@ def test_workbook(ws: Workspace, tmp_path: Path) -> None:
     assert len(charts) == 3  # IFA placements, Staff spend, Legal spend
     assert wb["Charts"].row_breaks.brk == []  # two rows of charts: one page
     # 9 charts are 5 rows of 16 sheet rows from row 4: pages break before rows 36 and 68 (two rows a page)
-    assert chart_page_breaks(9) == [36, 68] and chart_page_breaks(4) == []
+    assert (CHART_ROWS, CHARTS_PER_PAGE_ROWS) == (16, 2)
+    assert chart_page_breaks(9, 2, 16, 2) == [36, 68] and chart_page_breaks(4, 2, 16, 2) == []
     notes = " ".join(str(r[0]) for r in wb["Notes"].iter_rows(values_only=True) if r[0])
     assert "beats a seasonal-naive forecast" in notes and "Prophet is left out" in notes
 

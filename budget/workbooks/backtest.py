@@ -22,6 +22,7 @@ from budget.monthend.accuracy import (
 from budget.workbooks.xlsx import (
     Formats,
     cell,
+    chart_page_breaks,
     fit_row,
     formats_for,
     period_title,
@@ -143,14 +144,6 @@ def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Format) -> Non
         ws.write_blank(row, col, None, fmt)
 
 
-def chart_page_breaks(n_charts: int) -> list[int]:
-    """The rows a printed page of charts breaks before: every ``CHARTS_PER_PAGE_ROWS`` rows of charts (the
-    first chart row is row 4), so no chart is cut across two pages."""
-    band = CHARTS_PER_PAGE_ROWS * CHART_ROWS
-    last = 4 + math.ceil(n_charts / CHARTS_PER_ROW) * CHART_ROWS
-    return list(range(4 + band, last, band))
-
-
 def _chart_sheets(
     wb: Workbook, charts: Worksheet, data: Worksheet, report: AccuracyReport, fmts: Formats, number: Format
 ) -> None:
@@ -160,7 +153,7 @@ def _chart_sheets(
     n_charts = sum(1 for x in report.scored if x.past is not None)
     chart_last = 4 + math.ceil(n_charts / CHARTS_PER_ROW) * CHART_ROWS
     set_print_setup(charts, report.authority, footer, 2, chart_widths, chart_last)
-    charts.set_h_pagebreaks(chart_page_breaks(n_charts))
+    charts.set_h_pagebreaks(chart_page_breaks(n_charts, CHARTS_PER_ROW, CHART_ROWS, CHARTS_PER_PAGE_ROWS))
     write_header(data, 0, DATA_HEADERS, fmts, money_from=2)
     data_widths = [40.0, 10.0] + [16.0] * (len(DATA_HEADERS) - 2)
     row = 1

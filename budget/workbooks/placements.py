@@ -18,6 +18,7 @@ from budget.workbooks.xlsx import (
     PERCENT,
     Formats,
     cell,
+    chart_page_breaks,
     fit_row,
     formats_for,
     set_print_setup,
@@ -33,6 +34,7 @@ from ledgers.readers.periods import FinancialYear
 TITLE = "Placement outlook: month-end numbers and cost by line"
 CHARTS_PER_ROW = 2
 CHART_ROWS = 16
+CHARTS_PER_PAGE_ROWS = 3  # rows of charts on a printed page (landscape, one page wide)
 SUMMARY_WIDTHS = [26.0, 16.0, 15.0, 15.0, 15.0, 14.0, 10.0, 10.0]
 SERIES_WIDTHS = [30.0, 10.0, 18.0, 18.0, 15.0, 15.0]
 MIN_WIDTH, MAX_FIRST_WIDTH, MAX_WIDTH = 10.0, 48.0, 33.0
@@ -174,6 +176,7 @@ def _charts(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook, b
         chart.show_blanks_as("gap")
         chart.set_size({"width": 620, "height": 300})
         ws.insert_chart(cell(4 + (i // CHARTS_PER_ROW) * CHART_ROWS, (i % CHARTS_PER_ROW) * 10), chart)
+    ws.set_h_pagebreaks(chart_page_breaks(len(blocks), CHARTS_PER_ROW, CHART_ROWS, CHARTS_PER_PAGE_ROWS))
 
 
 def _flows(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) -> None:

@@ -246,6 +246,17 @@ def set_print_setup(
         )
 
 
+def chart_page_breaks(
+    n_charts: int, per_row: int, band_rows: int, bands_per_page: int, first_row: int = 4
+) -> list[int]:
+    """The rows a printed sheet of charts (``per_row`` across, each row of charts ``band_rows`` sheet rows,
+    the first at ``first_row``) breaks before: every ``bands_per_page`` rows of charts, so no chart is cut
+    across two pages."""
+    band = bands_per_page * band_rows
+    last = first_row + math.ceil(n_charts / per_row) * band_rows
+    return list(range(first_row + band, last, band))
+
+
 def write_wide_text(
     ws: Worksheet, row: int, text: str, fmt: Format, widths: list[float], first_col: int = 0
 ) -> None:
