@@ -73,8 +73,42 @@ def test_rates_count_entries_moves_and_exits_over_one_window() -> None:
 def test_shrinkage_weight_by_hand() -> None:
     assert shrinkage_weight([100, 100, 100]) == 0.0  # no spread beyond chance: the long run
     assert shrinkage_weight([110, 95, 100]) == 0.0  # var 58.3 < mean 101.7: Poisson noise
-    assert math.isclose(shrinkage_weight([150, 100, 50]), (2500 - 100) / 2500)  # a real change
+    # var 2500, mean 100: τ² = 2400 / 100² = 0.24, q = τ² · mean = 24, P = (24 + √(24² + 96)) / 2 = 24.961,
+    # weight P / (P + 1) = 0.9615: a real change, the last year nearly all
+    assert math.isclose(shrinkage_weight([150, 100, 50]), 24.9615 / 25.9615, rel_tol=1e-4)
     assert shrinkage_weight([120]) == 1.0  # one year: nothing to shrink toward
+    # England's yearly spread as the least: τ² = 0.0511², q = 0.2611 at 100 a year,
+    # P = (0.2611 + √(0.2611² + 4 × 0.2611)) / 2 = 0.6580, weight 0.6580 / 1.6580 = 0.397
+    assert math.isclose(shrinkage_weight([100, 100, 100], NATIONAL_ENTRY_SPREAD), 0.3969, rel_tol=1e-3)
+    # ... and the more children a year, the less Poisson chance hides a move: 400 a year, q = 1.0445,
+    # P = (1.0445 + √(1.0445² + 4.1779)) / 2 = 1.6700, weight 1.6700 / 2.6700 = 0.6255
+    assert math.isclose(shrinkage_weight([400, 400, 400], NATIONAL_ENTRY_SPREAD), 0.6255, rel_tol=1e-3)
+
+
+def test_shrunk_reference_weighs_the_last_year_by_the_national_floor() -> None:
+    """Three years of 24 children coming into care, evenly spaced: no spread beyond chance of its own, so
+    the last year's weight is the local-level gain at England's spread: q = 0.0511² × 24 = 0.06267,
+    P = (0.06267 + √(0.06267² + 0.25068)) / 2 = 0.28363, weight 0.28363 / 1.28363 = 0.2210."""
+    rows = []
+    for year in (2017, 2018, 2019):
+        for i in range(24):
+            start = pd.Timestamp(f"{year}-04-01") + pd.Timedelta(days=int(i * 365 / 24))
+            end = start + pd.Timedelta(days=60)
+            rows.append(
+                (
+                    f"p{year}{i}",
+                    f"c{year}{i}",
+                    "IFA",
+                    start,
+                    end if end <= pd.Timestamp("2020-03-31") else None,
+                    None,
+                    80000,
+                )
+            )
+    rates = line_rates(placements_of(rows), date(2020, 3, 31))
+    assert rates.yearly_entries == [24, 24]  # the list is complete from its first ending, 31 May 2017
+    assert math.isclose(rates.weight_recent, 0.2210, rel_tol=1e-3)
+    assert [round(w, 3) for w, _ in rates.components] == [0.221, 0.779]
 
 
 def test_kaplan_meier_with_delayed_entry_agrees_with_lifelines() -> None:

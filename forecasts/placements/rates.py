@@ -144,15 +144,24 @@ def yearly_entry_counts(spells: pd.DataFrame, earliest: pd.Timestamp, at: pd.Tim
     return out
 
 
-def shrinkage_weight(counts: list[int]) -> float:
-    """Weight of the last year's rate against the long-run one: the share of the yearly counts' variance
-    beyond Poisson chance, (var − mean) / var, 0 when the years differ by no more than chance (then the
-    last year's level is noise around the long run), 1 with under two years to compare."""
+def shrinkage_weight(counts: list[int], spread_floor: float = 0.0) -> float:
+    """Weight of the last year's rate against the long-run one: the steady-state gain of a local-level
+    model of the yearly counts, the log rate a random walk whose yearly step has relative variance τ² (the
+    spread beyond chance, (var − mean) / mean², at least ``spread_floor``) seen through Poisson chance
+    (relative variance 1 / mean). With q = τ² · mean, the level's variance before a year is seen is
+    P = (q + √(q² + 4q)) / 2 (in units of 1 / mean) and the year's weight P / (P + 1). The simulation moves
+    the rate by the same random walk each year ahead, so the reference and the ranges read one model of the
+    entry rate. 0 when the years differ by no more than chance and there is no floor, 1 with under two
+    years to compare."""
     if len(counts) < 2:
         return 1.0
     c = np.asarray(counts, dtype=float)
     mean, var = float(c.mean()), float(c.var(ddof=1))
-    return 0.0 if var <= mean or var <= 0 else (var - mean) / var
+    if mean <= 0:
+        return 0.0
+    q = max((var - mean) / mean**2, spread_floor) * mean
+    p = (q + np.sqrt(q * q + 4 * q)) / 2
+    return float(p / (p + 1))
 
 
 def yearly_leavers(
@@ -211,7 +220,7 @@ def line_rates(
     recent = window_rates(spells, lines, max(at - pd.DateOffset(years=1), earliest), at, overall)
     history = window_rates(spells, lines, earliest, at, overall)
     counts = yearly_entry_counts(spells, earliest, at)
-    w = {"year": 1.0, "history": 0.0, "shrunk": shrinkage_weight(counts)}[reference]
+    w = {"year": 1.0, "history": 0.0, "shrunk": shrinkage_weight(counts, NATIONAL_ENTRY_SPREAD)}[reference]
     components = [(c, r) for c, r in ((w, recent), (1 - w, history)) if c > 0]
     # Per-draw spread of the entry and leaving rates: the estimate's Poisson error (1 / events in the
     # reference period) plus the year-to-year spread beyond chance (a future year differs from any
