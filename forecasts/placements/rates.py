@@ -54,7 +54,8 @@ class WindowRates:
 @dataclass
 class LineRates:
     """The model's rates as known at as_at: the reference (``year``: the last 12 months; ``history``:
-    all the list holds; ``shrunk``: the last year shrunk toward the whole history by ``weight_recent``),
+    all the list holds; ``shrunk``: the last year shrunk toward the whole history by ``weight_recent``, the local-level gain
+    of ``shrinkage_weight`` at the entry spread ``entry_spread``),
     its windows as mixture components ``(weight, rates)``, the entry-rate spread per draw (coefficient of
     variation: the estimate's Poisson error plus the year-to-year spread beyond chance), and the cohort
     open at as_at (``s`` spell start and ``cap`` planned end relative to as_at in days, ``b18`` the 18th
