@@ -159,9 +159,7 @@ def main() -> int:
         raw = pd.read_csv(PANELS)
         raw["ds"] = pd.to_datetime(raw["ds"])
         for measure, g in raw.groupby("measure", sort=True):
-            met.append(
-                table(str(measure), g[["unique_id", "ds", "y"]], args.origins, args.horizon, True)
-            )
+            met.append(table(str(measure), g[["unique_id", "ds", "y"]], args.origins, args.horizon, True))
     else:
         print(f"skipped: {PANELS} not found")
     if DFE.exists():
