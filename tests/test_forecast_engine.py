@@ -179,6 +179,20 @@ def test_without_backtest_naive_with_in_sample_widths() -> None:
     assert (r.forecasts["hi80"] - r.forecasts["y"]).tolist() == pytest.approx([2.0, 2.0 * 2**0.5])
 
 
+def test_in_sample_widths_scale_each_change_by_the_others() -> None:
+    # Three councils, spend 100, 101, 110: changes 1 and 9, scale 5 (their mean). Too short for a
+    # backtest, so the widths come from the changes. Divided by a mean that includes it a change is at
+    # most twice the scale (9 / 5 = 1.8), whatever came next; divided by the other change it is
+    # 1 / 9 or 9 / 1, and the pooled 80% and 95% quantiles of {1/9, 1/9, 1/9, 9, 9, 9} are both 9:
+    # ranges 110 ± 9 × 5 = 65–155 next year, ± 45·√2 the year after.
+    df = pd.concat([annual(f"LA{i}", [100.0, 101.0, 110.0]) for i in range(3)])
+    r = forecast_frame(df, 2, models=CHEAP)
+    first = r.forecasts[r.forecasts["unique_id"] == "LA0"]
+    assert first["y"].tolist() == [110.0, 110.0]
+    assert first["hi95"].tolist() == pytest.approx([155.0, 110.0 + 45.0 * 2**0.5])
+    assert first["lo80"].tolist() == pytest.approx([65.0, 110.0 - 45.0 * 2**0.5])
+
+
 def test_quarterly_dates_and_unknown_member() -> None:
     q = pd.DataFrame({"unique_id": "q", "ds": ["2019Q1", "2019Q2", "2019Q3", "2019Q4"], "y": [1.0, 2, 3, 4]})
     r = forecast_frame(q, 2, models=CHEAP)

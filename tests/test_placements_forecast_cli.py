@@ -116,3 +116,45 @@ def test_mix_from_an_unknown_line_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2
     assert "'Nowhere' is not a line of the stored placements" in res.output
+
+
+def _import(tmp_path: Path, name: str, episodes: str) -> Path:
+    folder = tmp_path / f"903-{name}"
+    folder.mkdir()
+    (folder / "2024-episodes.csv").write_text(HEAD + episodes)
+    (folder / "2024-header.csv").write_text(
+        "CHILD,SEX,DOB\n" + "".join(f"{c},1,01/01/2012\n" for c in range(921, 927))
+    )
+    ws = tmp_path / f"ws-{name}"
+    assert runner.invoke(app, ["init", str(ws), "--authority", "T", "--year", "2023/24"]).exit_code == 0
+    res = runner.invoke(app, ["placements", "import-903", str(folder), "-w", str(ws)])
+    assert res.exit_code == 0, res.output
+    return ws
+
+
+def test_a_past_as_at_uses_only_what_was_known_then(tmp_path: Path) -> None:
+    """Six children in IFA from 2021; two leave in June 2023 and one comes in in August 2023. Forecast as at
+    31 March 2023 from the full list, it must be the forecast from the list as it stood that day (the two
+    still open, the newcomer unknown): later ends used as known would make those who stayed leave too."""
+    rows = [f"{c},01/01/2021,S,C2,N1,U4,PR4,,,,,,{c}\n" for c in (921, 922, 923, 924)]
+    full = _import(
+        tmp_path,
+        "full",
+        "".join(rows)
+        + "925,01/01/2021,S,C2,N1,U4,PR4,15/06/2023,E11,,,,925\n"
+        + "926,01/01/2021,S,C2,N1,U4,PR4,20/06/2023,E11,,,,926\n"
+        + "927,01/08/2023,S,C2,N1,U4,PR4,,,,,,927\n",
+    )
+    then = _import(
+        tmp_path,
+        "then",
+        "".join(rows)
+        + "925,01/01/2021,S,C2,N1,U4,PR4,,,,,,925\n"
+        + "926,01/01/2021,S,C2,N1,U4,PR4,,,,,,926\n",
+    )
+    args = ["placements", "forecast", "--years", "1", "--as-at", "2023-03-31", "--json", "--draws", "20"]
+    got = [json.loads(runner.invoke(app, [*args, "-w", str(w)]).stdout) for w in (full, then)]
+    ifa = [{m["month"]: m["month_end"] for m in g["scenarios"][0]["lines"]["Independent Fostering Agencies"]}
+           for g in got]  # fmt: skip
+    assert ifa[0]["2023-04"] == 6  # all six in care then, the two June leavers included
+    assert ifa[0] == ifa[1]

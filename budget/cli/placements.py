@@ -61,7 +61,11 @@ def forecast(
     ] = None,
     as_at: Annotated[
         str | None,
-        typer.Option("--as-at", help="Forecast from this date (YYYY-MM-DD; default: the data's end)."),
+        typer.Option(
+            "--as-at",
+            help="Forecast from this date (YYYY-MM-DD; default: the data's end); an earlier date uses the "
+            "placements as known then (later starts and ends left out).",
+        ),
     ] = None,
     reference: Annotated[
         str,

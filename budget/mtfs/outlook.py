@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from budget.monthend.outturn import placements_as_known
 from budget.mtfs.placement_years import model_moves, per_line
 from budget.plans.savings import stored_plan
 from budget.plans.scenarios import BASELINE, ScenarioSpec, assumptions_from, selected_scenarios
@@ -227,7 +228,9 @@ def placement_outlook(
 ) -> PlacementOutlook:
     """The baseline and scenarios (the named MTFS scenarios, all defined when ``names`` is empty; plus
     ``extra`` from the command line with its ``mix`` moves: (from line, to line, children a month) from
-    the first forecast month) ``years`` years ahead of ``as_at``."""
+    the first forecast month) ``years`` years ahead of ``as_at``. An ``as_at`` before the data's end sees the
+    placements as known then: a later end recorded in the list was not known on that day, and using it would
+    make the children who stayed leave at the exit curves' rate as well."""
     if years < 1:
         raise WorkspaceError(f"--years should be at least 1; received {years}")
     if reference not in REFERENCES:
@@ -235,7 +238,10 @@ def placement_outlook(
     placements = stored_placements(con)
     if placements.empty:
         raise WorkspaceError("no placements stored: run `careladder placements import-903 FOLDER` first")
-    at = as_at or default_as_at(placements)
+    data_end = default_as_at(placements)
+    at = as_at or data_end
+    if at < data_end:  # a past date: what was known then (later starts unknown, later ends still open)
+        placements = placements_as_known(placements, at)
     until = (pd.Timestamp(at) + pd.DateOffset(years=years) + pd.offsets.MonthEnd(0)).date()
     lines = set(placements["line"])
     for pair in mix or []:

@@ -84,7 +84,7 @@ def member_backtests(
 
 
 def range_reach(
-    bt: MemberBacktest | None, y: np.ndarray, scale: np.ndarray, h: int
+    bt: MemberBacktest | None, y: np.ndarray, scale: np.ndarray, h: int, m: int = 1
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Pooled (below, above) reach of the ranges per step, in units of each series' naive scale."""
     out = {}
@@ -95,7 +95,7 @@ def range_reach(
             drawn = calibrated_level(err, bt.origins, lvl)
             below, above = pooled_bounds(err, bt.origins, y.shape[1], drawn)
         if np.isnan(below).any() or np.isnan(above).any():
-            fallback = insample_quantiles(y, scale, lvl, h)
+            fallback = insample_quantiles(y, scale, lvl, h, m)
             below = np.maximum.accumulate(np.where(np.isnan(below), fallback, below))
             above = np.maximum.accumulate(np.where(np.isnan(above), fallback, above))
         out[lvl] = (below, above)

@@ -219,7 +219,7 @@ def forecast_frame(
         )
     point = _final_forecast(y, pnl.last, h, m, choice.configs, prophet_final)
     scale = P.naive_scale(y, m)
-    reach = BT.range_reach(bt, y, scale, h)
+    reach = BT.range_reach(bt, y, scale, h, m)
     bounds = {}
     for lvl in LEVELS:
         below, above = reach[lvl]

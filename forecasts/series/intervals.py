@@ -59,9 +59,26 @@ def pooled_quantiles(
     return out
 
 
-def insample_quantiles(y: np.ndarray, scale: np.ndarray, level: int, h: int) -> np.ndarray:
-    """Fallback pooled widths: the level quantile of one-step changes / scale over the panel, × √step."""
-    steps = np.abs(np.diff(y, axis=1)) / scale[:, None]
+def insample_quantiles(y: np.ndarray, scale: np.ndarray, level: int, h: int, m: int = 1) -> np.ndarray:
+    """Fallback pooled widths: the level quantile of one-step changes / scale over the panel, × √step.
+
+    Where the scale is the series' mean one-step change (annual data, or too short for a seasonal one),
+    each change is divided by the mean of the series' *other* changes (leave one out): divided by a mean
+    that includes it, a change can never exceed n times it (twice, with the two changes of three
+    values), so the quantile would be bounded by the history's length, not by how far the next change
+    goes. A change to come is no part of the scale it is multiplied by; leaving it out mimics that.
+    """
+    diffs = np.abs(np.diff(y, axis=1))
+    if m == 1 or y.shape[1] <= m:
+        ok = np.isfinite(diffs)
+        n = ok.sum(axis=1)[:, None]
+        total = np.where(ok, diffs, 0.0).sum(axis=1)[:, None]
+        with np.errstate(all="ignore"):
+            others = (total - diffs) / (n - 1)
+        others = np.where(others > 0, others, np.nan)  # the other changes were all 0: nothing to scale by
+        steps = diffs / others
+    else:
+        steps = diffs / scale[:, None]
     steps = steps[np.isfinite(steps)]
     q = float(np.quantile(steps, level / 100)) if len(steps) else 0.0
     return q * np.sqrt(np.arange(1, h + 1))
