@@ -158,3 +158,34 @@ def test_a_past_as_at_uses_only_what_was_known_then(tmp_path: Path) -> None:
            for g in got]  # fmt: skip
     assert ifa[0]["2023-04"] == 6  # all six in care then, the two June leavers included
     assert ifa[0] == ifa[1]
+
+
+def test_summary_year_range_is_the_years_own_range(tmp_path: Path) -> None:
+    """The deterministic baseline: every draw costs the same, so the year's low = high = central, to the
+    penny. 2024/25 at £814.22/wk × 1.03: a 30-day month 359420p a child, a 31-day month 371401p, February
+    (28 days) 335459p; a year 4372946p. Three children all year, the fourth April, May and 15 days of June
+    (179710p): 3 × 4372946 + 359420 + 371401 + 179710 = 14029369p = £140,293.69."""
+    ws = _authority(tmp_path)
+    out = tmp_path / "outlook.xlsx"
+    args = ["placements", "forecast", "--years", "1", "--as-at", "2024-03-31", "--draws", "20", "-w", str(ws)]
+    res = runner.invoke(app, [*args, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = [
+        r for r in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True) if r[0] == "baseline"
+    ]
+    assert rows[0][1:8] == ("2024/25", 140293.69, 140293.69, 140293.69, 3, 3, 3)
+    texts = [
+        str(c) for r in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True) for c in r if c
+    ]
+    assert not any("sum of its months' ranges" in t for t in texts)
+    assert any("80% range of the year's cost" in t for t in texts)
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    year = data["scenarios"][0]["years"]
+    assert year == [
+        {
+            "financial_year": "2024/25", "months": 12, "cost": 140293.69, "cost_lo80": 140293.69,
+            "cost_hi80": 140293.69, "month_end": 3, "month_end_lo80": 3, "month_end_hi80": 3,
+        }
+    ]  # fmt: skip
+    months = data["scenarios"][0]["total"]
+    assert round(sum(m["cost"] for m in months), 2) == year[0]["cost"]  # the year reconciles to its months

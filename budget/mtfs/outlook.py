@@ -26,7 +26,7 @@ from budget.plans.savings import stored_plan
 from budget.plans.scenarios import BASELINE, ScenarioSpec, assumptions_from, selected_scenarios
 from forecasts.placements.careperiods import BAND_LABELS, age_band
 from forecasts.placements.commitments import actual_cost_by_month
-from forecasts.placements.model import flows_by_month, forecast_frame, totals_frame
+from forecasts.placements.model import flows_by_month, forecast_frame, totals_frame, years_frame
 from forecasts.placements.rates import DEFAULT_REFERENCE, REFERENCES, LineRates
 from forecasts.placements.scenarios import MixMove, Scenario
 from forecasts.placements.simulation import Simulation, simulate
@@ -44,11 +44,13 @@ DAYS_PER_MONTH = 365.25 / 12
 
 @dataclass(frozen=True)
 class ScenarioOutlook:
-    """One scenario's forecast: by line and month (``forecast_frame`` columns) and all lines together."""
+    """One scenario's forecast: by line and month (``forecast_frame`` columns), all lines together by month
+    (``totals_frame``) and by financial year (``years_frame``: the year's own 80% range)."""
 
     spec: ScenarioSpec
     by_line: pd.DataFrame
     totals: pd.DataFrame
+    years: pd.DataFrame
 
 
 @dataclass
@@ -280,7 +282,7 @@ def placement_outlook(
         )  # fmt: skip
         if spec.name == BASELINE:
             base_sim = sim
-        results.append(ScenarioOutlook(spec, forecast_frame(sim), totals_frame(sim)))
+        results.append(ScenarioOutlook(spec, forecast_frame(sim), totals_frame(sim), years_frame(sim)))
     assert base_sim is not None
     out = PlacementOutlook(
         settings.authority,
@@ -295,7 +297,11 @@ def placement_outlook(
             ("As at", f"{at:%d/%m/%Y} (placements as known then)"),
             ("Forecast to", f"{until:%d/%m/%Y}"),
             ("Placement model draws", str(draws)),
-            ("Ranges", "80%: the 10th to 90th percentile over the draws"),
+            (
+                "Ranges",
+                "80%: the 10th to 90th percentile over the draws; a year's range is that of the year's cost "
+                "(each draw's months added up), not the months' ranges added up",
+            ),
             (
                 "Month-end numbers",
                 "children placed on the line at the end of the month (started on or before it, not ended by it)",

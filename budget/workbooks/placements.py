@@ -29,7 +29,6 @@ from budget.workbooks.xlsx import (
     write_wide_text,
 )
 from forecasts.placements.model import FLOWS
-from ledgers.readers.periods import FinancialYear
 
 TITLE = "Placement outlook: month-end numbers and cost by line"
 CHARTS_PER_ROW = 2
@@ -49,10 +48,6 @@ def _title(ws: Worksheet, fmts: Formats, outlook: PlacementOutlook, title: str) 
     return 4
 
 
-def _fy_label(month: pd.Timestamp) -> str:
-    return FinancialYear.of(pd.Timestamp(month).date()).label
-
-
 def _summary(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) -> None:
     ws = wb.add_worksheet("Summary")
     row = _title(ws, fmts, outlook, TITLE)
@@ -69,16 +64,13 @@ def _summary(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) 
     write_header(ws, row, headers, fmts, money_from=2)
     row += 1
     for sc in outlook.scenarios:
-        t = sc.totals.copy()
-        t["fy"] = [_fy_label(m) for m in t["month"]]
-        for fy, g in t.groupby("fy", sort=True):
+        for y in sc.years.to_dict("records"):
             write_text(ws, row, 0, sc.spec.name, fmts.text)
-            write_text(ws, row, 1, str(fy), fmts.text)
+            write_text(ws, row, 1, str(y["fy"]), fmts.text)
             for col, key in ((2, "cost_p"), (3, "cost_low_p"), (4, "cost_high_p")):
-                write_money(ws, row, col, int(g[key].sum()), fmts.pounds)
-            last = g.iloc[-1]
+                write_money(ws, row, col, int(y[key]), fmts.pounds)
             for col, key in ((5, "month_end"), (6, "month_end_low"), (7, "month_end_high")):
-                ws.write_number(row, col, round(float(last[key]), 1), fmts.integer)
+                ws.write_number(row, col, round(float(y[key]), 1), fmts.integer)
             row += 1
     row += 1
     write_text(ws, row, 0, "Scenario", fmts.text_bold)
@@ -92,7 +84,9 @@ def _summary(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) 
         ws,
         row,
         0,
-        "Low/high of a year's cost is the sum of its months' ranges: wider than the year's own range.",
+        "Low/high £ is the 80% range of the year's cost (of the months forecast in it): each draw's cost added "
+        "up over the year, then its 10th and 90th percentile over the draws. Children at year end: at the "
+        "last month end forecast in the year.",
         fmts.sign,
     )
     for col, width in enumerate(SUMMARY_WIDTHS):
@@ -281,7 +275,8 @@ def write_placements_workbook(outlook: PlacementOutlook, path: Path) -> None:
 
 def outlook_json(outlook: PlacementOutlook) -> dict[str, object]:
     """The outlook as JSON-ready data: per scenario, per line and month the numbers and cost (pounds) with
-    80% ranges, the totals, and the assumptions tables."""
+    80% ranges, the totals by month and by financial year (the year's own range), and the assumptions
+    tables."""
 
     def months(df: pd.DataFrame) -> list[dict[str, object]]:
         return [
@@ -307,6 +302,19 @@ def outlook_json(outlook: PlacementOutlook) -> dict[str, object]:
                 "name": sc.spec.name,
                 "assumptions": sc.spec.assumption_lines(),
                 "total": months(sc.totals),
+                "years": [
+                    {
+                        "financial_year": str(y["fy"]),
+                        "months": int(y["months"]),
+                        "cost": int(y["cost_p"]) / 100,
+                        "cost_lo80": int(y["cost_low_p"]) / 100,
+                        "cost_hi80": int(y["cost_high_p"]) / 100,
+                        "month_end": round(float(y["month_end"]), 2),
+                        "month_end_lo80": round(float(y["month_end_low"]), 2),
+                        "month_end_hi80": round(float(y["month_end_high"]), 2),
+                    }
+                    for y in sc.years.to_dict("records")
+                ],
                 "lines": {str(ln): months(g) for ln, g in sc.by_line.groupby("line", sort=True)},
             }
             for sc in outlook.scenarios

@@ -27,6 +27,7 @@ from forecasts.placements.simulation import (
     Simulation,
     simulate,
 )
+from ledgers.readers.periods import FinancialYear
 
 
 def _by_draw_line(sim: Simulation, mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -140,6 +141,44 @@ def totals_frame(sim: Simulation) -> pd.DataFrame:
             (
                 m, float(me.mean()), float(np.quantile(me, 0.1)), float(np.quantile(me, 0.9)),
                 central, int(np.rint(np.quantile(c, 0.1))), int(np.rint(np.quantile(c, 0.9))),
+            )
+        )  # fmt: skip
+    return pd.DataFrame(out, columns=cols)
+
+
+def years_frame(sim: Simulation) -> pd.DataFrame:
+    """All lines together per financial year, from the simulation's draws (see ``years_of_draws``)."""
+    if not sim.months:
+        return years_of_draws([], np.zeros((sim.draws, 0), dtype=np.int64), np.zeros((sim.draws, 0)))
+    return years_of_draws(sim.months, _costs(sim)[1].sum(axis=1), month_end_stock(sim).sum(axis=1))
+
+
+def years_of_draws(months: list[pd.Timestamp], cost: np.ndarray, stock: np.ndarray) -> pd.DataFrame:
+    """Per financial year (April to March, or the part of it in ``months``) from per-draw figures ``cost``
+    (integer pence) and ``stock`` (children at the month end), both shaped (draws, months): ``fy`` (label,
+    2024/25), ``months`` (how many of its months), ``cost_p`` (the sum of the months' central costs, each the
+    mean over draws rounded half up, so the year reconciles to its months), ``cost_low_p`` / ``cost_high_p``
+    (the 80% range of the year's cost: each draw's cost added up over the year, then the 10th and 90th
+    percentile over draws, rounded to the penny) and ``month_end, month_end_low, month_end_high`` (children
+    at the year's last month end, with its 80% range)."""
+    cols = ["fy", "months", "cost_p", "cost_low_p", "cost_high_p", "month_end", "month_end_low"]
+    cols += ["month_end_high"]
+    if not months:
+        return pd.DataFrame(columns=cols)
+    draws = cost.shape[0]
+    cost = cost.astype(np.int64)
+    central = (2 * cost.sum(axis=0) + draws) // (2 * draws)  # as totals_frame, month by month
+    years = [FinancialYear.of(m) for m in months]
+    out = []
+    for fy in sorted(set(years)):
+        idx = [j for j, y in enumerate(years) if y == fy]
+        per_draw = cost[:, idx].sum(axis=1)
+        me = stock[:, idx[-1]]
+        out.append(
+            (
+                fy.label, len(idx), int(central[idx].sum()),
+                int(np.rint(np.quantile(per_draw, 0.1))), int(np.rint(np.quantile(per_draw, 0.9))),
+                float(me.mean()), float(np.quantile(me, 0.1)), float(np.quantile(me, 0.9)),
             )
         )  # fmt: skip
     return pd.DataFrame(out, columns=cols)
