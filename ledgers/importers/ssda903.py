@@ -6,7 +6,9 @@ year). Dates ``dd/mm/yyyy`` or ISO. An episode repeated in a later year's file (
 kept once, from the latest file (it holds the end date once known). A return lists every child in care at
 any time in its collection year, so an episode still open at the end of one return whose child has no row
 in the next return held is inconsistent (the child left care unrecorded, or the next return is incomplete):
-it is kept as read, open, with a warning counting such episodes per return (never the child).
+it is kept as read, open, with a warning counting such episodes per return (never the child). A child with
+a blank DOB in the header (and none in another return's) is kept, with a warning counting such children per
+header file: the model cannot age them out at 18; a DOB that is not a date is refused.
 A return's collection year ends on the first 31 March on or after the earliest end date it holds (the
 return for the year to 31 March Y holds episodes open on or after 1 April Y−1), whatever its file is
 called. Consecutive episodes of a child
@@ -265,6 +267,31 @@ def _unheaded(eps: pd.DataFrame, heads: pd.DataFrame) -> list[Problem]:
     return out
 
 
+def _undated(eps: pd.DataFrame, heads: pd.DataFrame) -> list[Problem]:
+    """A warning per header file counting its placed children whose DOB is blank there and given in no other
+    header file (the model cannot age them out at 18); counts and rows only, never the child. An unreadable
+    DOB is refused row by row in ``header_table``, as other bad dates."""
+    out = []
+    dated = set(heads.loc[heads["DOB"].notna(), "_child"])
+    undated = heads[
+        heads["DOB"].isna() & heads["_child"].isin(set(eps["_child"])) & ~heads["_child"].isin(dated)
+    ]
+    for file, group in undated.groupby("_file", sort=False):
+        rows = sorted(int(r) for r in group["_row"])
+        first = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
+        out.append(
+            Problem(
+                str(file),
+                rows[0],
+                "DOB",
+                f"{group['_child'].nunique()} child(ren) in {file} have no date of birth (DOB) (first rows: "
+                f"{first}): they are not aged out at 18",
+                WARNING,
+            )
+        )
+    return out
+
+
 def collection_year_end(ends: pd.Series) -> pd.Timestamp | None:
     """The end of a return's collection year from its episodes' end dates (datetime64): the first 31 March
     on or after the earliest (None when no episode has ended)."""
@@ -366,6 +393,7 @@ def read_903(
     if eps.empty or not tables_ok:  # without the code tables every placement would be reported again
         return placements_frame(), problems
     problems.extend(_unheaded(eps, heads))
+    problems.extend(_undated(eps, heads))
     problems.extend(missing_from_next_return(eps))
     placed = join_episodes(eps)
     line, rule = episode_lines(placed, rules)

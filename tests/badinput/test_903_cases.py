@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from badinput.conftest import DATA, accepted, output_lines, refused, string_cells
+from ledgers.importers.placements import stored_placements
 
 HEAD = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
 HEADER_HEAD = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
@@ -116,6 +118,15 @@ REFUSED: list[tuple[str, dict[str, str], list[str], str]] = [
     (
         "header-dob-holds-a-child-ref",
         {"903/episodes.csv": GOOD, "903/header.csv": header("CHREF1001") + "CHREF1002,1,CHREF1002,WBRI,,,\n"},
+        [],
+        f"header.csv:3: column 'DOB': {DATE_HINT}",
+    ),
+    (
+        "header-dob-impossible-date",
+        {
+            "903/episodes.csv": GOOD,
+            "903/header.csv": header("CHREF1001") + "CHREF1002,1,31/02/2008,WBRI,,,\n",
+        },
         [],
         f"header.csv:3: column 'DOB': {DATE_HINT}",
     ),
@@ -408,3 +419,54 @@ def test_children_missing_from_the_header_are_counted_not_named(ws: Path, tmp_pa
         "(first rows: 3, 4): their dates of birth are unknown"
     ) in output_lines(res)
     assert "CHREF" not in res.output and len(_stored(ws)) == 3
+
+
+def _dobs(ws: Path) -> list[str | None]:
+    """The stored dates of birth, by start date."""
+    con = duckdb.connect(str(ws / "careladder.duckdb"), read_only=True)
+    try:
+        dob = stored_placements(con)["date_of_birth"]
+    finally:
+        con.close()
+    return [None if pd.isna(d) else f"{d:%Y-%m-%d}" for d in dob]
+
+
+def test_children_with_a_blank_dob_are_counted_not_named(ws: Path, tmp_path: Path) -> None:
+    """Two of three children have a blank DOB (one a space): imported, with one warning for the header file
+    that counts them; they have no date of birth stored, so the model cannot age them out at 18."""
+    heads = header("CHREF1001") + "CHREF1002,1,,WBRI,,,\nCHREF1003,2, ,WBRI,,,\n"
+    _lay_out(
+        tmp_path,
+        {"903/episodes.csv": GOOD + ep("CHREF1003", "01/06/2019"), "903/header.csv": heads},
+    )
+    res = accepted(["placements", "import-903", tmp_path / "903", "-w", ws])
+    assert (
+        "warning: header.csv:3: column 'DOB': 2 child(ren) in header.csv have no date of birth (DOB) "
+        "(first rows: 3, 4): they are not aged out at 18"
+    ) in output_lines(res), res.output
+    assert "CHREF" not in res.output
+    assert _dobs(ws) == ["2008-02-01", None, None]
+
+
+def test_a_blank_dob_given_in_another_return_is_not_warned(ws: Path, tmp_path: Path) -> None:
+    """Yearly returns: CHREF1002's DOB is blank in 2019's header but given in 2018's, so she is aged out and
+    not counted; CHREF1001's is blank in both, counted once in each header file that leaves it blank."""
+    _lay_out(
+        tmp_path,
+        {
+            "903/2018-episodes.csv": GOOD,
+            "903/2018-header.csv": "CHILD,SEX,DOB\nCHREF1001,1,\nCHREF1002,2,01/02/2008\n",
+            "903/2019-episodes.csv": GOOD,
+            "903/2019-header.csv": "CHILD,SEX,DOB\nCHREF1001,1,\nCHREF1002,2,\n",
+        },
+    )
+    res = accepted(["placements", "import-903", tmp_path / "903", "-w", ws])
+    lines = [ln for ln in output_lines(res) if "date of birth (DOB)" in ln]
+    assert lines == [
+        "warning: 2018-header.csv:2: column 'DOB': 1 child(ren) in 2018-header.csv have no date of birth (DOB) "
+        "(first rows: 2): they are not aged out at 18",
+        "warning: 2019-header.csv:2: column 'DOB': 1 child(ren) in 2019-header.csv have no date of birth (DOB) "
+        "(first rows: 2): they are not aged out at 18",
+    ], res.output
+    assert "CHREF" not in res.output
+    assert _dobs(ws) == [None, "2008-02-01"]
