@@ -158,3 +158,33 @@ def test_a_past_as_at_uses_only_what_was_known_then(tmp_path: Path) -> None:
            for g in got]  # fmt: skip
     assert ifa[0]["2023-04"] == 6  # all six in care then, the two June leavers included
     assert ifa[0] == ifa[1]
+
+
+def test_an_as_at_outside_the_data_and_impossible_changes_are_clear_errors(tmp_path: Path) -> None:
+    ws = _authority(tmp_path)  # placements from 01/06/2020; the last start or end: 31/01/2021
+    for args, message in (
+        (["--as-at", "2020-05-31"], "--as-at 31/05/2020 is before the first placement stored (01/06/2020)"),
+        (["--demand", "-150%"], "--demand should be from -100% to 500% (-1 to 5); received '-150%'"),
+        (["--price", "-1.5"], "--price should be from -100% to 500% (-1 to 5); received '-1.5'"),
+    ):
+        res = runner.invoke(app, ["placements", "forecast", "--json", "--draws", "5", *args, "-w", str(ws)])
+        assert res.exit_code == 2, res.output
+        assert message in " ".join(res.output.split())
+        assert "Traceback" not in res.output
+
+
+def test_an_as_at_after_the_last_event_stored_is_warned(tmp_path: Path) -> None:
+    """A quiet return records no start or end (four children in care all year): the store cannot tell how far
+    the data reached, so a later as-at is forecast (nobody came or went in between) with a warning."""
+    ws = _authority(tmp_path)
+    res = runner.invoke(
+        app, ["placements", "forecast", "--json", "--draws", "5", "--as-at", "2024-03-31", "-w", str(ws)]
+    )
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "--as-at 31/03/2024 is after the last start or end stored (31/01/2021, month end)" in said
+    data = json.loads(res.stdout)
+    ifa = {
+        m["month"]: m["month_end"] for m in data["scenarios"][0]["lines"]["Independent Fostering Agencies"]
+    }
+    assert ifa["2024-04"] == 4
