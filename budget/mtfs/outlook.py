@@ -159,8 +159,15 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
                 None,
             ],
             [
-                "Children leaving care in each year back from as-at (newest first)",
+                "Children leaving care before 18 in each year back from as-at (newest first)",
                 ", ".join(str(c) for c in rates.yearly_leavers) or "under a year of history",
+                None,
+                None,
+                None,
+            ],
+            [
+                "Children reaching 18 in care (leaving at their birthday) in each year back from as-at",
+                ", ".join(str(c) for c in rates.yearly_aged_out) or "under a year of history",
                 None,
                 None,
                 None,
