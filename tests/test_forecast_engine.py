@@ -244,3 +244,24 @@ def test_ranges_are_drawn_at_a_higher_level_when_the_backtest_shows_errors_growi
     assert lvl > 80 and inside >= 0.8 * total
     before, _ = sequential_coverage(growing, origins, lvl - 1)
     assert before < 0.8 * total
+
+
+def test_a_series_touching_zero_is_labelled_by_what_it_gets() -> None:
+    """The pooled trend and the regression leave a series that touches zero or below on its base value, so
+    its label says that, not the panel's "panel regression"; a choice without growth labels every series
+    alike, and one with a smoothed level keeps the panel's label with the caveat."""
+    from forecasts.series.engine import NO_GROWTH, PanelChoice, series_methods
+    from forecasts.series.panel import NAIVE, Config
+    from forecasts.series.selection import REGRESSION
+
+    ids, positive = ["up", "zero"], np.array([True, False])
+    reg = PanelChoice(REGRESSION, "panel regression", "seasonal-naive", configs=(REGRESSION,))
+    assert series_methods(ids, reg, positive) == {
+        "up": "panel regression",
+        "zero": f"seasonal-naive ({NO_GROWTH})",
+    }
+    naive = PanelChoice(NAIVE, "naive", "naive", configs=(NAIVE,))
+    assert series_methods(ids, naive, positive) == {"up": "naive", "zero": "naive"}
+    level = Config(alpha=0.5, years=3, trend_weight=0.5)
+    mixed = PanelChoice(level, "smoothed level + pooled trend", "naive", configs=(level,))
+    assert series_methods(ids, mixed, positive)["zero"] == f"smoothed level + pooled trend ({NO_GROWTH})"

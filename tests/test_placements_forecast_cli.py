@@ -189,3 +189,64 @@ def test_summary_year_range_is_the_years_own_range(tmp_path: Path) -> None:
     ]  # fmt: skip
     months = data["scenarios"][0]["total"]
     assert round(sum(m["cost"] for m in months), 2) == year[0]["cost"]  # the year reconciles to its months
+
+
+def test_an_as_at_outside_the_data_and_impossible_changes_are_clear_errors(tmp_path: Path) -> None:
+    ws = _authority(tmp_path)  # placements from 01/06/2020; the last start or end: 31/01/2021
+    for args, message in (
+        (["--as-at", "2020-05-31"], "--as-at 31/05/2020 is before the first placement stored (01/06/2020)"),
+        (["--demand", "-150%"], "--demand should be from -100% to 500% (-1 to 5); received '-150%'"),
+        (["--price", "-1.5"], "--price should be from -100% to 500% (-1 to 5); received '-1.5'"),
+    ):
+        res = runner.invoke(app, ["placements", "forecast", "--json", "--draws", "5", *args, "-w", str(ws)])
+        assert res.exit_code == 2, res.output
+        assert message in " ".join(res.output.split())
+        assert "Traceback" not in res.output
+
+
+def test_an_as_at_after_the_last_event_stored_is_warned(tmp_path: Path) -> None:
+    """A quiet return records no start or end (four children in care all year): the store cannot tell how far
+    the data reached, so a later as-at is forecast (nobody came or went in between) with a warning."""
+    ws = _authority(tmp_path)
+    res = runner.invoke(
+        app, ["placements", "forecast", "--json", "--draws", "5", "--as-at", "2024-03-31", "-w", str(ws)]
+    )
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "--as-at 31/03/2024 is after the last start or end stored (31/01/2021, month end)" in said
+    data = json.loads(res.stdout)
+    ifa = {
+        m["month"]: m["month_end"] for m in data["scenarios"][0]["lines"]["Independent Fostering Agencies"]
+    }
+    assert ifa["2024-04"] == 4
+
+
+def test_assumptions_count_leavers_before_18_and_those_ageing_out_apart(tmp_path: Path) -> None:
+    """As at 31/03/2022, the years back from the first end recorded (01/03/2020): April 2021 to March 2022
+    holds child 932 reaching 18 in care (10/05/2021) and child 933 leaving at 10 (01/09/2021); April 2020 to
+    March 2021 holds neither."""
+    folder = tmp_path / "903"
+    folder.mkdir()
+    (folder / "2022-episodes.csv").write_text(
+        HEAD
+        + "931,01/06/2019,S,C2,N1,U4,PR4,01/03/2020,E11,,,,931\n"
+        + "932,01/06/2019,S,C2,N1,U4,PR4,10/05/2021,E11,,,,932\n"
+        + "933,01/06/2019,S,C2,N1,U4,PR4,01/09/2021,E11,,,,933\n"
+        + "934,01/06/2019,S,C2,N1,U4,PR4,,,,,,934\n"
+    )
+    (folder / "2022-header.csv").write_text(
+        "CHILD,SEX,DOB\n931,1,01/01/2010\n932,1,10/05/2003\n933,2,01/01/2011\n934,1,01/01/2012\n"
+    )
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws), "--authority", "T", "--year", "2021/22"]).exit_code == 0
+    assert runner.invoke(app, ["placements", "import-903", str(folder), "-w", str(ws)]).exit_code == 0
+    res = runner.invoke(
+        app, ["placements", "forecast", "--json", "--draws", "5", "--as-at", "2022-03-31", "-w", str(ws)]
+    )
+    assert res.exit_code == 0, res.output
+    rows = {r["Window"]: r["Dates"] for r in json.loads(res.stdout)["assumptions"]["Reference period"]}
+    assert rows["Children leaving care before 18 in each year back from as-at (newest first)"] == "1, 0"
+    assert (
+        rows["Children reaching 18 in care (leaving at their birthday) in each year back from as-at"]
+        == "1, 0"
+    )

@@ -29,7 +29,10 @@ def _fraction(text: str | None, option: str) -> Decimal | None:
         raise WorkspaceError(
             f"{option} should be a fraction such as 0.05 or a percentage such as 5%"
         ) from None
-    return value / 100 if text.strip().endswith("%") else value
+    value = value / 100 if text.strip().endswith("%") else value
+    if not -1 <= value <= 5:  # the range careladder.toml allows a scenario's changes
+        raise WorkspaceError(f"{option} should be from -100% to 500% (-1 to 5); received '{text.strip()}'")
+    return value
 
 
 @handles_errors
@@ -112,6 +115,8 @@ def forecast(
         )  # fmt: skip
     finally:
         store.close()
+    for text in outlook.warnings:
+        err.print(f"warning: {text}", markup=False)
     if as_json:
         sys.stdout.write(json.dumps(outlook_json(outlook)) + "\n")
         return

@@ -67,6 +67,7 @@ class PlacementOutlook:
     scenarios: list[ScenarioOutlook]
     assumptions: dict[str, Table] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def default_as_at(placements: pd.DataFrame) -> date:
@@ -160,8 +161,15 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
                 None,
             ],
             [
-                "Children leaving care in each year back from as-at (newest first)",
+                "Children leaving care before 18 in each year back from as-at (newest first)",
                 ", ".join(str(c) for c in rates.yearly_leavers) or "under a year of history",
+                None,
+                None,
+                None,
+            ],
+            [
+                "Children reaching 18 in care (leaving at their birthday) in each year back from as-at",
+                ", ".join(str(c) for c in rates.yearly_aged_out) or "under a year of history",
                 None,
                 None,
                 None,
@@ -242,6 +250,19 @@ def placement_outlook(
         raise WorkspaceError("no placements stored: run `careladder placements import-903 FOLDER` first")
     data_end = default_as_at(placements)
     at = as_at or data_end
+    first = placements["start_date"].min().date()
+    if at < first:
+        raise WorkspaceError(
+            f"--as-at {at:%d/%m/%Y} is before the first placement stored ({first:%d/%m/%Y}): nothing was known "
+            "then to forecast from"
+        )
+    warnings = []
+    if at > data_end:  # a quiet return records no event; the store cannot tell how far it reached
+        warnings.append(
+            f"--as-at {at:%d/%m/%Y} is after the last start or end stored ({data_end:%d/%m/%Y}, month end): "
+            "the forecast takes it that nobody came into care or left in between; import the later returns "
+            "if there are any"
+        )
     if at < data_end:  # a past date: what was known then (later starts unknown, later ends still open)
         placements = placements_as_known(placements, at)
     until = (pd.Timestamp(at) + pd.DateOffset(years=years) + pd.offsets.MonthEnd(0)).date()
@@ -311,6 +332,8 @@ def placement_outlook(
                 "placement-days × weekly cost / 7 per placement and month, rounded to the penny; uplift every "
                 "April after the as-at date",
             ),
+            *(("Warning", w) for w in warnings),
         ],
+        warnings,
     )
     return out

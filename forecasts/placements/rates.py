@@ -4,7 +4,7 @@ new placements, and the cohort open at the as-at date."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -76,6 +76,7 @@ class LineRates:
     yearly_leavers: list[int]
     entry_spread: float
     exit_spread: float
+    yearly_aged_out: list[int] = field(default_factory=list)
 
     @property
     def starts_per_month(self) -> np.ndarray:
@@ -166,16 +167,17 @@ def shrinkage_weight(counts: list[int], spread_floor: float = 0.0) -> float:
 
 
 def yearly_leavers(
-    spells: pd.DataFrame, earliest: pd.Timestamp, at: pd.Timestamp
+    spells: pd.DataFrame, earliest: pd.Timestamp, at: pd.Timestamp, how: str = "exit"
 ) -> tuple[list[int], list[float]]:
-    """Children leaving care (not ageing out) in each whole 12-month block back from ``at`` (newest first)
-    while the block lies after ``earliest``, and the months in care of every spell in each block."""
+    """Children leaving care (``how``: ``exit`` before 18, ``aged_out`` at 18) in each whole 12-month block
+    back from ``at`` (newest first) while the block lies after ``earliest``, and the months in care of every
+    spell in each block."""
     counts: list[int] = []
     months: list[float] = []
     stop = spells["end"].fillna(at)
     hi = at
     while (lo := hi - pd.DateOffset(years=1)) >= earliest:
-        left = (spells["how"] == "exit") & (spells["end"] > lo) & (spells["end"] <= hi)
+        left = (spells["how"] == how) & (spells["end"] > lo) & (spells["end"] <= hi)
         first = spells["start"].where(spells["start"] > lo, lo)
         last = stop.where(stop < hi, hi)
         counts.append(int(left.sum()))
@@ -263,4 +265,5 @@ def line_rates(
         leavers,
         entry_spread,
         exit_spread,
+        yearly_leavers(spells, earliest, at, "aged_out")[0],
     )

@@ -230,6 +230,8 @@ def forecast_frame(
         bounds = {k: np.clip(v, 0.0, None) for k, v in bounds.items()}
     scores = BT.member_scores(bt, y) if bt is not None else []
     result = _result(pnl, freq, h, point, bounds, scores, choice, names, fit_seconds)
+    result.methods = series_methods(pnl.ids, choice, P.always_positive(y))
+    result.forecasts["method"] = np.repeat([result.methods[u] for u in pnl.ids], h)
     if bt is not None:
         first = np.argmax(~np.isnan(y), axis=1)
         result.past = PastForecasts(pnl.ids, first, bt.origins, bt.forecasts["ensemble"])
@@ -289,6 +291,22 @@ def _final_forecast(
         fc = P.blend(inp, cfgs, m, prophet, regression)
         out[rows] = fc[rows]
     return out
+
+
+NO_GROWTH = "the series touches zero or below, so the panel's growth does not apply"
+
+
+def series_methods(ids: list[str], choice: PanelChoice, positive: np.ndarray) -> dict[str, str]:
+    """Each series' method label: the panel's, but for a series that touches zero or below (log growth is
+    undefined, so the pooled trend and the regression leave it on its base value) the base alone when
+    nothing else of the choice applies, else the panel's label with that said."""
+    cfgs = choice.configs or (choice.config,)
+    growth_only = all(c.alpha == 1.0 and c.prophet_weight == 0 for c in cfgs)
+    uses_growth = any(c.trend_weight > 0 or c.regression_weight > 0 for c in cfgs)
+    if not uses_growth:
+        return {uid: choice.label for uid in ids}
+    other = f"{choice.base} ({NO_GROWTH})" if growth_only else f"{choice.label} ({NO_GROWTH})"
+    return {uid: choice.label if ok else other for uid, ok in zip(ids, positive, strict=True)}
 
 
 def _result(
