@@ -265,3 +265,13 @@ def test_a_series_touching_zero_is_labelled_by_what_it_gets() -> None:
     level = Config(alpha=0.5, years=3, trend_weight=0.5)
     mixed = PanelChoice(level, "smoothed level + pooled trend", "naive", configs=(level,))
     assert series_methods(ids, mixed, positive)["zero"] == f"smoothed level + pooled trend ({NO_GROWTH})"
+
+
+def test_own_growth_enters_only_heavily_damped() -> None:
+    from forecasts.series.panel import OWN_DAMPING, configs
+
+    grid = configs(with_prophet=True, with_trend=True, with_regression=True)
+    own = [c for c in grid if c.trend_weight > 0 and c.own != "none"]
+    pooled = [c for c in grid if c.trend_weight > 0 and c.own == "none"]
+    assert own and {c.damping for c in own} == {OWN_DAMPING} == {0.5}
+    assert {c.damping for c in pooled} == {0.5, 0.8, 0.9, 1.0}

@@ -33,6 +33,7 @@ import numpy as np
 YEARS = (1, 2, 3, 5)  # look-back windows, in years
 DAMPING = (0.5, 0.8, 0.9, 1.0)  # φ per year (1.0: undamped)
 OWN = ("none", "shrunk", "full")  # how much of a series' own growth enters its rate
+OWN_DAMPING = 0.5  # a series' own growth enters only this heavily damped (its 9-12 points mislead undamped)
 TREND_WEIGHTS = (0.5, 1.0)
 ALPHAS = (1.0, 0.7, 0.5, 0.3)  # level smoothing: 1 is the last value (naive)
 PROPHET_WEIGHTS = (0.0, 0.25, 0.5)
@@ -109,7 +110,8 @@ def configs(with_prophet: bool, with_trend: bool = True, with_regression: bool =
             out.append(Config(alpha=alpha))
         if with_trend:
             for yrs, phi, own, w, p in product(YEARS, DAMPING, OWN, TREND_WEIGHTS, pw):
-                out.append(Config(yrs, phi, own, w, p, alpha))
+                if own == "none" or phi <= OWN_DAMPING:
+                    out.append(Config(yrs, phi, own, w, p, alpha))
         out.extend(Config(prophet_weight=p, alpha=alpha) for p in pw if p > 0)
     return out
 
