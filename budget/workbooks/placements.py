@@ -80,14 +80,14 @@ def _summary(wb: xlsxwriter.Workbook, fmts: Formats, outlook: PlacementOutlook) 
         write_text(ws, row, 0, sc.spec.name, fmts.text)
         write_wide_text(ws, row, "; ".join(sc.spec.assumption_lines()), fmts.wrapped, SUMMARY_WIDTHS, 1)
     row += 2
-    write_text(
+    write_wide_text(
         ws,
         row,
-        0,
         "Low/high £ is the 80% range of the year's cost (of the months forecast in it): each draw's cost added "
         "up over the year, then its 10th and 90th percentile over the draws. Children at year end: at the "
         "last month end forecast in the year.",
-        fmts.sign,
+        fmts.note,
+        SUMMARY_WIDTHS,
     )
     for col, width in enumerate(SUMMARY_WIDTHS):
         ws.set_column(col, col, width)
