@@ -40,6 +40,19 @@ CHILDREN = [
 ]
 
 
+def yearly_stays(children: dict[int, int], days: int, known_to: str = "2020-03-31") -> pd.DataFrame:
+    """IFA placements (£800/wk) of ``children[year]`` children coming into care evenly spaced over the year
+    from 1 April, each staying ``days`` days (open when that runs past ``known_to``)."""
+    rows = []
+    for year, n in children.items():
+        for i in range(n):
+            start = pd.Timestamp(f"{year}-04-01") + pd.Timedelta(days=int(i * 365 / n))
+            end = start + pd.Timedelta(days=days)
+            row = (f"p{year}{i}", f"c{year}{i}", "IFA", start, end if end <= pd.Timestamp(known_to) else None)
+            rows.append((*row, None, 80000))
+    return placements_of(rows)
+
+
 def test_entries_are_children_coming_into_care_not_new_placements() -> None:
     spells = line_spells(placements_of(CHILDREN), date(2019, 12, 31))
     # A: one period of care of two line spells (IFA a1+a2, in-house a3); B: two periods; C: one.
@@ -89,23 +102,7 @@ def test_shrunk_reference_weighs_the_last_year_by_the_national_floor() -> None:
     """Three years of 24 children coming into care, evenly spaced: no spread beyond chance of its own, so
     the last year's weight is the local-level gain at England's spread: q = 0.0511² × 24 = 0.06267,
     P = (0.06267 + √(0.06267² + 0.25068)) / 2 = 0.28363, weight 0.28363 / 1.28363 = 0.2210."""
-    rows = []
-    for year in (2017, 2018, 2019):
-        for i in range(24):
-            start = pd.Timestamp(f"{year}-04-01") + pd.Timedelta(days=int(i * 365 / 24))
-            end = start + pd.Timedelta(days=60)
-            rows.append(
-                (
-                    f"p{year}{i}",
-                    f"c{year}{i}",
-                    "IFA",
-                    start,
-                    end if end <= pd.Timestamp("2020-03-31") else None,
-                    None,
-                    80000,
-                )
-            )
-    rates = line_rates(placements_of(rows), date(2020, 3, 31))
+    rates = line_rates(yearly_stays({2017: 24, 2018: 24, 2019: 24}, 60), date(2020, 3, 31))
     assert rates.yearly_entries == [24, 24]  # the list is complete from its first ending, 31 May 2017
     assert math.isclose(rates.weight_recent, 0.2210, rel_tol=1e-3)
     assert [round(w, 3) for w, _ in rates.components] == [0.221, 0.779]
@@ -273,24 +270,8 @@ def test_national_spread_floors_are_englands_yearly_moves() -> None:
 def test_entry_rate_that_moves_beyond_chance_widens_with_the_years_ahead() -> None:
     # 40, 120, 40, 120 children coming into care in the four years to 31 Mar 2020 (one a 3-month stay
     # each): far more spread than Poisson chance, so each year ahead is less certain than the one before.
-    rows = []
-    for year, n in zip(range(2016, 2020), (40, 120, 40, 120), strict=True):
-        for i in range(n):
-            start = pd.Timestamp(f"{year}-04-01") + pd.Timedelta(days=int(i * 365 / n))
-            end = start + pd.Timedelta(days=90)
-            rows.append(
-                (
-                    f"p{year}{i}",
-                    f"c{year}{i}",
-                    "IFA",
-                    start,
-                    end if end <= pd.Timestamp("2020-03-31") else None,
-                    None,
-                    80000,
-                )
-            )
     at = date(2020, 3, 31)
-    df = placements_of(rows)
+    df = yearly_stays({2016: 40, 2017: 120, 2018: 40, 2019: 120}, 90)
     rates = line_rates(df, at)
     assert rates.yearly_entries[:3] == [120, 40, 120]
     assert rates.entry_spread > 0.2  # (var − mean) / mean²

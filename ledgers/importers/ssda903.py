@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -246,50 +247,48 @@ def header_table(folder: Path, la: str | None = None) -> tuple[pd.DataFrame, lis
     return pd.concat(frames, ignore_index=True), problems
 
 
+def _per_file_warnings(
+    rows: pd.DataFrame, column: str, message: Callable[[pd.DataFrame, str], str]
+) -> list[Problem]:
+    """A warning per ``_file`` of ``rows``, at its first row, with ``message(group, first rows listed)``:
+    counts and row numbers only, never the child."""
+    out = []
+    for file, group in rows.groupby("_file", sort=False):
+        numbers = sorted(int(r) for r in group["_row"])
+        first = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
+        out.append(Problem(str(file), numbers[0], column, message(group, first), WARNING))
+    return out
+
+
 def _unheaded(eps: pd.DataFrame, heads: pd.DataFrame) -> list[Problem]:
     """A warning per episodes file whose children have no row in the header file of the return (the header
-    holds each child's date of birth); counts and rows only, never the child."""
-    out = []
-    known = set(heads["_child"])
-    for file, group in eps[~eps["_child"].isin(known)].groupby("_file", sort=False):
-        rows = sorted(int(r) for r in group["_row"])
-        first = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
-        out.append(
-            Problem(
-                str(file),
-                rows[0],
-                "CHILD",
-                f"{len(rows)} episode(s) of {group['_child'].nunique()} child(ren) have no row in the header file "
-                f"(first rows: {first}): their dates of birth are unknown",
-                WARNING,
-            )
-        )
-    return out
+    holds each child's date of birth)."""
+    return _per_file_warnings(
+        eps[~eps["_child"].isin(set(heads["_child"]))],
+        "CHILD",
+        lambda g, first: (
+            f"{len(g)} episode(s) of {g['_child'].nunique()} child(ren) have no row in the header "
+            f"file (first rows: {first}): their dates of birth are unknown"
+        ),
+    )
 
 
 def _undated(eps: pd.DataFrame, heads: pd.DataFrame) -> list[Problem]:
     """A warning per header file counting its placed children whose DOB is blank there and given in no other
-    header file (the model cannot age them out at 18); counts and rows only, never the child. An unreadable
-    DOB is refused row by row in ``header_table``, as other bad dates."""
-    out = []
+    header file (the model cannot age them out at 18). An unreadable DOB is refused row by row in
+    ``header_table``, as other bad dates."""
     dated = set(heads.loc[heads["DOB"].notna(), "_child"])
     undated = heads[
         heads["DOB"].isna() & heads["_child"].isin(set(eps["_child"])) & ~heads["_child"].isin(dated)
     ]
-    for file, group in undated.groupby("_file", sort=False):
-        rows = sorted(int(r) for r in group["_row"])
-        first = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
-        out.append(
-            Problem(
-                str(file),
-                rows[0],
-                "DOB",
-                f"{group['_child'].nunique()} child(ren) in {file} have no date of birth (DOB) (first rows: "
-                f"{first}): they are not aged out at 18",
-                WARNING,
-            )
-        )
-    return out
+    return _per_file_warnings(
+        undated,
+        "DOB",
+        lambda g, first: (
+            f"{g['_child'].nunique()} child(ren) in {g['_file'].iloc[0]} have no date of birth "
+            f"(DOB) (first rows: {first}): they are not aged out at 18"
+        ),
+    )
 
 
 def collection_year_end(ends: pd.Series) -> pd.Timestamp | None:
