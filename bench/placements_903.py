@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from budget.monthend.outturn import placements_as_known
 from forecasts.placements.commitments import actual_cost_by_month
 from forecasts.placements.model import placement_forecast
 from ledgers.importers.ssda903 import read_903
@@ -26,21 +27,13 @@ SETS = [
 ]
 
 
-def as_known(placements: pd.DataFrame, cut: date) -> pd.DataFrame:
-    """The placements list as it stood at ``cut``: later starts unknown, later ends still open."""
-    at = pd.Timestamp(cut)
-    view = placements[placements["start_date"] <= at].copy()
-    view.loc[view["end_date"] > at, "end_date"] = pd.NaT
-    return view
-
-
 def main() -> None:
     if not DATA.exists():
         print("shared synthetic SSDA903 data not present")
         return
     for name, la, cut, until in SETS:
         full, _ = read_903(DATA / name, la=la)
-        view = as_known(full, cut)
+        view = placements_as_known(full, cut)
         t = time.perf_counter()
         fc = placement_forecast(view, cut, until, draws=200, seed=0)
         secs = time.perf_counter() - t

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from budget.monthend.outturn import placements_as_known
 from forecasts.placements.model import totals_frame
 from forecasts.placements.rates import REFERENCES
 from forecasts.placements.simulation import simulate
@@ -96,15 +97,6 @@ def returns_held(src: Path, year: int, dest: Path) -> Path:
             df = df[df["YEAR"].isin(held)]
         df.to_csv(dest / p.name, index=False)
     return dest
-
-
-def as_known(placements: pd.DataFrame, cut: date) -> pd.DataFrame:
-    """The placements as known at ``cut`` (a return can run past 31 March: later starts unknown, later
-    ends still open)."""
-    at = pd.Timestamp(cut)
-    view = placements[placements["start_date"] <= at].copy()
-    view.loc[view["end_date"] > at, "end_date"] = pd.NaT
-    return view
 
 
 def episodes_of(src: Path, la: str | None) -> pd.DataFrame:
@@ -171,7 +163,7 @@ def score(
     stacked = episodes_of(src, la)
     folder = returns_held(src, year, tmp / f"{src.name}-{la}-{year}")
     held, _ = read_903(folder, la=la)
-    held = as_known(held, cut)
+    held = placements_as_known(held, cut)
     eps_held = episodes_of(folder, la)
     eps_held = eps_held[eps_held["start"] <= pd.Timestamp(cut)].copy()
     eps_held.loc[eps_held["end"] > pd.Timestamp(cut), "end"] = pd.NaT

@@ -229,9 +229,8 @@ def forecast_frame(
         point = np.clip(point, 0.0, None)
         bounds = {k: np.clip(v, 0.0, None) for k, v in bounds.items()}
     scores = BT.member_scores(bt, y) if bt is not None else []
-    result = _result(pnl, freq, h, point, bounds, scores, choice, names, fit_seconds)
-    result.methods = series_methods(pnl.ids, choice, P.always_positive(y))
-    result.forecasts["method"] = np.repeat([result.methods[u] for u in pnl.ids], h)
+    methods = series_methods(pnl.ids, choice, P.always_positive(y))
+    result = _result(pnl, freq, h, point, bounds, scores, choice, methods, fit_seconds)
     if bt is not None:
         first = np.argmax(~np.isnan(y), axis=1)
         result.past = PastForecasts(pnl.ids, first, bt.origins, bt.forecasts["ensemble"])
@@ -317,7 +316,7 @@ def _result(
     bounds: dict[str, np.ndarray],
     scores: list[list[tuple[str, float, float, float, float]]],
     choice: PanelChoice,
-    names: tuple[str, ...],
+    methods: dict[str, str],
     fit_seconds: float,
 ) -> ForecastResult:
     n = len(pnl.ids)
@@ -329,7 +328,7 @@ def _result(
             "ds": np.concatenate([d.to_numpy() for d in dates]) if n else [],
             "y": point.ravel(),
             **{k: v.ravel() for k, v in bounds.items()},
-            "method": choice.label,
+            "method": np.repeat([methods[u] for u in pnl.ids], h) if n else [],
         }
     )[FORECAST_COLUMNS]
     bt_rows = [(pnl.ids[i], *s) for i in range(len(scores)) for s in scores[i]]
@@ -351,6 +350,6 @@ def _result(
         weights=pd.DataFrame(w_rows, columns=WEIGHT_COLUMNS),
         fit_seconds=fit_seconds,
         frequency=freq,
-        methods={uid: choice.label for uid in pnl.ids},
+        methods=methods,
         choice=choice,
     )
