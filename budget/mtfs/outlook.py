@@ -118,7 +118,12 @@ def _curve_rows(rates: LineRates) -> list[list[Cell]]:
         label = "All lines" if name == POOLED else name
         own = any((name, -1) in r.curves for _, r in rates.components) or name == POOLED
         out.append(
-            [label, *(float(s) for s in np.atleast_1d(surv)), int(events), "own" if own else "all lines"]
+            [
+                label,
+                *(float(s) for s in np.atleast_1d(surv)),
+                int(events),
+                "this line" if own else "all lines",
+            ]
         )
     return out
 
@@ -197,8 +202,8 @@ def assumption_tables(rates: LineRates, as_at: date, uplift: dict[str, Decimal])
         [
             "Line",
             *(f"Still in the placement line after {m} months" for m in CURVE_MONTHS),
-            "Leavings counted",
-            "Curve",
+            "Children who left care (counted)",
+            "Curve drawn from",
         ],
         _curve_rows(rates),
     )
